@@ -1,0 +1,3 @@
+//! Shared UI pieces: the authenticated layout and small building blocks.
+
+pub mod layout;

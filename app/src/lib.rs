@@ -1,0 +1,79 @@
+//! The Helpdesk dashboard: the HTML shell, the routes, and their pages. Server functions sit beside the component
+//! that calls them; the domain they call lives in `server` (compiled only with the `ssr` feature).
+
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod url;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::AdminLayout;
+use pages::{
+    activity::ActivityPage, admins::AdminsPage, analytics::AnalyticsPage, chats::ChatPage, chats::ChatsPage,
+    dashboard::DashboardPage, login::LoginPage, not_found::NotFound, websites::WebsitePage, websites::WebsitesPage,
+};
+
+/// Where server functions are mounted; `/api` belongs to the REST API.
+pub const SERVER_FN_PREFIX: &str = "/sfn";
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/helpdesk.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Helpdesk".to_string() } else { format!("{page} · Helpdesk") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=|| view! { <Redirect path="/admin/dashboard"/> }/>
+                <Route path=path!("/admin/login") view=LoginPage/>
+                <ParentRoute path=path!("/admin") view=AdminLayout>
+                    <Route path=path!("") view=|| view! { <Redirect path="/admin/dashboard"/> }/>
+                    <Route path=path!("dashboard") view=DashboardPage/>
+                    <Route path=path!("websites") view=WebsitesPage/>
+                    <Route path=path!("websites/:id") view=WebsitePage/>
+                    <Route path=path!("chats") view=ChatsPage/>
+                    <Route path=path!("chats/:id") view=ChatPage/>
+                    <Route path=path!("analytics") view=AnalyticsPage/>
+                    <Route path=path!("admins") view=AdminsPage/>
+                    <Route path=path!("activity") view=ActivityPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Ids shared by the components and the browser tests, so tests do not depend on CSS classes.
+pub mod ids {
+    pub const LOGIN_FORM: &str = "login-form";
+    pub const LOGIN_EMAIL: &str = "login-email";
+    pub const LOGIN_PASSWORD: &str = "login-password";
+    pub const LOGIN_SUBMIT: &str = "login-submit";
+    pub const LOGIN_ERROR: &str = "login-error";
+    pub const CURRENT_USER: &str = "current-user";
+    pub const LOGOUT: &str = "logout";
+    pub const PAGE_TITLE: &str = "page-title";
+}

@@ -1,0 +1,11 @@
+//! SeaORM entities, one module per table, kept plain (as generated); model logic lives in `services`.
+
+pub mod activity_logs;
+pub mod chats;
+pub mod messages;
+pub mod roles;
+pub mod users;
+pub mod visitors;
+pub mod website_members;
+pub mod websites;
+pub mod widget_settings;

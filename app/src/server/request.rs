@@ -1,0 +1,35 @@
+//! For server functions: the acting user and client address of the request being handled, taken from the
+//! request parts leptos_axum puts in context.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use http::HeaderMap;
+
+use crate::error::AppError;
+use crate::server::ctx::Ctx;
+use crate::server::services::auth;
+use crate::server::AppState;
+
+/// The peer address. Forwarded headers are not trusted here: behind a proxy every client would share its IP.
+pub async fn client_ip() -> Option<IpAddr> {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The signed-in user of this request, or `Unauthorized`.
+pub async fn require_ctx(state: &AppState) -> Result<Ctx, AppError> {
+    let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| {
+        tracing::error!(error = %e, "request headers unavailable in server function");
+        AppError::Internal
+    })?;
+    auth::ctx_from_headers(state, &headers, client_ip().await).await
+}
+
+/// Adds a `Set-Cookie` header to the server function's response.
+pub fn set_cookie(value: &str) {
+    match http::HeaderValue::from_str(value) {
+        Ok(value) => leptos::prelude::expect_context::<leptos_axum::ResponseOptions>()
+            .append_header(http::header::SET_COOKIE, value),
+        Err(e) => tracing::error!(error = %e, "invalid Set-Cookie value"),
+    }
+}

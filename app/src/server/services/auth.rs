@@ -1,0 +1,348 @@
+//! Authentication: argon2id password hashes, signed JWTs (HS256 only, audience and expiry required, checked against
+//! the user's `token_version` on every use so deactivation or a password change revokes every token at once), the
+//! dashboard's session cookie, and sign-in with throttling of failures.
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use http::HeaderMap;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use protocol::LoginResponse;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::server::ctx::Ctx;
+use crate::server::entities::users;
+use crate::server::services::activity::{self, Activity};
+use crate::server::services::users::{normalize_email, to_view};
+use crate::server::AppState;
+
+/// The dashboard's session cookie (httpOnly, SameSite=Lax).
+pub const SESSION_COOKIE: &str = "helpdesk_session";
+/// Audience of dashboard/API tokens; visitor tokens get their own, so one can never pass for the other.
+pub const AGENT_AUDIENCE: &str = "helpdesk:agent";
+const ISSUER: &str = "helpdesk";
+/// Passwords longer than this are refused before hashing (argon2 would take them, but nobody types 1 KB).
+pub const MAX_PASSWORD_LEN: usize = 1024;
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AgentClaims {
+    sub: String,
+    aud: String,
+    iss: String,
+    iat: u64,
+    exp: u64,
+    /// `users.token_version` when issued.
+    ver: i32,
+}
+
+/// Keys and token settings, built once from the configured secret.
+pub struct AuthKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub token_ttl: Duration,
+    pub cookie_secure: bool,
+}
+
+impl AuthKeys {
+    pub fn new(secret: &[u8], token_ttl: Duration, cookie_secure: bool) -> Self {
+        // `Validation::new` allows exactly one algorithm, so `alg: none` or an RS256/HS256 confusion is refused.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[AGENT_AUDIENCE]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        validation.leeway = 5;
+        AuthKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            token_ttl,
+            cookie_secure,
+        }
+    }
+
+    /// Issues a token for `user`; returns it with its lifetime in seconds.
+    pub fn issue(&self, user: &users::Model) -> Result<(String, u64), AppError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let ttl = self.token_ttl.as_secs();
+        let claims = AgentClaims {
+            sub: user.id.clone(),
+            aud: AGENT_AUDIENCE.to_string(),
+            iss: ISSUER.to_string(),
+            iat: now,
+            exp: now + ttl,
+            ver: user.token_version,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+            tracing::error!(error = %e, "cannot sign token");
+            AppError::Internal
+        })?;
+        Ok((token, ttl))
+    }
+
+    fn decode(&self, token: &str) -> Result<AgentClaims, AppError> {
+        jsonwebtoken::decode::<AgentClaims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(
+            |e| {
+                tracing::debug!(error = %e, "token refused");
+                AppError::Unauthorized
+            },
+        )
+    }
+
+    /// `Set-Cookie` value carrying a session token.
+    pub fn session_cookie(&self, token: &str) -> String {
+        self.cookie(token.to_string(), cookie::time::Duration::seconds(self.token_ttl.as_secs() as i64))
+    }
+
+    /// `Set-Cookie` value that removes the session.
+    pub fn clear_cookie(&self) -> String {
+        self.cookie(String::new(), cookie::time::Duration::ZERO)
+    }
+
+    fn cookie(&self, value: String, max_age: cookie::time::Duration) -> String {
+        cookie::Cookie::build((SESSION_COOKIE, value))
+            .path("/")
+            .http_only(true)
+            .same_site(cookie::SameSite::Lax)
+            .secure(self.cookie_secure)
+            .max_age(max_age)
+            .build()
+            .to_string()
+    }
+}
+
+/// Bearer token first (REST integrations), then the session cookie (dashboard).
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    if let Some(value) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let mut parts = value.splitn(2, ' ');
+        if let (Some(scheme), Some(token)) = (parts.next(), parts.next()) {
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+                return Some(token.trim().to_string());
+            }
+        }
+    }
+    session_cookie_value(headers)
+}
+
+fn session_cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE && !c.value().is_empty())
+        .map(|c| c.value().to_string())
+}
+
+/// Whether the request carries a session cookie (used by the CSRF Origin check).
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
+    session_cookie_value(headers).is_some()
+}
+
+/// Verifies a token and loads its user; refuses deactivated users and revoked (older `token_version`) tokens.
+pub async fn authenticate(state: &AppState, token: &str, ip: Option<IpAddr>) -> Result<Ctx, AppError> {
+    let claims = state.auth.decode(token)?;
+    let user = users::Entity::find_by_id(claims.sub).one(&state.db).await?.ok_or(AppError::Unauthorized)?;
+    if !user.is_active || user.token_version != claims.ver {
+        return Err(AppError::Unauthorized);
+    }
+    Ok(Ctx::for_user(to_view(&user)?, ip))
+}
+
+/// The acting user of a request, from its Bearer token or session cookie.
+pub async fn ctx_from_headers(state: &AppState, headers: &HeaderMap, ip: Option<IpAddr>) -> Result<Ctx, AppError> {
+    let token = token_from_headers(headers).ok_or(AppError::Unauthorized)?;
+    authenticate(state, &token, ip).await
+}
+
+/// Signs in with email and password. Unknown email, wrong password and deactivated account give the same answer
+/// and take the same time; failures are throttled per IP and per email.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<LoginResponse, AppError> {
+    let email = normalize_email(email);
+    if email.is_empty() {
+        return Err(AppError::validation("email", "Enter your email address."));
+    }
+    if password.is_empty() {
+        return Err(AppError::validation("password", "Enter your password."));
+    }
+    if password.len() > MAX_PASSWORD_LEN || email.len() > 255 {
+        return Err(AppError::InvalidCredentials);
+    }
+    state.login_throttle.check(ip, &email).map_err(rate_limited)?;
+
+    let user = users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(&state.db).await?;
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => dummy_hash().await?,
+    };
+    let password_ok = verify_password(&hash, password).await;
+    let user = match user {
+        Some(u) if password_ok && u.is_active => u,
+        _ => {
+            state.login_throttle.record_failure(ip, &email).map_err(rate_limited)?;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+
+    let (token, expires_in) = state.auth.issue(&user)?;
+    let view = to_view(&user)?;
+    let mut active: users::ActiveModel = user.into();
+    active.last_login_at = Set(Some(chrono::Utc::now().naive_utc()));
+    active.update(&state.db).await?;
+    let ctx = Ctx::for_user(view.clone(), ip);
+    activity::record(
+        &ctx,
+        &state.db,
+        Activity { action: "auth.login", resource_type: "user", resource_id: Some(ctx.user_id()), metadata: None },
+    )
+    .await?;
+    Ok(LoginResponse { token, user: view, expires_in })
+}
+
+/// Records the sign-out. The cookie is cleared by the caller; the token itself stays valid until it expires
+/// (revoking every session of a user is what `token_version` is for).
+pub async fn logout(ctx: &Ctx, state: &AppState) -> Result<(), AppError> {
+    activity::record(
+        ctx,
+        &state.db,
+        Activity { action: "auth.logout", resource_type: "user", resource_id: Some(ctx.user_id()), metadata: None },
+    )
+    .await
+}
+
+fn rate_limited(wait: Duration) -> AppError {
+    AppError::RateLimited { retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64 }
+}
+
+/// Checks a new password's length. Composition rules are left to the user (NIST 800-63B).
+pub fn validate_new_password(password: &str) -> Result<(), AppError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_LEN {
+        return Err(AppError::validation("password", format!("Use at least {MIN_PASSWORD_LEN} characters.")));
+    }
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(AppError::validation("password", format!("Use at most {MAX_PASSWORD_LEN} bytes.")));
+    }
+    Ok(())
+}
+
+/// argon2id with the crate's recommended parameters, off the async runtime.
+pub async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AppError::Internal
+        })
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hashing task failed");
+        AppError::Internal
+    })?
+}
+
+pub async fn verify_password(hash: &str, password: &str) -> bool {
+    let (hash, password) = (hash.to_string(), password.to_string());
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
+}
+
+/// A real hash to verify against when the email is unknown, so both cases cost one argon2 run.
+async fn dummy_hash() -> Result<String, AppError> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash.clone());
+    }
+    let hash = hash_password("not-a-real-password-just-equal-timing").await?;
+    Ok(DUMMY.get_or_init(|| hash).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(version: i32) -> users::Model {
+        let now = chrono::Utc::now().naive_utc();
+        users::Model {
+            id: "u1".into(),
+            email: "a@example.com".into(),
+            password_hash: String::new(),
+            name: "A".into(),
+            role: "agent".into(),
+            is_active: true,
+            token_version: version,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn issued_tokens_decode_and_carry_the_version() {
+        let keys = AuthKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), false);
+        let (token, ttl) = keys.issue(&user(4)).expect("issue");
+        assert_eq!(ttl, 60);
+        let claims = keys.decode(&token).expect("decode");
+        assert_eq!(claims.sub, "u1");
+        assert_eq!(claims.ver, 4);
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_refused() {
+        let a = AuthKeys::new(b"secret-a-secret-a-secret-a-secret-a", Duration::from_secs(60), false);
+        let b = AuthKeys::new(b"secret-b-secret-b-secret-b-secret-b", Duration::from_secs(60), false);
+        let (token, _) = a.issue(&user(0)).expect("issue");
+        assert_eq!(b.decode(&token).err(), Some(AppError::Unauthorized));
+    }
+
+    #[test]
+    fn bearer_wins_over_cookie_and_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::COOKIE, "theme=dark; helpdesk_session=abc; x=y".parse().expect("header"));
+        assert_eq!(token_from_headers(&headers).as_deref(), Some("abc"));
+        headers.insert(http::header::AUTHORIZATION, "Bearer xyz".parse().expect("header"));
+        assert_eq!(token_from_headers(&headers).as_deref(), Some("xyz"));
+        headers.insert(http::header::AUTHORIZATION, "Basic xyz".parse().expect("header"));
+        assert_eq!(token_from_headers(&headers).as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn session_cookie_is_http_only_and_same_site() {
+        let keys = AuthKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60), true);
+        let set = keys.session_cookie("tok");
+        assert!(set.starts_with("helpdesk_session=tok"), "{set}");
+        for part in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age=60"] {
+            assert!(set.contains(part), "{set} lacks {part}");
+        }
+        assert!(keys.clear_cookie().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn new_passwords_have_bounds() {
+        assert!(validate_new_password("short").is_err());
+        assert!(validate_new_password("long enough").is_ok());
+        assert!(validate_new_password(&"x".repeat(MAX_PASSWORD_LEN + 1)).is_err());
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_only_their_password() {
+        let hash = hash_password("correct horse").await.expect("hash");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password(&hash, "correct horse").await);
+        assert!(!verify_password(&hash, "wrong horse").await);
+        assert!(!verify_password("not a hash", "correct horse").await);
+    }
+}

@@ -1,0 +1,6 @@
+//! Services: the only code that touches the database. Each call takes the acting `Ctx` (or, for sign-in and
+//! bootstrap, the credentials that will produce one) and scopes its queries to it.
+
+pub mod activity;
+pub mod auth;
+pub mod users;

@@ -1,0 +1,231 @@
+//! Typed configuration from the environment (and `.env`, loaded by `main`). Every variable is listed in
+//! `.env.example` and the README.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use leptos::config::{Env, LeptosOptions};
+use rand::RngCore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error("JWT secret file {path}: {source}")]
+    SecretFile { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// `sqlite://…` (default: a file under `data_dir`) or `mysql://…`.
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// HS256 key for agent and visitor tokens.
+    pub jwt_secret: Vec<u8>,
+    pub token_ttl: Duration,
+    /// Send the session cookie with `Secure` (set when served over HTTPS).
+    pub cookie_secure: bool,
+    /// Optional; used for fan-out between nodes.
+    pub redis_url: Option<String>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub leptos: LeptosOptions,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("token_ttl", &self.token_ttl)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("admin_email", &self.admin_email)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `var`, so tests can pass their own variables.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let data_dir = PathBuf::from(var("HELPDESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("helpdesk.db").display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("mysql:")) {
+            return Err(invalid("DATABASE_URL", "use a sqlite:// or mysql:// URL"));
+        }
+        let bind = var("HELPDESK_BIND")
+            .or_else(|| var("LEPTOS_SITE_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse::<SocketAddr>()
+            .map_err(|e| invalid("HELPDESK_BIND", e))?;
+        let jwt_secret = match var("HELPDESK_JWT_SECRET") {
+            Some(secret) if secret.len() >= MIN_SECRET_LEN => secret.into_bytes(),
+            Some(_) => return Err(invalid("HELPDESK_JWT_SECRET", format!("use at least {MIN_SECRET_LEN} characters"))),
+            None => load_or_create_secret(&data_dir.join("jwt-secret"))?,
+        };
+        let token_ttl = match var("HELPDESK_TOKEN_TTL_SECS") {
+            Some(v) => match v.parse::<u64>() {
+                Ok(secs) if (60..=30 * 24 * 3600).contains(&secs) => Duration::from_secs(secs),
+                _ => return Err(invalid("HELPDESK_TOKEN_TTL_SECS", "use a number of seconds from 60 to 2592000")),
+            },
+            None => Duration::from_secs(12 * 3600),
+        };
+        let cookie_secure = match var("HELPDESK_COOKIE_SECURE").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(_) => return Err(invalid("HELPDESK_COOKIE_SECURE", "use true or false")),
+        };
+        let env = match var("LEPTOS_ENV").as_deref().map(str::to_ascii_uppercase).as_deref() {
+            Some("DEV") => Env::DEV,
+            _ => Env::PROD,
+        };
+        let reload_port = var("LEPTOS_RELOAD_PORT").and_then(|p| p.parse().ok()).unwrap_or(3001);
+        let leptos = LeptosOptions::builder()
+            .output_name(var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "helpdesk".into()))
+            .site_root(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()))
+            .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
+            .site_addr(bind)
+            .reload_port(reload_port)
+            .env(env)
+            .build();
+        Ok(Config {
+            database_url,
+            bind,
+            data_dir,
+            jwt_secret,
+            token_ttl,
+            cookie_secure,
+            redis_url: var("REDIS_URL"),
+            admin_email: var("HELPDESK_ADMIN_EMAIL"),
+            admin_password: var("HELPDESK_ADMIN_PASSWORD"),
+            leptos,
+        })
+    }
+}
+
+fn invalid(name: &'static str, message: impl ToString) -> ConfigError {
+    ConfigError::Invalid { name, message: message.to_string() }
+}
+
+/// The secret survives restarts (tokens stay valid) without anyone having to invent one; it is never a fixed
+/// default. Created with owner-only permissions.
+fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let err = |source| ConfigError::SecretFile { path: path.to_path_buf(), source };
+    match std::fs::read_to_string(path) {
+        Ok(s) if s.trim().len() >= MIN_SECRET_LEN => return Ok(s.trim().as_bytes().to_vec()),
+        Ok(_) => {
+            return Err(err(std::io::Error::new(std::io::ErrorKind::InvalidData, "secret too short; delete the file")))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => std::io::Write::write_all(&mut file, secret.as_bytes()).map_err(err)?,
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return load_or_create_secret(path),
+        Err(e) => return Err(err(e)),
+    }
+    tracing::info!(path = %path.display(), "generated a new JWT secret");
+    Ok(secret.into_bytes())
+}
+
+/// `scheme://user:password@host/db` → `scheme://user:***@host/db`, for logs.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    fn temp_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("helpdesk-config-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn defaults_to_sqlite_under_the_data_dir_and_generates_a_kept_secret() {
+        let dir = temp_dir();
+        let dir_s = dir.to_string_lossy().to_string();
+        let first = config(&[("HELPDESK_DATA_DIR", &dir_s)]).expect("config");
+        assert!(first.database_url.starts_with("sqlite://") && first.database_url.contains(&dir_s));
+        assert_eq!(first.bind, "127.0.0.1:3000".parse().expect("addr"));
+        assert!(first.jwt_secret.len() >= MIN_SECRET_LEN);
+        let second = config(&[("HELPDESK_DATA_DIR", &dir_s)]).expect("config");
+        assert_eq!(first.jwt_secret, second.jwt_secret, "the generated secret is kept");
+        let other = config(&[("HELPDESK_DATA_DIR", &temp_dir().to_string_lossy())]).expect("config");
+        assert_ne!(first.jwt_secret, other.jwt_secret, "never a fixed default");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("jwt-secret")).expect("file").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "secret file is private");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_values_with_the_variable_name() {
+        let dir = temp_dir().to_string_lossy().to_string();
+        for (name, value) in [
+            ("HELPDESK_JWT_SECRET", "short"),
+            ("DATABASE_URL", "postgres://x"),
+            ("HELPDESK_BIND", "not an address"),
+            ("HELPDESK_TOKEN_TTL_SECS", "5"),
+            ("HELPDESK_COOKIE_SECURE", "maybe"),
+        ] {
+            let err = config(&[("HELPDESK_DATA_DIR", &dir), (name, value)]).expect_err(name);
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let dir = temp_dir().to_string_lossy().to_string();
+        let c = config(&[
+            ("HELPDESK_DATA_DIR", &dir),
+            ("DATABASE_URL", "mysql://root:hunter2@db:3306/helpdesk"),
+            ("HELPDESK_ADMIN_PASSWORD", "supersecret"),
+        ])
+        .expect("config");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("supersecret"), "{shown}");
+        assert!(shown.contains("root:***@db"), "{shown}");
+    }
+}

@@ -1,0 +1,113 @@
+//! The Helpdesk server as a library: `build_app(config)` connects and migrates the database, creates the first
+//! super admin on an empty one, and returns the router, so `main` and the integration tests start the same app.
+
+pub mod config;
+pub mod error;
+pub mod middleware;
+pub mod routes;
+
+use std::net::SocketAddr;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use protocol::ErrorBody;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use app::server::services::auth::AuthKeys;
+use app::server::services::users::{self, Bootstrap};
+use app::server::{db, AppState};
+use app::{shell, App};
+
+pub use config::Config;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("first administrator: {0}")]
+    Bootstrap(app::error::AppError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A built application: the router to serve, the shared state, and what start-up did about the first account.
+pub struct Helpdesk {
+    pub router: Router,
+    pub state: AppState,
+    pub bootstrap: Option<Bootstrap>,
+}
+
+/// Largest request body outside the API's own limits (server functions, forms).
+const BODY_LIMIT: usize = 1024 * 1024;
+
+pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    let bootstrap = users::ensure_super_admin(&db, config.admin_email.as_deref(), config.admin_password.as_deref())
+        .await
+        .map_err(StartupError::Bootstrap)?;
+    let state = AppState::new(db, AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure));
+    let router = router(state.clone(), config.leptos.clone());
+    Ok(Helpdesk { router, state, bootstrap })
+}
+
+fn router(state: AppState, leptos_options: leptos::config::LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let dashboard = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, move || provide_context(context_state.clone()), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options);
+
+    let api = Router::new()
+        .nest("/api", routes::api::router())
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .with_state(state.clone());
+
+    api.merge(dashboard)
+        .layer(axum::middleware::from_fn_with_state(state, middleware::admin_guard::admin_guard))
+        .layer(axum::middleware::from_fn(middleware::csrf::same_origin_for_cookie_sessions))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(CatchPanicLayer::custom(|_| internal_error()))
+        .layer(TraceLayer::new_for_http())
+}
+
+fn internal_error() -> Response {
+    let body = ErrorBody {
+        error: "internal".into(),
+        message: "Something went wrong on our side. Please try again.".into(),
+        field: None,
+    };
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves; in-flight requests are allowed to finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

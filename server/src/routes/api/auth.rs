@@ -1,0 +1,31 @@
+//! `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me`.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use protocol::{LoginRequest, LoginResponse, UserView};
+
+use app::server::services::auth;
+use app::server::AppState;
+
+use super::{Caller, ClientIp};
+use crate::error::{ApiJson, ApiResult};
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    Ok(Json(auth::login(&state, &body.email, &body.password, ip).await?))
+}
+
+/// Records the sign-out and clears the dashboard cookie if one was used.
+pub async fn logout(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Response> {
+    auth::logout(&ctx, &state).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.auth.clear_cookie())]).into_response())
+}
+
+pub async fn me(Caller(ctx): Caller) -> Json<UserView> {
+    Json(ctx.user().clone())
+}

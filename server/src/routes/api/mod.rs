@@ -1,0 +1,61 @@
+//! The REST API for integrations (Bearer JWT). Handlers are thin: parse, call a service with the caller's `Ctx`,
+//! answer JSON.
+
+pub mod auth;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::{IpAddr, SocketAddr};
+
+use app::server::ctx::Ctx;
+use app::server::services::auth as auth_service;
+use app::server::AppState;
+
+use crate::error::ApiError;
+
+/// JSON bodies of the API are small; uploads get their own limit on their own routes.
+const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::Request(StatusCode::NOT_FOUND, "not_found", "No such API endpoint.".into())
+}
+
+/// The peer's address (forwarded headers are not trusted without a configured proxy).
+pub fn peer_ip(parts: &Parts) -> Option<IpAddr> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The authenticated caller: Bearer token, or the dashboard's cookie. Answers 401 otherwise.
+pub struct Caller(pub Ctx);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = auth_service::ctx_from_headers(state, &parts.headers, peer_ip(parts)).await?;
+        Ok(Caller(ctx))
+    }
+}
+
+/// The client address, for handlers that need it without authentication.
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(peer_ip(parts)))
+    }
+}

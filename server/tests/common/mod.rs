@@ -1,0 +1,268 @@
+//! Fixtures for integration tests: a real Helpdesk server on a random port, on a fresh SQLite file or a fresh
+//! MariaDB/MySQL database (when `HELPDESK_TEST_MYSQL_URL` is set), and an HTTP client for it.
+//!
+//! `backend_tests!(a, b)` turns each `async fn a(app: TestApp)` into `sqlite::a` and `mysql::a`.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use app::server::AppState;
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use server::{build_app, serve, Config, Helpdesk};
+use tokio::sync::oneshot;
+
+pub const ADMIN_EMAIL: &str = "root@helpdesk.test";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+pub const MYSQL_ENV: &str = "HELPDESK_TEST_MYSQL_URL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Mysql,
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDb {
+    pub url: String,
+    backend: Backend,
+    admin_url: Option<String>,
+    name: String,
+    dir: PathBuf,
+}
+
+impl TestDb {
+    /// `None` for MySQL when no server is configured (the README's test command always configures it in CI).
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        let tag = format!("{:016x}", rand::random::<u64>());
+        let dir = std::env::temp_dir().join(format!("helpdesk-test-{tag}"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+                Some(TestDb { url, backend, admin_url: None, name: String::new(), dir })
+            }
+            Backend::Mysql => {
+                let Ok(admin_url) = std::env::var(MYSQL_ENV) else {
+                    eprintln!("skipped: {MYSQL_ENV} is not set");
+                    return None;
+                };
+                let name = format!("hd_t_{tag}");
+                let admin = Database::connect(admin_url.as_str()).await.expect("connect to the MySQL test server");
+                admin.execute_unprepared(&format!("CREATE DATABASE `{name}`")).await.expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                let url = format!("{base}/{name}");
+                Some(TestDb { url, backend, admin_url: Some(admin_url), name, dir })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn dir(&self) -> &PathBuf {
+        &self.dir
+    }
+
+    pub async fn drop_db(self) {
+        if let Some(admin_url) = &self.admin_url {
+            if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS `{}`", self.name)).await.ok();
+                admin.close().await.ok();
+            }
+        }
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+pub fn test_config(db: &TestDb, extra: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), db.url.clone()),
+        ("HELPDESK_DATA_DIR".into(), db.dir().display().to_string()),
+        ("HELPDESK_JWT_SECRET".into(), test_secret()),
+        ("HELPDESK_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
+        ("HELPDESK_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        ("HELPDESK_BIND".into(), "127.0.0.1:0".into()),
+        ("LEPTOS_SITE_ROOT".into(), db.dir().join("site").display().to_string()),
+    ]);
+    for (k, v) in extra {
+        if v.is_empty() {
+            vars.remove(*k);
+        } else {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    Config::from_lookup(|name| vars.get(name).cloned()).expect("test config")
+}
+
+pub fn test_secret() -> String {
+    "integration-test-secret-0123456789abcdef".into()
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub state: AppState,
+    pub config: Config,
+    pub helpdesk_bootstrap: Option<app::server::services::users::Bootstrap>,
+    db: Option<TestDb>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::create(backend).await?;
+        let config = test_config(&db, &[]);
+        Some(TestApp::start(db, config).await)
+    }
+
+    pub async fn start(db: TestDb, config: Config) -> TestApp {
+        let Helpdesk { router, state, bootstrap } = build_app(&config).await.expect("build app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, router, async move {
+            rx.await.ok();
+        }));
+        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp {
+            base,
+            client,
+            state,
+            config,
+            helpdesk_bootstrap: bootstrap,
+            db: Some(db),
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.as_ref().map(TestDb::backend).unwrap_or(Backend::Sqlite)
+    }
+
+    /// Stops the server (waiting for in-flight requests) and removes the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            tx.send(()).ok();
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server stopped cleanly");
+        }
+        self.state.db.clone().close().await.ok();
+        if let Some(db) = self.db.take() {
+            db.drop_db().await;
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/auth/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Signs in as the bootstrap super admin; returns the Bearer token.
+    pub async fn admin_token(&self) -> String {
+        let res = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.expect("json");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Signs in through the dashboard's login form (the server function) and returns the session cookie pair.
+    pub async fn dashboard_session(&self, email: &str, password: &str) -> Result<String, Response> {
+        let res = self
+            .client
+            .post(self.url("/sfn/login"))
+            .header("Origin", &self.base)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("login form");
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("helpdesk_session=") && !c.starts_with("helpdesk_session=;"))
+            .map(|c| c.split(';').next().unwrap_or_default().to_string());
+        cookie.ok_or(res)
+    }
+}
+
+/// The JSON error body, asserting its shape.
+pub async fn error_body(res: Response) -> (StatusCode, String, String) {
+    let status = res.status();
+    let ctype = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(ctype.starts_with("application/json"), "error content-type is {ctype:?}");
+    let body: Value = res.json().await.expect("error body is JSON");
+    let code = body["error"].as_str().expect("error code").to_string();
+    let message = body["message"].as_str().expect("error message").to_string();
+    (status, code, message)
+}
+
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await {
+                        super::$name(&app).await;
+                        app.stop().await;
+                    }
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Mysql).await {
+                        super::$name(&app).await;
+                        app.stop().await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// `per_backend!(a, b)` turns each `async fn a(backend: Backend)` into `sqlite::a` and `mysql::a`, for tests that
+/// manage their own database or server.
+#[macro_export]
+macro_rules! per_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Mysql).await
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,50 @@
+//! Client mistakes get 4xx with a JSON `{error, message}` body, never a 500 and never an internal detail.
+
+mod common;
+
+use common::{error_body, TestApp, ADMIN_EMAIL};
+use reqwest::StatusCode;
+
+backend_tests!(bad_request_bodies_get_clear_4xx_answers);
+
+async fn bad_request_bodies_get_clear_4xx_answers(app: &TestApp) {
+    let url = app.url("/api/auth/login");
+    let json = |body: String| app.client.post(&url).header("Content-Type", "application/json").body(body);
+    let cases = [
+        ("malformed JSON", json("{\"email\": ".into()), StatusCode::BAD_REQUEST, "malformed_json"),
+        (
+            "missing field",
+            json(format!("{{\"email\":\"{ADMIN_EMAIL}\"}}")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        ("wrong type", json("{\"email\":1,\"password\":[]}".into()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        (
+            "oversized",
+            json(format!("{{\"email\":\"a@b.c\",\"password\":\"{}\"}}", "x".repeat(200 * 1024))),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            "not JSON",
+            app.client.post(&url).body("email=a"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "empty email",
+            json("{\"email\":\"  \",\"password\":\"x\"}".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let res = request.send().await.expect(what);
+        let (got_status, got_code, message) = error_body(res).await;
+        assert_eq!((got_status, got_code.as_str()), (status, code), "{what}: {message}");
+        assert!(!message.is_empty(), "{what}");
+        for leak in ["sqlx", "sea_orm", "panicked", "DbErr"] {
+            assert!(!message.contains(leak), "{what} leaks {leak}: {message}");
+        }
+    }
+}

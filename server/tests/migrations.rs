@@ -1,0 +1,185 @@
+//! The migrations on both databases: up, down and up again; the seeded roles; and the keys the data model relies
+//! on (per-chat seq and client message id uniqueness, ON DELETE rules).
+
+mod common;
+
+use common::{Backend, TestDb};
+use migration::{Migrator, MigratorTrait, SchemaManager};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+
+use app::server::db;
+use app::server::entities::{chats, messages, roles, users, visitors, websites};
+
+const TABLES: [&str; 9] = [
+    "roles",
+    "users",
+    "websites",
+    "website_members",
+    "visitors",
+    "chats",
+    "messages",
+    "widget_settings",
+    "activity_logs",
+];
+
+per_backend!(migrations_run_up_down_and_up_again, keys_and_delete_rules_hold);
+
+async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
+    let manager = SchemaManager::new(conn);
+    let mut present = Vec::new();
+    for table in TABLES {
+        if manager.has_table(table).await.expect("has_table") {
+            present.push(table);
+        }
+    }
+    present
+}
+
+async fn migrations_run_up_down_and_up_again(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+
+    Migrator::up(&conn, None).await.expect("up");
+    assert_eq!(tables_present(&conn).await, TABLES.to_vec());
+    let mut names: Vec<String> =
+        roles::Entity::find().all(&conn).await.expect("roles").into_iter().map(|r| r.name).collect();
+    names.sort();
+    assert_eq!(names, ["admin", "agent", "super_admin"]);
+
+    Migrator::down(&conn, None).await.expect("down");
+    assert!(tables_present(&conn).await.is_empty());
+
+    Migrator::up(&conn, None).await.expect("up again");
+    assert_eq!(tables_present(&conn).await.len(), TABLES.len());
+    // Running again is a no-op (every node runs migrations at start-up).
+    Migrator::up(&conn, None).await.expect("idempotent");
+
+    conn.close().await.ok();
+    test_db.drop_db().await;
+}
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+fn id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn message(
+    conn: &DatabaseConnection,
+    chat: &str,
+    seq: i64,
+    client_msg_id: Option<&str>,
+) -> Result<(), sea_orm::DbErr> {
+    messages::ActiveModel {
+        id: Set(id()),
+        chat_id: Set(chat.into()),
+        seq: Set(seq),
+        client_msg_id: Set(client_msg_id.map(String::from)),
+        sender_type: Set("visitor".into()),
+        sender_id: Set(None),
+        content: Set("hello".into()),
+        kind: Set("text".into()),
+        metadata: Set(None),
+        created_at: Set(now()),
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
+}
+
+async fn keys_and_delete_rules_hold(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+
+    let user = users::ActiveModel {
+        id: Set(id()),
+        email: Set("agent@helpdesk.test".into()),
+        password_hash: Set("x".into()),
+        name: Set("Agent".into()),
+        role: Set("agent".into()),
+        is_active: Set(true),
+        token_version: Set(0),
+        last_login_at: Set(None),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    }
+    .insert(&conn)
+    .await
+    .expect("user");
+    let mut bad_role: users::ActiveModel = user.clone().into();
+    bad_role.role = Set("root".into());
+    assert!(bad_role.update(&conn).await.is_err(), "a role that is not in `roles` is refused");
+
+    let website = websites::ActiveModel {
+        id: Set(id()),
+        user_id: Set(user.id.clone()),
+        name: Set("Site".into()),
+        domain: Set("example.com".into()),
+        description: Set(None),
+        api_key: Set(id()),
+        is_active: Set(true),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    }
+    .insert(&conn)
+    .await
+    .expect("website");
+    let visitor = visitors::ActiveModel {
+        id: Set(id()),
+        website_id: Set(website.id.clone()),
+        session_id: Set(id()),
+        ip_address: Set(None),
+        user_agent: Set(None),
+        country: Set(None),
+        last_seen: Set(now()),
+        created_at: Set(now()),
+    }
+    .insert(&conn)
+    .await
+    .expect("visitor");
+    let chat = chats::ActiveModel {
+        id: Set(id()),
+        website_id: Set(website.id.clone()),
+        visitor_id: Set(visitor.id.clone()),
+        assigned_to: Set(Some(user.id.clone())),
+        status: Set("ongoing".into()),
+        resolution: Set(None),
+        last_seq: Set(0),
+        started_at: Set(now()),
+        ended_at: Set(None),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    }
+    .insert(&conn)
+    .await
+    .expect("chat");
+
+    message(&conn, &chat.id, 1, Some("c-1")).await.expect("first");
+    message(&conn, &chat.id, 2, None).await.expect("second");
+    message(&conn, &chat.id, 3, None).await.expect("two NULL client ids do not collide");
+    assert!(message(&conn, &chat.id, 2, None).await.is_err(), "seq is unique per chat");
+    assert!(message(&conn, &chat.id, 4, Some("c-1")).await.is_err(), "client message id is unique per chat");
+    assert!(message(&conn, "no-such-chat", 1, None).await.is_err(), "messages need their chat");
+
+    // Deleting the assigned agent un-assigns the chat; deleting the website removes its chats and messages.
+    let other_owner =
+        users::ActiveModel { id: Set(id()), email: Set("owner@helpdesk.test".into()), ..user.clone().into() };
+    let other_owner = other_owner.insert(&conn).await.expect("owner");
+    let mut moved: websites::ActiveModel = website.clone().into();
+    moved.user_id = Set(other_owner.id.clone());
+    moved.update(&conn).await.expect("re-own website");
+    users::Entity::delete_by_id(user.id.clone()).exec(&conn).await.expect("delete agent");
+    let chat_now = chats::Entity::find_by_id(chat.id.clone()).one(&conn).await.expect("query").expect("chat stays");
+    assert_eq!(chat_now.assigned_to, None);
+
+    websites::Entity::delete_by_id(website.id.clone()).exec(&conn).await.expect("delete website");
+    assert!(chats::Entity::find_by_id(chat.id.clone()).one(&conn).await.expect("query").is_none());
+    assert!(messages::Entity::find().all(&conn).await.expect("query").is_empty());
+    assert!(visitors::Entity::find().all(&conn).await.expect("query").is_empty());
+
+    conn.close().await.ok();
+    test_db.drop_db().await;
+}
