@@ -1,0 +1,56 @@
+import { defineConfig } from '@playwright/test';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+
+// The release server built by scripts/build.sh, on its own port and a throwaway SQLite database.
+const root = path.resolve(__dirname, '..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache/helpdesk/target');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-e2e-'));
+const port = Number(process.env.HELPDESK_E2E_PORT ?? 3180);
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: './test-results',
+  use: {
+    baseURL,
+    trace: 'off',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  webServer: {
+    command: path.join(targetDir, 'release', 'server'),
+    cwd: root,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    env: {
+      HELPDESK_BIND: `127.0.0.1:${port}`,
+      HELPDESK_DATA_DIR: dataDir,
+      DATABASE_URL: `sqlite://${path.join(dataDir, 'e2e.db')}?mode=rwc`,
+      HELPDESK_ADMIN_EMAIL: 'admin@e2e.test',
+      HELPDESK_ADMIN_PASSWORD: 'e2e-password-123',
+      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(root, 'target/site'),
+      RUST_LOG: 'warn',
+    },
+  },
+});

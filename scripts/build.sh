@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds everything in release mode: the server (SSR), the dashboard's hydrate WASM and CSS (cargo-leptos),
+# and the visitor widget's WASM (its own size-optimised profile).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+cargo leptos build --release
+scripts/build-widget.sh

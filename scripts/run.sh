@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# README "run": installs what is missing, builds everything in release mode, and serves Helpdesk on
+# http://127.0.0.1:3000 (HELPDESK_BIND to change) with an embedded SQLite database under ./data unless
+# DATABASE_URL says otherwise. The first start creates a super admin and prints how to sign in.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+scripts/setup.sh
+scripts/build.sh
+exec "$CARGO_TARGET_DIR/release/server"
