@@ -98,9 +98,13 @@ async fn login_form_sets_a_safe_cookie_and_opens_the_dashboard(app: &TestApp) {
 
 async fn wrong_password_in_the_form_sets_no_cookie(app: &TestApp) {
     let res = app.dashboard_session(ADMIN_EMAIL, "wrong password").await.expect_err("no session");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "a client mistake, not a 500");
     assert!(res.headers().get("set-cookie").is_none());
     let body = res.text().await.expect("body");
     assert!(body.contains("InvalidCredentials"), "{body}");
+
+    let res = app.client.post(app.url("/sfn/current_user")).header("Origin", &app.base).send().await.expect("fn");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn logout_clears_the_cookie_and_is_logged(app: &TestApp) {

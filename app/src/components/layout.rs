@@ -12,22 +12,32 @@ use crate::ids;
 
 #[leptos::server(prefix = "/sfn", endpoint = "current_user")]
 pub async fn current_user() -> Result<UserView, AppError> {
-    use crate::server::{request::require_ctx, AppState};
-    let state = AppState::from_context()?;
-    Ok(require_ctx(&state).await?.user().clone())
+    use crate::server::{request, AppState};
+    request::with_status(
+        async {
+            let state = AppState::from_context()?;
+            Ok(request::require_ctx(&state).await?.user().clone())
+        }
+        .await,
+    )
 }
 
 #[leptos::server(prefix = "/sfn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::{request, services::auth, AppState};
-    let state = AppState::from_context()?;
-    // Signing out always clears the cookie, even if the session had already expired.
-    request::set_cookie(&state.auth.clear_cookie());
-    if let Ok(ctx) = request::require_ctx(&state).await {
-        auth::logout(&ctx, &state).await?;
-    }
-    leptos_axum::redirect("/admin/login");
-    Ok(())
+    request::with_status(
+        async {
+            let state = AppState::from_context()?;
+            // Signing out always clears the cookie, even if the session had already expired.
+            request::set_cookie(&state.auth.clear_cookie());
+            if let Ok(ctx) = request::require_ctx(&state).await {
+                auth::logout(&ctx, &state).await?;
+            }
+            leptos_axum::redirect("/admin/login");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 const NAV: [(&str, &str); 6] = [

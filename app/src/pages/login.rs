@@ -9,11 +9,16 @@ use crate::ids;
 #[leptos::server(prefix = "/sfn", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::{request, services::auth, AppState};
-    let state = AppState::from_context()?;
-    let session = auth::login(&state, &email, &password, request::client_ip().await).await?;
-    request::set_cookie(&state.auth.session_cookie(&session.token));
-    leptos_axum::redirect(safe_next(next.as_deref()));
-    Ok(())
+    request::with_status(
+        async {
+            let state = AppState::from_context()?;
+            let session = auth::login(&state, &email, &password, request::client_ip().await).await?;
+            request::set_cookie(&state.auth.session_cookie(&session.token));
+            leptos_axum::redirect(safe_next(next.as_deref()));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Only dashboard paths on this host are followed after sign-in (no open redirect).

@@ -33,3 +33,28 @@ pub fn set_cookie(value: &str) {
         Err(e) => tracing::error!(error = %e, "invalid Set-Cookie value"),
     }
 }
+
+/// Gives a failed server function the HTTP status its error stands for (Leptos would answer 500 for every error),
+/// and `Retry-After` when throttled. A plain form post (before hydration) is left alone: Leptos answers it with a
+/// redirect back to the form, which a 4xx status would break.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use leptos::prelude::use_context;
+    if let Err(err) = &result {
+        let plain_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if let (false, Some(response)) = (plain_form, use_context::<leptos_axum::ResponseOptions>()) {
+            if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+                response.set_status(status);
+            }
+            if let AppError::RateLimited { retry_after_secs } = err {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+            }
+        }
+    }
+    result
+}
