@@ -17,6 +17,12 @@ pub enum AppError {
     InvalidCredentials,
     #[error("You are not allowed to do that.")]
     Forbidden,
+    /// Widget requests: the API key is missing, unknown, or its website is inactive.
+    #[error("The API key is missing, unknown or inactive.")]
+    InvalidApiKey,
+    /// Widget requests from a page whose origin the website does not allow.
+    #[error("This website's domain is not allowed to use this widget.")]
+    OriginNotAllowed,
     /// Also used where admitting existence would leak (another tenant's resources).
     #[error("{0} not found.")]
     NotFound(String),
@@ -52,6 +58,8 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
+            AppError::InvalidApiKey => "invalid_api_key",
+            AppError::OriginNotAllowed => "origin_not_allowed",
             AppError::NotFound(_) => "not_found",
             AppError::Validation { .. } => "validation_failed",
             AppError::Conflict { .. } => "conflict",
@@ -63,8 +71,8 @@ impl AppError {
 
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Unauthorized | AppError::InvalidCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Unauthorized | AppError::InvalidCredentials | AppError::InvalidApiKey => 401,
+            AppError::Forbidden | AppError::OriginNotAllowed => 403,
             AppError::NotFound(_) => 404,
             AppError::Validation { .. } => 422,
             AppError::Conflict { .. } => 409,
@@ -121,6 +129,8 @@ mod tests {
             (AppError::Unauthorized, 401, "unauthorized"),
             (AppError::InvalidCredentials, 401, "invalid_credentials"),
             (AppError::Forbidden, 403, "forbidden"),
+            (AppError::InvalidApiKey, 401, "invalid_api_key"),
+            (AppError::OriginNotAllowed, 403, "origin_not_allowed"),
             (AppError::not_found("Website"), 404, "not_found"),
             (AppError::validation("email", "bad"), 422, "validation_failed"),
             (AppError::conflict("email", "taken"), 409, "conflict"),

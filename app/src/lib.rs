@@ -4,6 +4,7 @@
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod preview;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod url;

@@ -116,3 +116,247 @@ mod tests {
         assert!(v.get("expires_in").is_none());
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Websites, widget settings, users, activity (admin side)
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A website as the dashboard and the REST API show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Website {
+    pub id: String,
+    pub name: String,
+    /// Allowed origins: `example.com`, `https://shop.example.com`, `*.example.com`, `localhost:8080`.
+    pub domains: Vec<String>,
+    pub description: Option<String>,
+    pub api_key: String,
+    pub is_active: bool,
+    pub owner_id: String,
+    /// The `<script>` tag to paste into the website.
+    pub embed_code: String,
+    /// Whether the caller may change it (owner admin or super admin).
+    pub can_manage: bool,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebsiteForCreate {
+    pub name: String,
+    /// One or more allowed domains. The seed's single `domain` is accepted too.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebsiteForUpdate {
+    pub name: Option<String>,
+    pub domains: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub is_active: Option<bool>,
+}
+
+/// `POST /api/websites` answer: the seed's `{id, apiKey, embedCode}` plus the whole website.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebsiteCreated {
+    pub id: String,
+    pub api_key: String,
+    pub embed_code: String,
+    pub website: Website,
+}
+
+/// One opening range within a day, `"09:00"`–`"17:30"` in the schedule's time zone (`"24:00"` ends at midnight).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    pub start: String,
+    pub end: String,
+}
+
+/// A weekly schedule: `days[0]` is Monday … `days[6]` Sunday; an empty day is closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessHours {
+    pub enabled: bool,
+    /// IANA name, e.g. `Europe/Paris`.
+    pub timezone: String,
+    pub days: Vec<Vec<TimeRange>>,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        let weekday = vec![TimeRange { start: "09:00".into(), end: "17:00".into() }];
+        BusinessHours {
+            enabled: false,
+            timezone: "UTC".into(),
+            days: vec![weekday.clone(), weekday.clone(), weekday.clone(), weekday.clone(), weekday, vec![], vec![]],
+        }
+    }
+}
+
+pub const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WidgetPosition {
+    BottomRight,
+    BottomLeft,
+}
+
+impl WidgetPosition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WidgetPosition::BottomRight => "bottom-right",
+            WidgetPosition::BottomLeft => "bottom-left",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [WidgetPosition::BottomRight, WidgetPosition::BottomLeft].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WidgetSize {
+    Compact,
+    Normal,
+}
+
+impl WidgetSize {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WidgetSize::Compact => "compact",
+            WidgetSize::Normal => "normal",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [WidgetSize::Compact, WidgetSize::Normal].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// Everything an admin edits about a website's widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetSettings {
+    pub primary_color: String,
+    pub position: WidgetPosition,
+    pub welcome_message: String,
+    pub business_hours: BusinessHours,
+    pub offline_message: String,
+    pub custom_css: String,
+    pub widget_size: WidgetSize,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        WidgetSettings {
+            primary_color: "#2563eb".into(),
+            position: WidgetPosition::BottomRight,
+            welcome_message: "Hello! How can we help you today?".into(),
+            business_hours: BusinessHours::default(),
+            offline_message: "We are currently offline. Leave a message and we will get back to you.".into(),
+            custom_css: String::new(),
+            widget_size: WidgetSize::Normal,
+        }
+    }
+}
+
+/// `GET /api/widget/config` answer: the seed's fields plus whether the site is open now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetConfig {
+    pub website_id: String,
+    pub primary_color: String,
+    pub position: WidgetPosition,
+    pub welcome_message: String,
+    pub business_hours: BusinessHours,
+    pub offline_message: String,
+    pub custom_css: String,
+    pub widget_size: WidgetSize,
+    pub online: bool,
+}
+
+/// A user as the users page and `GET /api/users` show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedUser {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub is_active: bool,
+    pub website_ids: Vec<String>,
+    pub last_login_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserForCreate {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+    #[serde(default)]
+    pub website_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserForUpdate {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub is_active: Option<bool>,
+    /// Replaces the user's website assignments.
+    pub website_ids: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntry {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    /// JSON text of the details, if any.
+    pub metadata: Option<String>,
+    pub ip_address: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityFilter {
+    pub user_id: Option<String>,
+    pub action: Option<String>,
+    pub resource_type: Option<String>,
+    /// `YYYY-MM-DD`, inclusive, UTC.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// 1-based.
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+}

@@ -31,6 +31,8 @@ pub struct Config {
     pub redis_url: Option<String>,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
+    /// Where browsers reach Helpdesk; used in embed codes.
+    pub public_url: String,
     pub leptos: LeptosOptions,
 }
 
@@ -99,7 +101,16 @@ impl Config {
             .reload_port(reload_port)
             .env(env)
             .build();
+        let public_url = match var("HELPDESK_PUBLIC_URL") {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_string()
+            }
+            Some(_) => return Err(invalid("HELPDESK_PUBLIC_URL", "use an http:// or https:// URL")),
+            None if bind.ip().is_unspecified() => format!("http://127.0.0.1:{}", bind.port()),
+            None => format!("http://{bind}"),
+        };
         Ok(Config {
+            public_url,
             database_url,
             bind,
             data_dir,
@@ -209,6 +220,7 @@ mod tests {
             ("HELPDESK_BIND", "not an address"),
             ("HELPDESK_TOKEN_TTL_SECS", "5"),
             ("HELPDESK_COOKIE_SECURE", "maybe"),
+            ("HELPDESK_PUBLIC_URL", "help.example.com"),
         ] {
             let err = config(&[("HELPDESK_DATA_DIR", &dir), (name, value)]).expect_err(name);
             assert!(err.to_string().starts_with(name), "{err}");

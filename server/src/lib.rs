@@ -53,7 +53,9 @@ pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     let bootstrap = users::ensure_super_admin(&db, config.admin_email.as_deref(), config.admin_password.as_deref())
         .await
         .map_err(StartupError::Bootstrap)?;
-    let state = AppState::new(db, AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure));
+    let roles = app::server::ctx::load_role_permissions(&db).await?;
+    let auth = AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure);
+    let state = AppState::new(db, auth, roles, &config.public_url);
     let router = router(state.clone(), config.leptos.clone());
     Ok(Helpdesk { router, state, bootstrap })
 }

@@ -103,6 +103,7 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         is_active: Set(true),
         token_version: Set(0),
         last_login_at: Set(None),
+        created_by: Set(None),
         created_at: Set(now()),
         updated_at: Set(now()),
     }

@@ -12,14 +12,7 @@ use crate::ids;
 
 #[leptos::server(prefix = "/sfn", endpoint = "current_user")]
 pub async fn current_user() -> Result<UserView, AppError> {
-    use crate::server::{request, AppState};
-    request::with_status(
-        async {
-            let state = AppState::from_context()?;
-            Ok(request::require_ctx(&state).await?.user().clone())
-        }
-        .await,
-    )
+    crate::server::request::with_ctx(|_, ctx| async move { Ok(ctx.user().clone()) }).await
 }
 
 #[leptos::server(prefix = "/sfn", endpoint = "logout")]

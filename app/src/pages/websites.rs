@@ -1,19 +1,147 @@
-//! /admin/websites and /admin/websites/:id: the sites that embed the widget.
+//! /admin/websites and /admin/websites/:id: the sites that embed the widget — create, edit, rotate the API key,
+//! copy the embed code, edit widget settings with a live preview, deactivate or delete.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos::server_fn::codec::Json;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use protocol::{
+    BusinessHours, Role, TimeRange, Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetPosition,
+    WidgetSettings, WidgetSize, DAY_NAMES,
+};
 
-use super::{PageHeader, Upcoming};
+use super::PageHeader;
+use crate::components::form::{action_error, action_ok, FieldError, FormStatus, LoadError};
+use crate::components::layout::current_user;
+use crate::error::AppError;
+use crate::preview::widget_preview_html;
+
+#[leptos::server(prefix = "/sfn", endpoint = "list_websites", input = Json)]
+pub async fn list_websites() -> Result<Vec<Website>, AppError> {
+    use crate::server::{request::with_ctx, services::websites};
+    with_ctx(|state, ctx| async move { websites::list(&ctx, &state).await }).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "get_website", input = Json)]
+pub async fn get_website(id: String) -> Result<Website, AppError> {
+    use crate::server::{request::with_ctx, services::websites};
+    with_ctx(|state, ctx| async move { websites::get(&ctx, &state, &id).await }).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "create_website", input = Json)]
+pub async fn create_website(input: WebsiteForCreate) -> Result<WebsiteCreated, AppError> {
+    use crate::server::{request::with_ctx, services::websites};
+    with_ctx(|state, ctx| async move { websites::create(&ctx, &state, input).await }).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "update_website", input = Json)]
+pub async fn update_website(id: String, input: WebsiteForUpdate) -> Result<Website, AppError> {
+    use crate::server::{request::with_ctx, services::websites};
+    with_ctx(|state, ctx| async move { websites::update(&ctx, &state, &id, input).await }).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "rotate_website_key", input = Json)]
+pub async fn rotate_website_key(id: String) -> Result<Website, AppError> {
+    use crate::server::{request::with_ctx, services::websites};
+    with_ctx(|state, ctx| async move { websites::rotate_key(&ctx, &state, &id).await }).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "delete_website", input = Json)]
+pub async fn delete_website(id: String) -> Result<(), AppError> {
+    use crate::server::{request::with_ctx, services::websites};
+    with_ctx(|state, ctx| async move { websites::delete(&ctx, &state, &id).await }).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "get_widget_settings", input = Json)]
+pub async fn get_widget_settings(id: String) -> Result<WidgetSettings, AppError> {
+    use crate::server::{request::with_ctx, services::widget_settings};
+    with_ctx(|state, ctx| async move { widget_settings::get(&ctx, &state, &id).await }).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "save_widget_settings", input = Json)]
+pub async fn save_widget_settings(id: String, settings: WidgetSettings) -> Result<WidgetSettings, AppError> {
+    use crate::server::{request::with_ctx, services::widget_settings};
+    with_ctx(|state, ctx| async move { widget_settings::update(&ctx, &state, &id, settings).await }).await
+}
+
+/// Domains as typed (one per line or comma separated); the server validates them.
+fn split_domains(text: &str) -> Vec<String> {
+    text.split([',', '\n']).map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect()
+}
 
 #[component]
 pub fn WebsitesPage() -> impl IntoView {
+    let create = ServerAction::<CreateWebsite>::new();
+    let websites = Resource::new(move || create.version().get(), |_| list_websites());
+    let me = Resource::new(|| (), |_| current_user());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            navigate(&format!("/admin/websites/{}", created.id), Default::default());
+        }
+    });
+    let (name, domains, description) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let error = action_error(create);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateWebsite {
+            input: WebsiteForCreate {
+                name: name.get_untracked(),
+                domains: split_domains(&domains.get_untracked()),
+                domain: None,
+                description: Some(description.get_untracked()),
+            },
+        });
+    };
+
     view! {
         <PageHeader title="Websites" lead="The sites where visitors reach you through the chat widget."/>
-        <Upcoming items=&[
-            "Add a website with its allowed domains and get its embed code",
-            "Rotate a website's API key; deactivate or delete a website",
-            "Assign agents to each website",
-        ]/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || websites.get().map(|res| match res {
+                Ok(list) if list.is_empty() => view! {
+                    <section class="card empty"><p>"No websites yet."</p></section>
+                }.into_any(),
+                Ok(list) => view! {
+                    <section class="card">
+                        <table class="table" id="websites-table">
+                            <thead><tr><th>"Name"</th><th>"Domains"</th><th>"Status"</th><th>"Created"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|w| view! {
+                                    <tr>
+                                        <td><a href=format!("/admin/websites/{}", w.id)>{w.name.clone()}</a></td>
+                                        <td class="muted">{w.domains.join(", ")}</td>
+                                        <td>{if w.is_active { view! { <span class="badge ok">"Active"</span> } } else { view! { <span class="badge off">"Inactive"</span> } }}</td>
+                                        <td class="muted">{w.created_at.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                }.into_any(),
+                Err(e) => view! { <LoadError error=e/> }.into_any(),
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || me.get().and_then(Result::ok).filter(|u| u.role != Role::Agent).map(|_| view! {
+                <section class="card">
+                    <h2>"Add a website"</h2>
+                    <form class="form grid-form" id="create-website-form" on:submit=on_submit>
+                        <label for="website-name">"Name"</label>
+                        <input id="website-name" bind:value=name maxlength="255" required placeholder="My shop"/>
+                        <FieldError error field="name"/>
+                        <label for="website-domains">"Allowed domains"</label>
+                        <textarea id="website-domains" bind:value=domains rows="3" placeholder="shop.example.com\n*.example.com"></textarea>
+                        <p class="hint">"One per line. A bare domain allows http and https; list https://… to allow only that; *.example.com allows its subdomains."</p>
+                        <FieldError error field="domains"/>
+                        <label for="website-description">"Description"</label>
+                        <textarea id="website-description" bind:value=description rows="2" maxlength="2000"></textarea>
+                        <FieldError error field="description"/>
+                        <FormStatus error fields=&["name", "domains", "description"] saved=Signal::derive(|| false)/>
+                        <div><button type="submit" class="button primary" id="create-website" disabled=move || create.pending().get()>"Create website"</button></div>
+                    </form>
+                </section>
+            })}
+        </Transition>
     }
 }
 
@@ -21,13 +149,286 @@ pub fn WebsitesPage() -> impl IntoView {
 pub fn WebsitePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
+    // Blocking: the response waits for the data, so a website that does not exist is answered with a 404 status.
+    let data = Resource::new_blocking(id, |id| async move {
+        let website = get_website(id.clone()).await?;
+        let settings = get_widget_settings(id).await?;
+        Ok::<_, AppError>((website, settings))
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || data.get().map(|res| match res {
+                Ok((website, settings)) => view! { <WebsiteEditor website settings/> }.into_any(),
+                Err(e) => view! { <PageHeader title="Website"/><LoadError error=e/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+fn format_day(ranges: &[TimeRange]) -> String {
+    ranges.iter().map(|r| format!("{}-{}", r.start, r.end)).collect::<Vec<_>>().join(", ")
+}
+
+/// `"09:00-12:00, 13:00-17:00"` → ranges; malformed pieces are kept so the server can say what is wrong.
+fn parse_day(text: &str) -> Vec<TimeRange> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|piece| match piece.split_once('-') {
+            Some((start, end)) => TimeRange { start: start.trim().into(), end: end.trim().into() },
+            None => TimeRange { start: piece.into(), end: String::new() },
+        })
+        .collect()
+}
+
+const TIMEZONES: [&str; 16] = [
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Africa/Johannesburg",
+];
+
+#[component]
+fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
+    let id = website.id.clone();
+    let can_manage = website.can_manage;
+    let current = RwSignal::new(website.clone());
+
+    // General
+    let name = RwSignal::new(website.name.clone());
+    let domains = RwSignal::new(website.domains.join("\n"));
+    let description = RwSignal::new(website.description.clone().unwrap_or_default());
+    let is_active = RwSignal::new(website.is_active);
+    let update = ServerAction::<UpdateWebsite>::new();
+    let rotate = ServerAction::<RotateWebsiteKey>::new();
+    let delete = ServerAction::<DeleteWebsite>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(w)) = update.value().get().or_else(|| rotate.value().get()) {
+            current.set(w);
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/admin/websites", Default::default());
+        }
+    });
+
+    // Widget settings
+    let color = RwSignal::new(settings.primary_color.clone());
+    let position = RwSignal::new(settings.position);
+    let size = RwSignal::new(settings.widget_size);
+    let welcome = RwSignal::new(settings.welcome_message.clone());
+    let offline = RwSignal::new(settings.offline_message.clone());
+    let css = RwSignal::new(settings.custom_css.clone());
+    let hours_enabled = RwSignal::new(settings.business_hours.enabled);
+    let timezone = RwSignal::new(settings.business_hours.timezone.clone());
+    let days: Vec<RwSignal<String>> = (0..7)
+        .map(|i| RwSignal::new(settings.business_hours.days.get(i).map(|d| format_day(d)).unwrap_or_default()))
+        .collect();
+    let days = StoredValue::new(days);
+    let preview_online = RwSignal::new(true);
+    let save = ServerAction::<SaveWidgetSettings>::new();
+
+    let edited = move || WidgetSettings {
+        primary_color: color.get(),
+        position: position.get(),
+        welcome_message: welcome.get(),
+        business_hours: BusinessHours {
+            enabled: hours_enabled.get(),
+            timezone: timezone.get(),
+            days: days.with_value(|d| d.iter().map(|s| parse_day(&s.get())).collect()),
+        },
+        offline_message: offline.get(),
+        custom_css: css.get(),
+        widget_size: size.get(),
+    };
+    let preview = move || widget_preview_html(&edited(), preview_online.get());
+
+    let general_error = action_error(update);
+    let settings_error = action_error(save);
+    let id_for_general = id.clone();
+    let on_general = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateWebsite {
+            id: id_for_general.clone(),
+            input: WebsiteForUpdate {
+                name: Some(name.get_untracked()),
+                domains: Some(split_domains(&domains.get_untracked())),
+                description: Some(description.get_untracked()),
+                is_active: Some(is_active.get_untracked()),
+            },
+        });
+    };
+    let id_for_settings = id.clone();
+    let on_settings = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveWidgetSettings { id: id_for_settings.clone(), settings: edited() });
+    };
+    let id_for_rotate = id.clone();
+    let on_rotate = move |_| {
+        if confirm("Issue a new API key? The current key stops working at once; update the embed code on your website.")
+        {
+            rotate.dispatch(RotateWebsiteKey { id: id_for_rotate.clone() });
+        }
+    };
+    let id_for_delete = id.clone();
+    let on_delete = move |_| {
+        if confirm("Delete this website with all its chats? This cannot be undone.") {
+            delete.dispatch(DeleteWebsite { id: id_for_delete.clone() });
+        }
+    };
+    let copied = RwSignal::new(false);
+    let on_copy = move |_| {
+        let code = current.get_untracked().embed_code;
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&code);
+            copied.set(true);
+        }
+    };
+
     view! {
         <PageHeader title="Website"/>
-        <p class="muted">"Website " <code>{id}</code></p>
-        <Upcoming items=&[
-            "Widget settings: color, position, welcome and offline messages, business hours, custom CSS, size",
-            "A live preview of the widget as you edit",
-            "The embed code to copy, and this website's analytics",
-        ]/>
+        <p class="lead"><strong id="website-title">{move || current.get().name}</strong>
+            {move || (!current.get().is_active).then(|| view! { " " <span class="badge off">"Inactive"</span> })}
+        </p>
+        {(!can_manage).then(|| view! { <p class="notice">"You can see this website's settings; its owner or a super admin can change them."</p> })}
+
+        <section class="card">
+            <h2>"Embed code"</h2>
+            <p class="hint">"Paste this before </body> on every page of the website."</p>
+            <textarea id="embed-code" class="code" readonly rows="2" prop:value=move || current.get().embed_code></textarea>
+            <div class="row">
+                <button type="button" class="button secondary" id="copy-embed" on:click=on_copy>
+                    {move || if copied.get() { "Copied" } else { "Copy embed code" }}
+                </button>
+                <span class="muted">"API key: " <code id="api-key">{move || current.get().api_key}</code></span>
+                {can_manage.then(|| view! {
+                    <button type="button" class="button secondary" id="rotate-key" on:click=on_rotate>"Rotate key"</button>
+                })}
+            </div>
+        </section>
+
+        <section class="card">
+            <h2>"General"</h2>
+            <form class="form grid-form" id="website-general-form" on:submit=on_general>
+                <fieldset disabled=!can_manage>
+                    <label for="general-name">"Name"</label>
+                    <input id="general-name" bind:value=name maxlength="255"/>
+                    <FieldError error=general_error field="name"/>
+                    <label for="general-domains">"Allowed domains"</label>
+                    <textarea id="general-domains" bind:value=domains rows="3"></textarea>
+                    <FieldError error=general_error field="domains"/>
+                    <label for="general-description">"Description"</label>
+                    <textarea id="general-description" bind:value=description rows="2"></textarea>
+                    <FieldError error=general_error field="description"/>
+                    <label class="check"><input type="checkbox" id="general-active" bind:checked=is_active/>" Active (the widget works on the allowed domains)"</label>
+                    <FormStatus error=general_error fields=&["name", "domains", "description"] saved=action_ok(update)/>
+                    {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-general">"Save"</button></div> })}
+                </fieldset>
+            </form>
+        </section>
+
+        <section class="card settings-layout">
+            <form class="form grid-form" id="widget-settings-form" on:submit=on_settings>
+                <h2>"Widget"</h2>
+                <fieldset disabled=!can_manage>
+                    <label for="primary-color">"Primary color"</label>
+                    <div class="row">
+                        <input type="color" id="primary-color-picker" aria-label="Pick a color" prop:value=move || color.get() on:input:target=move |ev| color.set(ev.target().value())/>
+                        <input id="primary-color" bind:value=color maxlength="7" size="8"/>
+                    </div>
+                    <FieldError error=settings_error field="primaryColor"/>
+                    <label for="position">"Position"</label>
+                    <select id="position" on:change:target=move |ev| position.set(WidgetPosition::parse(&ev.target().value()).unwrap_or(WidgetPosition::BottomRight))>
+                        <option value="bottom-right" selected=move || position.get() == WidgetPosition::BottomRight>"Bottom right"</option>
+                        <option value="bottom-left" selected=move || position.get() == WidgetPosition::BottomLeft>"Bottom left"</option>
+                    </select>
+                    <label for="widget-size">"Size"</label>
+                    <select id="widget-size" on:change:target=move |ev| size.set(WidgetSize::parse(&ev.target().value()).unwrap_or(WidgetSize::Normal))>
+                        <option value="normal" selected=move || size.get() == WidgetSize::Normal>"Normal"</option>
+                        <option value="compact" selected=move || size.get() == WidgetSize::Compact>"Compact"</option>
+                    </select>
+                    <label for="welcome-message">"Welcome message"</label>
+                    <textarea id="welcome-message" bind:value=welcome rows="2" maxlength="500"></textarea>
+                    <FieldError error=settings_error field="welcomeMessage"/>
+                    <label for="offline-message">"Offline message"</label>
+                    <textarea id="offline-message" bind:value=offline rows="2" maxlength="500"></textarea>
+                    <FieldError error=settings_error field="offlineMessage"/>
+
+                    <h3>"Business hours"</h3>
+                    <label class="check"><input type="checkbox" id="hours-enabled" bind:checked=hours_enabled/>" Only online during these hours (otherwise always online)"</label>
+                    <label for="timezone">"Time zone"</label>
+                    <input id="timezone" list="timezones" bind:value=timezone/>
+                    <datalist id="timezones">{TIMEZONES.iter().map(|tz| view! { <option value=*tz></option> }).collect_view()}</datalist>
+                    <FieldError error=settings_error field="timezone"/>
+                    <div class="hours">
+                        {DAY_NAMES.iter().enumerate().map(|(i, day)| {
+                            let signal = days.with_value(|d| d[i]);
+                            let input_id = format!("hours-{}", day.to_lowercase());
+                            view! {
+                                <label for=input_id.clone()>{*day}</label>
+                                <input id=input_id bind:value=signal placeholder="closed — or 09:00-12:00, 13:00-17:00"/>
+                            }
+                        }).collect_view()}
+                    </div>
+                    <FieldError error=settings_error field="businessHours"/>
+
+                    <label for="custom-css">"Custom CSS"</label>
+                    <textarea id="custom-css" class="code" bind:value=css rows="4" placeholder=".hd-header { font-family: Georgia, serif; }"></textarea>
+                    <p class="hint">"Applies inside the widget only; it cannot reach your page."</p>
+                    <FieldError error=settings_error field="customCss"/>
+                    <FormStatus error=settings_error fields=&["primaryColor", "welcomeMessage", "offlineMessage", "timezone", "businessHours", "customCss"] saved=action_ok(save)/>
+                    {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-settings" disabled=move || save.pending().get()>"Save widget settings"</button></div> })}
+                </fieldset>
+            </form>
+            <div class="preview">
+                <div class="row">
+                    <h2>"Preview"</h2>
+                    <label class="check"><input type="checkbox" id="preview-online" bind:checked=preview_online/>" Online"</label>
+                </div>
+                <iframe id="widget-preview" title="Widget preview" sandbox="" srcdoc=preview></iframe>
+            </div>
+        </section>
+
+        {can_manage.then(|| view! {
+            <section class="card danger">
+                <h2>"Delete website"</h2>
+                <p class="hint">"Removes the website with its widget settings, visitors, chats and messages."</p>
+                <FormStatus error=action_error(delete) fields=&[] saved=Signal::derive(|| false)/>
+                <button type="button" class="button danger" id="delete-website" on:click=on_delete>"Delete website"</button>
+            </section>
+        })}
+    }
+}
+
+/// The browser's confirmation dialog; on the server (never called there) it declines.
+fn confirm(message: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_text_round_trips_and_keeps_malformed_pieces() {
+        let ranges = parse_day("09:00-12:00, 13:00 - 17:30");
+        assert_eq!(format_day(&ranges), "09:00-12:00, 13:00-17:30");
+        assert_eq!(parse_day(""), vec![]);
+        assert_eq!(parse_day("9am"), vec![TimeRange { start: "9am".into(), end: String::new() }]);
+        assert_eq!(split_domains("a.com, b.com\n\n*.c.com"), vec!["a.com", "b.com", "*.c.com"]);
     }
 }

@@ -1,19 +1,54 @@
-//! `Ctx`: who is acting, built once per request (or socket) from a verified token. Every service call takes one,
-//! so a query cannot forget whose data it may touch.
+//! `Ctx`: who is acting, built once per request (or socket) from a verified token, with the permissions of their
+//! role (from the `roles` table). Every service call takes one, so a query cannot forget whose data it may touch.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use protocol::{Role, UserView};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+
+use crate::server::entities::roles;
+
+/// Permission names stored in `roles.permissions`.
+pub mod perm {
+    /// Everything (super admin).
+    pub const ALL: &str = "*";
+    pub const WEBSITES_CREATE: &str = "websites:create";
+    /// Manage the websites one owns, and see those one is a member of.
+    pub const WEBSITES_MANAGE_OWN: &str = "websites:manage_own";
+    /// See (not change) the websites one is a member of.
+    pub const WEBSITES_READ_MEMBER: &str = "websites:read_member";
+    /// Assign agents to one's own websites.
+    pub const MEMBERS_MANAGE_OWN: &str = "members:manage_own";
+    /// Create and manage agents (not admins).
+    pub const USERS_MANAGE_AGENTS: &str = "users:manage_agents";
+    pub const ACTIVITY_READ_OWN: &str = "activity:read_own";
+}
+
+/// Each role's permissions, read once from `roles` at start-up (roles are seeded by migrations, not edited live).
+pub type RolePermissions = Arc<HashMap<Role, Arc<[String]>>>;
+
+pub async fn load_role_permissions(db: &DatabaseConnection) -> Result<RolePermissions, DbErr> {
+    let mut map = HashMap::new();
+    for row in roles::Entity::find().all(db).await? {
+        let Some(role) = Role::parse(&row.name) else { continue };
+        let permissions: Vec<String> = serde_json::from_value(row.permissions).unwrap_or_default();
+        map.insert(role, permissions.into());
+    }
+    Ok(Arc::new(map))
+}
 
 #[derive(Clone, Debug)]
 pub struct Ctx {
     user: UserView,
+    permissions: Arc<[String]>,
     ip: Option<IpAddr>,
 }
 
 impl Ctx {
-    pub fn for_user(user: UserView, ip: Option<IpAddr>) -> Self {
-        Ctx { user, ip }
+    pub fn for_user(user: UserView, permissions: Arc<[String]>, ip: Option<IpAddr>) -> Self {
+        Ctx { user, permissions, ip }
     }
 
     pub fn user(&self) -> &UserView {
@@ -30,5 +65,13 @@ impl Ctx {
 
     pub fn ip(&self) -> Option<IpAddr> {
         self.ip
+    }
+
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == perm::ALL || p == permission)
+    }
+
+    pub fn is_super_admin(&self) -> bool {
+        self.permissions.iter().any(|p| p == perm::ALL)
     }
 }

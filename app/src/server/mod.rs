@@ -4,9 +4,11 @@
 pub mod ctx;
 pub mod db;
 pub mod entities;
+pub mod origin;
 pub mod request;
 pub mod services;
 pub mod throttle;
+pub mod widget_cache;
 
 use std::sync::Arc;
 
@@ -14,8 +16,11 @@ use leptos::prelude::use_context;
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
+use ctx::RolePermissions;
+use protocol::Role;
 use services::auth::AuthKeys;
 use throttle::LoginThrottle;
+use widget_cache::WidgetConfigCache;
 
 /// What every request handler and server function needs. Cheap to clone.
 #[derive(Clone)]
@@ -23,11 +28,27 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Arc<AuthKeys>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub roles: RolePermissions,
+    /// Where browsers reach this server, for embed codes (`https://help.example.com`).
+    pub public_url: Arc<str>,
+    pub widget_cache: Arc<WidgetConfigCache>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, auth: AuthKeys) -> Self {
-        AppState { db, auth: Arc::new(auth), login_throttle: Arc::new(LoginThrottle::default()) }
+    pub fn new(db: DatabaseConnection, auth: AuthKeys, roles: RolePermissions, public_url: &str) -> Self {
+        AppState {
+            db,
+            auth: Arc::new(auth),
+            login_throttle: Arc::new(LoginThrottle::default()),
+            roles,
+            public_url: public_url.trim_end_matches('/').into(),
+            widget_cache: Arc::new(WidgetConfigCache::default()),
+        }
+    }
+
+    /// The permissions of `role`; none if the role is missing from `roles`.
+    pub fn permissions(&self, role: Role) -> Arc<[String]> {
+        self.roles.get(&role).cloned().unwrap_or_else(|| Arc::from(Vec::new()))
     }
 
     /// The state provided to server functions through Leptos context.

@@ -36,18 +36,20 @@ pub fn set_cookie(value: &str) {
 
 /// Gives a failed server function the HTTP status its error stands for (Leptos would answer 500 for every error),
 /// and `Retry-After` when throttled. A plain form post (before hydration) is left alone: Leptos answers it with a
-/// redirect back to the form, which a 4xx status would break.
+/// redirect back to the form, which a 4xx status would break. So is server rendering: a page sets its own status.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     use leptos::prelude::use_context;
     if let Err(err) = &result {
-        let plain_form = use_context::<http::request::Parts>().is_some_and(|parts| {
-            parts
+        // Only for HTTP calls of the server function: during server rendering the page's status is the page's.
+        let called_over_http = use_context::<http::request::Parts>().is_some_and(|parts| {
+            let plain_form = parts
                 .headers
                 .get(http::header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
+                .is_some_and(|v| v.contains("text/html"));
+            parts.uri.path().starts_with(crate::SERVER_FN_PREFIX) && !plain_form
         });
-        if let (false, Some(response)) = (plain_form, use_context::<leptos_axum::ResponseOptions>()) {
+        if let (true, Some(response)) = (called_over_http, use_context::<leptos_axum::ResponseOptions>()) {
             if let Ok(status) = http::StatusCode::from_u16(err.status()) {
                 response.set_status(status);
             }
@@ -57,4 +59,20 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// Runs a server function body as the signed-in user: resolves the state and `Ctx`, then gives the result the
+/// HTTP status of its error (see [`with_status`]).
+pub async fn with_ctx<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, Ctx) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        let state = AppState::from_context()?;
+        let ctx = require_ctx(&state).await?;
+        body(state, ctx).await
+    }
+    .await;
+    with_status(result)
 }

@@ -266,3 +266,88 @@ macro_rules! per_backend {
         }
     };
 }
+
+/// How a test reaches the service layer: the REST API with a Bearer token, or the dashboard's server functions
+/// with a session cookie.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    Rest(String),
+    Dashboard(String),
+}
+
+impl TestApp {
+    /// A REST call with a Bearer token; returns the status and the JSON body (Null when empty).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("api request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A server function call as the dashboard makes it (JSON body, session cookie, same Origin).
+    pub async fn sfn(&self, name: &str, cookie: &str, args: Value) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(self.url(&format!("/sfn/{name}")))
+            .header("Cookie", cookie)
+            .header("Origin", &self.base)
+            .json(&args)
+            .send()
+            .await
+            .expect("server fn request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Signs in on both surfaces.
+    pub async fn callers(&self, email: &str, password: &str) -> (Caller, Caller) {
+        let res = self.login(email, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "login {email}");
+        let token = res.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_string();
+        let cookie = self.dashboard_session(email, password).await.expect("dashboard session");
+        (Caller::Rest(token), Caller::Dashboard(cookie))
+    }
+
+    /// Creates a user through the REST API as `token`'s user; returns its id.
+    pub async fn create_user(&self, token: &str, email: &str, role: &str, website_ids: &[&str]) -> String {
+        let (status, body) = self
+            .api(
+                reqwest::Method::POST,
+                "/api/users",
+                token,
+                Some(json!({ "email": email, "name": email.split('@').next(), "role": role, "password": PASSWORD, "websiteIds": website_ids })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create {email}: {body}");
+        body["id"].as_str().expect("id").to_string()
+    }
+
+    /// Creates a website through the REST API; returns the whole answer.
+    pub async fn create_website(&self, token: &str, name: &str, domains: &[&str]) -> Value {
+        let (status, body) = self
+            .api(reqwest::Method::POST, "/api/websites", token, Some(json!({ "name": name, "domains": domains })))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create website {name}: {body}");
+        body
+    }
+
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let res = self.login(email, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "login {email}");
+        res.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_string()
+    }
+}
+
+/// The password of users the tests create.
+pub const PASSWORD: &str = "agent-password-1";

@@ -13,6 +13,7 @@ pub struct Model {
     pub is_active: bool,
     pub token_version: i32,
     pub last_login_at: Option<DateTime>,
+    pub created_by: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

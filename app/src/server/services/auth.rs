@@ -152,7 +152,9 @@ pub async fn authenticate(state: &AppState, token: &str, ip: Option<IpAddr>) -> 
     if !user.is_active || user.token_version != claims.ver {
         return Err(AppError::Unauthorized);
     }
-    Ok(Ctx::for_user(to_view(&user)?, ip))
+    let view = to_view(&user)?;
+    let permissions = state.permissions(view.role);
+    Ok(Ctx::for_user(view, permissions, ip))
 }
 
 /// The acting user of a request, from its Bearer token or session cookie.
@@ -200,7 +202,7 @@ pub async fn login(
     let mut active: users::ActiveModel = user.into();
     active.last_login_at = Set(Some(chrono::Utc::now().naive_utc()));
     active.update(&state.db).await?;
-    let ctx = Ctx::for_user(view.clone(), ip);
+    let ctx = Ctx::for_user(view.clone(), state.permissions(view.role), ip);
     activity::record(
         &ctx,
         &state.db,
@@ -285,6 +287,7 @@ mod tests {
             is_active: true,
             token_version: version,
             last_login_at: None,
+            created_by: None,
             created_at: now,
             updated_at: now,
         }

@@ -4,3 +4,5 @@
 pub mod activity;
 pub mod auth;
 pub mod users;
+pub mod websites;
+pub mod widget_settings;

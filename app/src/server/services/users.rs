@@ -73,6 +73,7 @@ pub async fn ensure_super_admin(
         is_active: Set(true),
         token_version: Set(0),
         last_login_at: Set(None),
+        created_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -93,4 +94,366 @@ mod tests {
             assert!(validate_email(bad).is_err(), "{bad} should be refused");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Managing users: super admins manage everyone; admins manage the agents they created or that work on their
+// websites; nobody changes their own role or deactivates themselves; the last active super admin stays.
+// ---------------------------------------------------------------------------------------------------------------
+
+use std::collections::HashMap;
+
+use protocol::{ManagedUser, UserForCreate, UserForUpdate};
+use sea_orm::sea_query::{ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, Select, TransactionTrait};
+use serde_json::json;
+
+use crate::server::ctx::{perm, Ctx};
+use crate::server::entities::{website_members, websites};
+use crate::server::services::activity::{self, Activity};
+use crate::server::services::websites::{can_manage as can_manage_website, visible as visible_websites};
+use crate::server::AppState;
+
+pub const MAX_USER_NAME_LEN: usize = 100;
+
+/// Users `ctx` may manage (besides themselves).
+fn managed(ctx: &Ctx) -> Option<Select<users::Entity>> {
+    if ctx.is_super_admin() {
+        return Some(users::Entity::find());
+    }
+    if !ctx.can(perm::USERS_MANAGE_AGENTS) {
+        return None;
+    }
+    let on_my_websites = Query::select()
+        .column((website_members::Entity, website_members::Column::UserId))
+        .from(website_members::Entity)
+        .inner_join(
+            websites::Entity,
+            sea_orm::sea_query::Expr::col((websites::Entity, websites::Column::Id))
+                .equals((website_members::Entity, website_members::Column::WebsiteId)),
+        )
+        .and_where(websites::Column::UserId.eq(ctx.user_id()))
+        .to_owned();
+    Some(
+        users::Entity::find().filter(users::Column::Role.eq(Role::Agent.as_str())).filter(
+            Condition::any()
+                .add(users::Column::CreatedBy.eq(ctx.user_id()))
+                .add(users::Column::Id.in_subquery(on_my_websites)),
+        ),
+    )
+}
+
+/// A user `ctx` may manage, or 404 (another tenant's users are not admitted to exist).
+async fn find_managed(ctx: &Ctx, db: &impl ConnectionTrait, id: &str) -> Result<users::Model, AppError> {
+    let query = managed(ctx).ok_or(AppError::Forbidden)?;
+    query.filter(users::Column::Id.eq(id)).one(db).await?.ok_or_else(|| AppError::not_found("User"))
+}
+
+async fn websites_of(db: &impl ConnectionTrait, user_ids: &[String]) -> Result<HashMap<String, Vec<String>>, AppError> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(map);
+    }
+    for m in website_members::Entity::find()
+        .filter(website_members::Column::UserId.is_in(user_ids.iter().cloned()))
+        .order_by_asc(website_members::Column::WebsiteId)
+        .all(db)
+        .await?
+    {
+        map.entry(m.user_id).or_default().push(m.website_id);
+    }
+    Ok(map)
+}
+
+fn managed_view(user: &users::Model, website_ids: Vec<String>) -> Result<ManagedUser, AppError> {
+    let view = to_view(user)?;
+    Ok(ManagedUser {
+        id: view.id,
+        email: view.email,
+        name: view.name,
+        role: view.role,
+        is_active: user.is_active,
+        website_ids,
+        last_login_at: user.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+        created_at: user.created_at.format("%Y-%m-%d %H:%M").to_string(),
+    })
+}
+
+/// The users page: everyone `ctx` manages, and `ctx` themselves. Agents may not list users.
+pub async fn list(ctx: &Ctx, state: &AppState) -> Result<Vec<ManagedUser>, AppError> {
+    let query = managed(ctx).ok_or(AppError::Forbidden)?;
+    let mut rows = query.order_by_asc(users::Column::Email).all(&state.db).await?;
+    if !rows.iter().any(|u| u.id == ctx.user_id()) {
+        if let Some(me) = users::Entity::find_by_id(ctx.user_id()).one(&state.db).await? {
+            rows.insert(0, me);
+        }
+    }
+    let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
+    let mut sites = websites_of(&state.db, &ids).await?;
+    // Admins only see assignments to websites they can see.
+    let visible: Option<Vec<String>> = if ctx.is_super_admin() {
+        None
+    } else {
+        Some(visible_websites(ctx).all(&state.db).await?.into_iter().map(|w| w.id).collect())
+    };
+    rows.iter()
+        .map(|u| {
+            let mut ids = sites.remove(&u.id).unwrap_or_default();
+            if let Some(visible) = &visible {
+                ids.retain(|id| visible.contains(id));
+            }
+            managed_view(u, ids)
+        })
+        .collect()
+}
+
+/// Checks that every website in `ids` may have its members changed by `ctx`; unknown or invisible ids are 404.
+async fn assignable_websites(ctx: &Ctx, db: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for id in ids {
+        let website = visible_websites(ctx)
+            .filter(websites::Column::Id.eq(id.as_str()))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::validation("websiteIds", "One of the websites does not exist."))?;
+        if !(can_manage_website(ctx, &website) && (ctx.is_super_admin() || ctx.can(perm::MEMBERS_MANAGE_OWN))) {
+            return Err(AppError::Forbidden);
+        }
+        if !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces `user_id`'s memberships among the websites `ctx` manages; memberships elsewhere are kept.
+async fn set_memberships(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    website_ids: &[String],
+) -> Result<(), AppError> {
+    let website_ids = assignable_websites(ctx, db, website_ids).await?;
+    let managed_sites: Vec<String> = if ctx.is_super_admin() {
+        websites::Entity::find().all(db).await?.into_iter().map(|w| w.id).collect()
+    } else {
+        websites::Entity::find()
+            .filter(websites::Column::UserId.eq(ctx.user_id()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|w| w.id)
+            .collect()
+    };
+    if !managed_sites.is_empty() {
+        website_members::Entity::delete_many()
+            .filter(website_members::Column::UserId.eq(user_id))
+            .filter(website_members::Column::WebsiteId.is_in(managed_sites))
+            .exec(db)
+            .await?;
+    }
+    let now = chrono::Utc::now().naive_utc();
+    for website_id in website_ids {
+        website_members::ActiveModel {
+            website_id: Set(website_id),
+            user_id: Set(user_id.to_string()),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+fn clean_user_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::validation("name", "Enter a name."));
+    }
+    if name.chars().count() > MAX_USER_NAME_LEN {
+        return Err(AppError::validation("name", format!("Use at most {MAX_USER_NAME_LEN} characters.")));
+    }
+    Ok(name.to_string())
+}
+
+/// Whether `ctx` may give someone `role`: super admins any, admins only agent.
+fn may_grant(ctx: &Ctx, role: Role) -> bool {
+    ctx.is_super_admin() || (role == Role::Agent && ctx.can(perm::USERS_MANAGE_AGENTS))
+}
+
+pub async fn create(ctx: &Ctx, state: &AppState, input: UserForCreate) -> Result<ManagedUser, AppError> {
+    if managed(ctx).is_none() || !may_grant(ctx, input.role) {
+        return Err(AppError::Forbidden);
+    }
+    let email = normalize_email(&input.email);
+    validate_email(&email)?;
+    let name = clean_user_name(&input.name)?;
+    validate_new_password(&input.password)?;
+    if users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(&state.db).await?.is_some() {
+        return Err(AppError::conflict("email", "A user with this email already exists."));
+    }
+    let password_hash = hash_password(&input.password).await?;
+    let now = chrono::Utc::now().naive_utc();
+    let txn = state.db.begin().await?;
+    let user = users::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        name: Set(name),
+        role: Set(input.role.as_str().into()),
+        is_active: Set(true),
+        token_version: Set(0),
+        last_login_at: Set(None),
+        created_by: Set(Some(ctx.user_id().to_string())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::conflict("email", "A user with this email already exists.")
+        }
+        _ => AppError::from(e),
+    })?;
+    set_memberships(ctx, &txn, &user.id, &input.website_ids).await?;
+    activity::record(
+        ctx,
+        &txn,
+        Activity {
+            action: "user.create",
+            resource_type: "user",
+            resource_id: Some(&user.id),
+            metadata: Some(json!({ "email": user.email, "role": user.role, "websiteIds": input.website_ids })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let sites = websites_of(&state.db, std::slice::from_ref(&user.id)).await?.remove(&user.id).unwrap_or_default();
+    managed_view(&user, sites)
+}
+
+async fn other_active_super_admins(db: &impl ConnectionTrait, except: &str) -> Result<u64, AppError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Role.eq(Role::SuperAdmin.as_str()))
+        .filter(users::Column::IsActive.eq(true))
+        .filter(users::Column::Id.ne(except))
+        .count(db)
+        .await?)
+}
+
+pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate) -> Result<ManagedUser, AppError> {
+    let is_self = id == ctx.user_id();
+    let target = if is_self {
+        users::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| AppError::not_found("User"))?
+    } else {
+        find_managed(ctx, &state.db, id).await?
+    };
+    let current_role = to_view(&target)?.role;
+    let txn = state.db.begin().await?;
+    let mut active: users::ActiveModel = target.clone().into();
+    let mut changes = serde_json::Map::new();
+    let mut revoke = false;
+
+    if let Some(name) = &input.name {
+        let name = clean_user_name(name)?;
+        changes.insert("name".into(), json!(name));
+        active.name = Set(name);
+    }
+    if let Some(role) = input.role.filter(|r| *r != current_role) {
+        if is_self {
+            return Err(AppError::Forbidden);
+        }
+        if !may_grant(ctx, role) {
+            return Err(AppError::Forbidden);
+        }
+        if current_role == Role::SuperAdmin && target.is_active && other_active_super_admins(&txn, id).await? == 0 {
+            return Err(AppError::conflict("role", "The last active super admin cannot be demoted."));
+        }
+        changes.insert("role".into(), json!(role.as_str()));
+        active.role = Set(role.as_str().into());
+        revoke = true;
+    }
+    if let Some(is_active) = input.is_active.filter(|a| *a != target.is_active) {
+        if is_self {
+            return Err(AppError::Forbidden);
+        }
+        if !is_active && current_role == Role::SuperAdmin && other_active_super_admins(&txn, id).await? == 0 {
+            return Err(AppError::conflict("isActive", "The last active super admin cannot be deactivated."));
+        }
+        changes.insert("isActive".into(), json!(is_active));
+        active.is_active = Set(is_active);
+        revoke = revoke || !is_active;
+    }
+    if let Some(website_ids) = &input.website_ids {
+        if is_self && !ctx.is_super_admin() {
+            return Err(AppError::Forbidden);
+        }
+        set_memberships(ctx, &txn, id, website_ids).await?;
+        changes.insert("websiteIds".into(), json!(website_ids));
+    }
+    if revoke {
+        // Every token the user holds stops working at once.
+        active.token_version = Set(target.token_version + 1);
+    }
+    active.updated_at = Set(chrono::Utc::now().naive_utc());
+    let user = active.update(&txn).await?;
+    let action = match input.is_active {
+        Some(false) if target.is_active => "user.deactivate",
+        Some(true) if !target.is_active => "user.reactivate",
+        _ => "user.update",
+    };
+    activity::record(
+        ctx,
+        &txn,
+        Activity {
+            action,
+            resource_type: "user",
+            resource_id: Some(id),
+            metadata: Some(serde_json::Value::Object(changes)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let sites = websites_of(&state.db, std::slice::from_ref(&user.id)).await?.remove(&user.id).unwrap_or_default();
+    managed_view(&user, sites)
+}
+
+/// Sets a new password (one's own, or a managed user's) and revokes every token the user holds.
+pub async fn reset_password(ctx: &Ctx, state: &AppState, id: &str, password: &str) -> Result<(), AppError> {
+    let target = if id == ctx.user_id() {
+        users::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| AppError::not_found("User"))?
+    } else {
+        find_managed(ctx, &state.db, id).await?
+    };
+    validate_new_password(password)?;
+    let hash = hash_password(password).await?;
+    let txn = state.db.begin().await?;
+    let version = target.token_version + 1;
+    let mut active: users::ActiveModel = target.into();
+    active.password_hash = Set(hash);
+    active.token_version = Set(version);
+    active.updated_at = Set(chrono::Utc::now().naive_utc());
+    active.update(&txn).await?;
+    activity::record(
+        ctx,
+        &txn,
+        Activity { action: "user.password_reset", resource_type: "user", resource_id: Some(id), metadata: None },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ids of the users whose activity `ctx` may read: everyone for super admins (`None`), else themselves and those
+/// they manage.
+pub async fn activity_scope(ctx: &Ctx, db: &impl ConnectionTrait) -> Result<Option<Vec<String>>, AppError> {
+    if ctx.is_super_admin() {
+        return Ok(None);
+    }
+    let mut ids = vec![ctx.user_id().to_string()];
+    if let Some(query) = managed(ctx) {
+        ids.extend(query.all(db).await?.into_iter().map(|u| u.id));
+    }
+    Ok(Some(ids))
 }

@@ -1,12 +1,16 @@
 //! The REST API for integrations (Bearer JWT). Handlers are thin: parse, call a service with the caller's `Ctx`,
 //! answer JSON.
 
+pub mod activity;
 pub mod auth;
+pub mod users;
+pub mod websites;
+pub mod widget;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 use std::net::{IpAddr, SocketAddr};
 
@@ -24,6 +28,15 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/websites", get(websites::list).post(websites::create))
+        .route("/websites/{id}", get(websites::get).put(websites::update).delete(websites::delete))
+        .route("/websites/{id}/rotate-key", post(websites::rotate_key))
+        .route("/websites/{id}/settings", get(websites::get_settings).put(websites::put_settings))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", patch(users::update))
+        .route("/users/{id}/password", post(users::reset_password))
+        .route("/activity", get(activity::list))
+        .nest("/widget", widget::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

@@ -1,0 +1,285 @@
+//! Websites: the sites that embed the widget. Super admins see and manage all; admins manage the websites they own
+//! and see those they are members of; agents see the websites they are members of. A website the caller may not
+//! see answers 404 (its existence is not admitted); one they may see but not change answers 403.
+
+use protocol::{Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings};
+use rand::RngCore;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use crate::error::AppError;
+use crate::server::ctx::{perm, Ctx};
+use crate::server::entities::{website_members, websites};
+use crate::server::origin::parse_domains;
+use crate::server::services::activity::{self, Activity};
+use crate::server::services::widget_settings::default_row;
+use crate::server::AppState;
+
+pub const MAX_NAME_LEN: usize = 255;
+pub const MAX_DESCRIPTION_LEN: usize = 2000;
+
+/// The websites `ctx` may see.
+pub fn visible(ctx: &Ctx) -> Select<websites::Entity> {
+    if ctx.is_super_admin() {
+        return websites::Entity::find();
+    }
+    let member_of = Query::select()
+        .column(website_members::Column::WebsiteId)
+        .from(website_members::Entity)
+        .and_where(website_members::Column::UserId.eq(ctx.user_id()))
+        .to_owned();
+    let mut cond = Condition::any();
+    if ctx.can(perm::WEBSITES_MANAGE_OWN) {
+        cond = cond.add(websites::Column::UserId.eq(ctx.user_id()));
+    }
+    if ctx.can(perm::WEBSITES_MANAGE_OWN) || ctx.can(perm::WEBSITES_READ_MEMBER) {
+        cond = cond.add(websites::Column::Id.in_subquery(member_of));
+    } else {
+        // No website permission at all: nothing is visible.
+        cond = cond.add(websites::Column::Id.is_null());
+    }
+    websites::Entity::find().filter(cond)
+}
+
+pub fn can_manage(ctx: &Ctx, website: &websites::Model) -> bool {
+    ctx.is_super_admin() || (ctx.can(perm::WEBSITES_MANAGE_OWN) && website.user_id == ctx.user_id())
+}
+
+/// A website `ctx` may see, or 404.
+pub async fn find_visible(ctx: &Ctx, db: &impl ConnectionTrait, id: &str) -> Result<websites::Model, AppError> {
+    visible(ctx).filter(websites::Column::Id.eq(id)).one(db).await?.ok_or_else(|| AppError::not_found("Website"))
+}
+
+/// A website `ctx` may change: 404 if they cannot see it, 403 if they can only see it.
+pub async fn find_manageable(ctx: &Ctx, db: &impl ConnectionTrait, id: &str) -> Result<websites::Model, AppError> {
+    let website = find_visible(ctx, db, id).await?;
+    if can_manage(ctx, &website) {
+        Ok(website)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub fn domains_of(website: &websites::Model) -> Vec<String> {
+    website.domain.split(',').map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect()
+}
+
+pub fn embed_code(public_url: &str, api_key: &str) -> String {
+    format!(r#"<script src="{public_url}/widget.js" data-key="{api_key}" async></script>"#)
+}
+
+pub fn to_view(ctx: &Ctx, state: &AppState, website: &websites::Model) -> Website {
+    Website {
+        id: website.id.clone(),
+        name: website.name.clone(),
+        domains: domains_of(website),
+        description: website.description.clone(),
+        api_key: website.api_key.clone(),
+        is_active: website.is_active,
+        owner_id: website.user_id.clone(),
+        embed_code: embed_code(&state.public_url, &website.api_key),
+        can_manage: can_manage(ctx, website),
+        created_at: website.created_at.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+/// 160 random bits, hex, with a prefix that makes a leaked key recognisable.
+pub fn new_api_key() -> String {
+    let mut bytes = [0u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("hdk_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn clean_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::validation("name", "Give the website a name."));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(AppError::validation("name", format!("Use at most {MAX_NAME_LEN} characters.")));
+    }
+    Ok(name.to_string())
+}
+
+fn clean_description(description: Option<&str>) -> Result<Option<String>, AppError> {
+    let description = description.map(str::trim).filter(|d| !d.is_empty());
+    if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN) {
+        return Err(AppError::validation("description", format!("Use at most {MAX_DESCRIPTION_LEN} characters.")));
+    }
+    Ok(description.map(String::from))
+}
+
+pub async fn list(ctx: &Ctx, state: &AppState) -> Result<Vec<Website>, AppError> {
+    let rows =
+        visible(ctx).order_by_asc(websites::Column::Name).order_by_asc(websites::Column::Id).all(&state.db).await?;
+    Ok(rows.iter().map(|w| to_view(ctx, state, w)).collect())
+}
+
+pub async fn get(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website, AppError> {
+    Ok(to_view(ctx, state, &find_visible(ctx, &state.db, id).await?))
+}
+
+pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Result<WebsiteCreated, AppError> {
+    if !ctx.can(perm::WEBSITES_CREATE) {
+        return Err(AppError::Forbidden);
+    }
+    let name = clean_name(&input.name)?;
+    let mut domains = input.domains;
+    domains.extend(input.domain);
+    let domains = parse_domains(&domains)?;
+    let description = clean_description(input.description.as_deref())?;
+    let now = chrono::Utc::now().naive_utc();
+    let txn = state.db.begin().await?;
+    let website = websites::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        user_id: Set(ctx.user_id().to_string()),
+        name: Set(name),
+        domain: Set(domains.join(",")),
+        description: Set(description),
+        api_key: Set(new_api_key()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    default_row(&website.id, &WidgetSettings::default()).insert(&txn).await?;
+    activity::record(
+        ctx,
+        &txn,
+        Activity {
+            action: "website.create",
+            resource_type: "website",
+            resource_id: Some(&website.id),
+            metadata: Some(json!({ "name": website.name, "domains": domains })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let view = to_view(ctx, state, &website);
+    Ok(WebsiteCreated {
+        id: view.id.clone(),
+        api_key: view.api_key.clone(),
+        embed_code: view.embed_code.clone(),
+        website: view,
+    })
+}
+
+pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpdate) -> Result<Website, AppError> {
+    let website = find_manageable(ctx, &state.db, id).await?;
+    let mut active: websites::ActiveModel = website.clone().into();
+    let mut changed = serde_json::Map::new();
+    if let Some(name) = input.name {
+        let name = clean_name(&name)?;
+        changed.insert("name".into(), json!(name));
+        active.name = Set(name);
+    }
+    if let Some(domains) = input.domains {
+        let domains = parse_domains(&domains)?;
+        changed.insert("domains".into(), json!(domains));
+        active.domain = Set(domains.join(","));
+    }
+    if let Some(description) = input.description {
+        let description = clean_description(Some(&description))?;
+        changed.insert("description".into(), json!(description));
+        active.description = Set(description);
+    }
+    if let Some(is_active) = input.is_active {
+        changed.insert("isActive".into(), json!(is_active));
+        active.is_active = Set(is_active);
+    }
+    active.updated_at = Set(chrono::Utc::now().naive_utc());
+    let txn = state.db.begin().await?;
+    let website = active.update(&txn).await?;
+    activity::record(
+        ctx,
+        &txn,
+        Activity {
+            action: "website.update",
+            resource_type: "website",
+            resource_id: Some(id),
+            metadata: Some(serde_json::Value::Object(changed)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.widget_cache.invalidate_website(id);
+    Ok(to_view(ctx, state, &website))
+}
+
+/// Issues a new API key; the old one stops working at once (the cache entry is dropped with it).
+pub async fn rotate_key(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website, AppError> {
+    let website = find_manageable(ctx, &state.db, id).await?;
+    let mut active: websites::ActiveModel = website.into();
+    active.api_key = Set(new_api_key());
+    active.updated_at = Set(chrono::Utc::now().naive_utc());
+    let txn = state.db.begin().await?;
+    let website = active.update(&txn).await?;
+    activity::record(
+        ctx,
+        &txn,
+        Activity { action: "website.rotate_key", resource_type: "website", resource_id: Some(id), metadata: None },
+    )
+    .await?;
+    txn.commit().await?;
+    state.widget_cache.invalidate_website(id);
+    Ok(to_view(ctx, state, &website))
+}
+
+/// Deletes the website with its settings, visitors, chats and messages (ON DELETE CASCADE).
+pub async fn delete(ctx: &Ctx, state: &AppState, id: &str) -> Result<(), AppError> {
+    let website = find_manageable(ctx, &state.db, id).await?;
+    let txn = state.db.begin().await?;
+    websites::Entity::delete_by_id(website.id.clone()).exec(&txn).await?;
+    activity::record(
+        ctx,
+        &txn,
+        Activity {
+            action: "website.delete",
+            resource_type: "website",
+            resource_id: Some(id),
+            metadata: Some(json!({ "name": website.name })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.widget_cache.invalidate_website(id);
+    Ok(())
+}
+
+/// The ids of the members of a website the caller may see.
+pub async fn member_ids(ctx: &Ctx, db: &impl ConnectionTrait, website_id: &str) -> Result<Vec<String>, AppError> {
+    find_visible(ctx, db, website_id).await?;
+    Ok(website_members::Entity::find()
+        .filter(website_members::Column::WebsiteId.eq(website_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_keys_carry_160_random_bits() {
+        let a = new_api_key();
+        assert_eq!(a.len(), 44);
+        assert!(a.starts_with("hdk_") && a[4..].chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, new_api_key());
+    }
+
+    #[test]
+    fn embed_code_is_the_seed_snippet() {
+        assert_eq!(
+            embed_code("https://help.example.com", "hdk_1"),
+            r#"<script src="https://help.example.com/widget.js" data-key="hdk_1" async></script>"#
+        );
+    }
+}

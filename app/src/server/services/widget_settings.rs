@@ -1,0 +1,347 @@
+//! Widget settings: validation of what admins type (colors, positions, texts, business hours, custom CSS), the
+//! weekly schedule that decides whether a website is online now, and the public config the widget fetches.
+
+use chrono::{Datelike, NaiveDateTime, Timelike};
+use protocol::{BusinessHours, TimeRange, WidgetConfig, WidgetPosition, WidgetSettings, WidgetSize};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::error::AppError;
+use crate::server::ctx::Ctx;
+use crate::server::entities::{websites, widget_settings};
+use crate::server::origin::origin_allowed;
+use crate::server::services::activity::{self, Activity};
+use crate::server::services::websites::{domains_of, find_manageable, find_visible};
+use crate::server::widget_cache::CachedSite;
+use crate::server::AppState;
+
+pub const MAX_MESSAGE_LEN: usize = 500;
+pub const MAX_CUSTOM_CSS_LEN: usize = 10_000;
+pub const MAX_RANGES_PER_DAY: usize = 6;
+
+pub fn default_row(website_id: &str, settings: &WidgetSettings) -> widget_settings::ActiveModel {
+    let now = chrono::Utc::now().naive_utc();
+    widget_settings::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        website_id: Set(website_id.to_string()),
+        primary_color: Set(settings.primary_color.clone()),
+        position: Set(settings.position.as_str().into()),
+        welcome_message: Set(settings.welcome_message.clone()),
+        business_hours: Set(serde_json::to_value(&settings.business_hours).ok()),
+        offline_message: Set(settings.offline_message.clone()),
+        custom_css: Set(Some(settings.custom_css.clone()).filter(|c| !c.is_empty())),
+        widget_size: Set(settings.widget_size.as_str().into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// A stored row as settings; anything unreadable falls back to the default rather than breaking the widget.
+pub fn from_row(row: &widget_settings::Model) -> WidgetSettings {
+    let defaults = WidgetSettings::default();
+    WidgetSettings {
+        primary_color: row.primary_color.clone(),
+        position: WidgetPosition::parse(&row.position).unwrap_or(defaults.position),
+        welcome_message: row.welcome_message.clone(),
+        business_hours: row
+            .business_hours
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or(defaults.business_hours),
+        offline_message: row.offline_message.clone(),
+        custom_css: row.custom_css.clone().unwrap_or_default(),
+        widget_size: WidgetSize::parse(&row.widget_size).unwrap_or(defaults.widget_size),
+    }
+}
+
+/// Checks and normalises settings; the error names the field at fault.
+pub fn validate(input: WidgetSettings) -> Result<WidgetSettings, AppError> {
+    let color = input.primary_color.trim().to_ascii_lowercase();
+    let hex_ok = color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if !hex_ok {
+        return Err(AppError::validation("primaryColor", "Use a color like #2563eb."));
+    }
+    let welcome = clean_text("welcomeMessage", &input.welcome_message)?;
+    let offline = clean_text("offlineMessage", &input.offline_message)?;
+    let css = input.custom_css.trim().to_string();
+    if css.len() > MAX_CUSTOM_CSS_LEN {
+        return Err(AppError::validation(
+            "customCss",
+            format!("Custom CSS may be at most {MAX_CUSTOM_CSS_LEN} bytes."),
+        ));
+    }
+    if css.to_ascii_lowercase().contains("</style") || css.contains('<') {
+        return Err(AppError::validation("customCss", "Custom CSS cannot contain “<”."));
+    }
+    let business_hours = validate_hours(input.business_hours)?;
+    Ok(WidgetSettings {
+        primary_color: color,
+        position: input.position,
+        welcome_message: welcome,
+        business_hours,
+        offline_message: offline,
+        custom_css: css,
+        widget_size: input.widget_size,
+    })
+}
+
+fn clean_text(field: &str, text: &str) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::validation(field, "This message cannot be empty."));
+    }
+    if text.chars().count() > MAX_MESSAGE_LEN {
+        return Err(AppError::validation(field, format!("Use at most {MAX_MESSAGE_LEN} characters.")));
+    }
+    Ok(text.to_string())
+}
+
+/// `"09:30"` → minutes since midnight; `"24:00"` is allowed as an end.
+fn minutes(time: &str, allow_end_of_day: bool) -> Option<u32> {
+    let (h, m) = time.trim().split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    match (h, m) {
+        (24, 0) if allow_end_of_day => Some(24 * 60),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+pub fn validate_hours(hours: BusinessHours) -> Result<BusinessHours, AppError> {
+    let err = |msg: String| AppError::validation("businessHours", msg);
+    let timezone = hours.timezone.trim().to_string();
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(AppError::validation(
+            "timezone",
+            format!("“{timezone}” is not a known time zone (use a name like Europe/Paris)."),
+        ));
+    }
+    if hours.days.len() != 7 {
+        return Err(err("Give a schedule for each of the seven days.".into()));
+    }
+    let mut days = Vec::with_capacity(7);
+    for (day, ranges) in protocol::DAY_NAMES.iter().zip(hours.days) {
+        if ranges.len() > MAX_RANGES_PER_DAY {
+            return Err(err(format!("{day}: at most {MAX_RANGES_PER_DAY} ranges.")));
+        }
+        let mut parsed = Vec::with_capacity(ranges.len());
+        for range in &ranges {
+            let start = minutes(&range.start, false)
+                .ok_or_else(|| err(format!("{day}: “{}” is not a time like 09:00.", range.start)))?;
+            let end = minutes(&range.end, true)
+                .ok_or_else(|| err(format!("{day}: “{}” is not a time like 17:30.", range.end)))?;
+            if start >= end {
+                return Err(err(format!("{day}: {}–{} ends before it starts.", range.start.trim(), range.end.trim())));
+            }
+            parsed.push((start, end, TimeRange { start: range.start.trim().into(), end: range.end.trim().into() }));
+        }
+        parsed.sort_by_key(|(start, _, _)| *start);
+        for pair in parsed.windows(2) {
+            if pair[0].1 > pair[1].0 {
+                return Err(err(format!(
+                    "{day}: {}–{} overlaps {}–{}.",
+                    pair[0].2.start, pair[0].2.end, pair[1].2.start, pair[1].2.end
+                )));
+            }
+        }
+        days.push(parsed.into_iter().map(|(_, _, r)| r).collect());
+    }
+    Ok(BusinessHours { enabled: hours.enabled, timezone, days })
+}
+
+/// Whether the schedule is open at `now` (UTC). A disabled schedule is always open.
+pub fn is_open(hours: &BusinessHours, now: NaiveDateTime) -> bool {
+    if !hours.enabled {
+        return true;
+    }
+    let Ok(tz) = hours.timezone.parse::<chrono_tz::Tz>() else { return true };
+    let local = now.and_utc().with_timezone(&tz);
+    let minute = local.hour() * 60 + local.minute();
+    let day = local.weekday().num_days_from_monday() as usize;
+    hours.days.get(day).is_some_and(|ranges| {
+        ranges.iter().any(|r| match (minutes(&r.start, false), minutes(&r.end, true)) {
+            (Some(start), Some(end)) => start <= minute && minute < end,
+            _ => false,
+        })
+    })
+}
+
+async fn load_row(
+    db: &impl sea_orm::ConnectionTrait,
+    website_id: &str,
+) -> Result<Option<widget_settings::Model>, AppError> {
+    Ok(widget_settings::Entity::find().filter(widget_settings::Column::WebsiteId.eq(website_id)).one(db).await?)
+}
+
+pub async fn get(ctx: &Ctx, state: &AppState, website_id: &str) -> Result<WidgetSettings, AppError> {
+    find_visible(ctx, &state.db, website_id).await?;
+    Ok(load_row(&state.db, website_id).await?.as_ref().map(from_row).unwrap_or_default())
+}
+
+pub async fn update(
+    ctx: &Ctx,
+    state: &AppState,
+    website_id: &str,
+    input: WidgetSettings,
+) -> Result<WidgetSettings, AppError> {
+    find_manageable(ctx, &state.db, website_id).await?;
+    let settings = validate(input)?;
+    let txn = state.db.begin().await?;
+    match load_row(&txn, website_id).await? {
+        Some(row) => {
+            let mut active: widget_settings::ActiveModel = row.into();
+            let fresh = default_row(website_id, &settings);
+            active.primary_color = fresh.primary_color;
+            active.position = fresh.position;
+            active.welcome_message = fresh.welcome_message;
+            active.business_hours = fresh.business_hours;
+            active.offline_message = fresh.offline_message;
+            active.custom_css = fresh.custom_css;
+            active.widget_size = fresh.widget_size;
+            active.updated_at = Set(chrono::Utc::now().naive_utc());
+            active.update(&txn).await?;
+        }
+        None => {
+            default_row(website_id, &settings).insert(&txn).await?;
+        }
+    }
+    activity::record(
+        ctx,
+        &txn,
+        Activity {
+            action: "widget_settings.update",
+            resource_type: "website",
+            resource_id: Some(website_id),
+            metadata: serde_json::to_value(&settings).ok(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.widget_cache.invalidate_website(website_id);
+    Ok(settings)
+}
+
+/// What the widget on a customer's page gets: refused with 401 for a missing, unknown or inactive key, and 403
+/// for an Origin the website does not allow. Served from the in-memory cache when possible.
+pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>) -> Result<WidgetConfig, AppError> {
+    let api_key = api_key.trim();
+    if api_key.is_empty() || api_key.len() > 64 {
+        return Err(AppError::InvalidApiKey);
+    }
+    let site = match state.widget_cache.get(api_key) {
+        Some(site) => site,
+        None => {
+            let website = websites::Entity::find()
+                .filter(websites::Column::ApiKey.eq(api_key))
+                .one(&state.db)
+                .await?
+                .ok_or(AppError::InvalidApiKey)?;
+            let settings = load_row(&state.db, &website.id).await?.as_ref().map(from_row).unwrap_or_default();
+            let domains = domains_of(&website);
+            state
+                .widget_cache
+                .insert(api_key.to_string(), CachedSite::new(website.id, website.is_active, domains, settings))
+        }
+    };
+    if !site.is_active {
+        return Err(AppError::InvalidApiKey);
+    }
+    if !origin.is_some_and(|o| origin_allowed(&site.domains, o)) {
+        return Err(AppError::OriginNotAllowed);
+    }
+    let s = &site.settings;
+    Ok(WidgetConfig {
+        website_id: site.website_id.clone(),
+        primary_color: s.primary_color.clone(),
+        position: s.position,
+        welcome_message: s.welcome_message.clone(),
+        business_hours: s.business_hours.clone(),
+        offline_message: s.offline_message.clone(),
+        custom_css: s.custom_css.clone(),
+        widget_size: s.widget_size,
+        online: is_open(&s.business_hours, chrono::Utc::now().naive_utc()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(start: &str, end: &str) -> TimeRange {
+        TimeRange { start: start.into(), end: end.into() }
+    }
+
+    fn hours(tz: &str, monday: Vec<TimeRange>) -> BusinessHours {
+        BusinessHours {
+            enabled: true,
+            timezone: tz.into(),
+            days: vec![monday, vec![], vec![], vec![], vec![], vec![], vec![]],
+        }
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn settings_are_validated_field_by_field() {
+        let ok = WidgetSettings::default();
+        assert!(validate(ok.clone()).is_ok());
+        let cases: Vec<(&str, WidgetSettings)> = vec![
+            ("primaryColor", WidgetSettings { primary_color: "blue".into(), ..ok.clone() }),
+            ("primaryColor", WidgetSettings { primary_color: "#12345g".into(), ..ok.clone() }),
+            ("welcomeMessage", WidgetSettings { welcome_message: "x".repeat(501), ..ok.clone() }),
+            ("offlineMessage", WidgetSettings { offline_message: "  ".into(), ..ok.clone() }),
+            ("customCss", WidgetSettings { custom_css: "a{}".repeat(4000), ..ok.clone() }),
+            ("customCss", WidgetSettings { custom_css: "</style><script>alert(1)</script>".into(), ..ok.clone() }),
+            ("timezone", WidgetSettings { business_hours: hours("Mars/Olympus", vec![]), ..ok.clone() }),
+            (
+                "businessHours",
+                WidgetSettings { business_hours: hours("UTC", vec![range("17:00", "09:00")]), ..ok.clone() },
+            ),
+            (
+                "businessHours",
+                WidgetSettings {
+                    business_hours: hours("UTC", vec![range("09:00", "12:00"), range("11:00", "14:00")]),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "businessHours",
+                WidgetSettings { business_hours: hours("UTC", vec![range("9am", "17:00")]), ..ok.clone() },
+            ),
+            (
+                "businessHours",
+                WidgetSettings { business_hours: hours("UTC", vec![range("09:00", "24:30")]), ..ok.clone() },
+            ),
+        ];
+        for (field, settings) in cases {
+            let err = validate(settings.clone()).expect_err(field);
+            assert_eq!(err.field(), Some(field), "{settings:?}: {err}");
+        }
+        let normalised = validate(WidgetSettings { primary_color: " #AABBCC ".into(), ..ok }).expect("valid");
+        assert_eq!(normalised.primary_color, "#aabbcc");
+    }
+
+    #[test]
+    fn touching_ranges_are_fine_and_end_of_day_is_24_00() {
+        let h = hours("UTC", vec![range("09:00", "12:00"), range("12:00", "24:00")]);
+        assert!(validate_hours(h).is_ok());
+    }
+
+    #[test]
+    fn open_now_follows_the_schedule_in_its_time_zone() {
+        // 2026-11-23 is a Monday.
+        let paris = hours("Europe/Paris", vec![range("09:00", "17:00")]);
+        assert!(is_open(&paris, at("2026-11-23 08:30")), "09:30 in Paris (UTC+1)");
+        assert!(!is_open(&paris, at("2026-11-23 07:30")), "08:30 in Paris");
+        assert!(!is_open(&paris, at("2026-11-23 16:00")), "17:00 in Paris is closing time");
+        assert!(!is_open(&paris, at("2026-11-24 10:00")), "Tuesday is closed");
+        assert!(
+            is_open(&BusinessHours { enabled: false, ..paris }, at("2026-11-24 03:00")),
+            "no schedule: always open"
+        );
+    }
+}

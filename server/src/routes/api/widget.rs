@@ -1,0 +1,108 @@
+//! `/api/widget/*`: what the widget on customers' pages calls. Authenticated by the website's API key and the
+//! page's Origin, never by a user. CORS headers go only to origins the website allows; requests are rate limited
+//! per client IP (100 per 15 minutes, as the seed).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use protocol::ErrorBody;
+use serde::Deserialize;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::PeerIpKeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
+
+use app::server::services::widget_settings;
+use app::server::AppState;
+
+use crate::error::ApiError;
+
+/// 100 requests per IP per 15 minutes: a burst of 100, one more every 9 seconds.
+pub const BURST: u32 = 100;
+pub const REFILL: Duration = Duration::from_secs(9);
+
+pub fn router() -> Router<AppState> {
+    let config = GovernorConfigBuilder::default()
+        .period(REFILL)
+        .burst_size(BURST)
+        .key_extractor(PeerIpKeyExtractor)
+        .finish()
+        .map(Arc::new);
+    let router = Router::new().route("/config", get(config_handler).options(preflight));
+    match config {
+        Some(config) => router.layer(GovernorLayer::new(config).error_handler(too_many_requests)),
+        None => router,
+    }
+}
+
+fn too_many_requests(err: GovernorError) -> Response {
+    match err {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            let body = ErrorBody {
+                error: "rate_limited".into(),
+                message: format!("Too many requests. Try again in {wait_time} seconds."),
+                field: None,
+            };
+            let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait_time.max(1)));
+            res
+        }
+        other => {
+            tracing::warn!(error = ?other, "rate limiter could not key the request");
+            ApiError::Request(StatusCode::BAD_REQUEST, "bad_request", "Cannot identify the client.".into())
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyQuery {
+    api_key: Option<String>,
+}
+
+fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+fn with_cors(mut res: Response, origin: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        let h = res.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    res
+}
+
+async fn config_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<KeyQuery>,
+) -> Result<Response, ApiError> {
+    let api_key = query.api_key.unwrap_or_default();
+    let origin = origin(&headers);
+    let config = widget_settings::public_config(&state, &api_key, origin).await?;
+    let mut res = Json(config).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(with_cors(res, origin.unwrap_or_default()))
+}
+
+/// CORS preflight: allowed only for an origin the key's website allows.
+async fn preflight(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<KeyQuery>,
+) -> Result<Response, ApiError> {
+    let origin = origin(&headers);
+    widget_settings::public_config(&state, &query.api_key.unwrap_or_default(), origin).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    let h = res.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    Ok(with_cors(res, origin.unwrap_or_default()))
+}
