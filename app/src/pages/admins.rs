@@ -139,7 +139,7 @@ fn UserRow(
     view! {
         <tr id=row_id class:inactive=!active>
             <td>
-                <div class="user-name">{user.name.clone()}{is_me.then(|| " (you)")}</div>
+                <div class="user-name">{user.name.clone()}{is_me.then_some(" (you)")}</div>
                 <div class="muted">{user.email.clone()}</div>
             </td>
             <td>

@@ -1,6 +1,18 @@
 //! Users: lookups, the view every client sees, and the first super admin created on an empty database.
 
-use protocol::{Role, UserView};
+use std::collections::HashMap;
+
+use protocol::{ManagedUser, Role, UserForCreate, UserForUpdate, UserView};
+use sea_orm::sea_query::{ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, Select, TransactionTrait};
+use serde_json::json;
+
+use crate::server::ctx::{perm, Ctx};
+use crate::server::entities::{website_members, websites};
+use crate::server::services::activity::{self, Activity};
+use crate::server::services::websites::{can_manage as can_manage_website, visible as visible_websites};
+use crate::server::AppState;
+
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
 
@@ -82,37 +94,10 @@ pub async fn ensure_super_admin(
     Ok(Some(Bootstrap { email, generated_password: generated.then_some(password) }))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_normalized_and_checked() {
-        assert_eq!(normalize_email("  Ana@Example.COM "), "ana@example.com");
-        assert!(validate_email("ana@example.com").is_ok());
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "an a@example.com", "ana@.com", "ana@com."] {
-            assert!(validate_email(bad).is_err(), "{bad} should be refused");
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Managing users: super admins manage everyone; admins manage the agents they created or that work on their
 // websites; nobody changes their own role or deactivates themselves; the last active super admin stays.
 // ---------------------------------------------------------------------------------------------------------------
-
-use std::collections::HashMap;
-
-use protocol::{ManagedUser, UserForCreate, UserForUpdate};
-use sea_orm::sea_query::{ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, Select, TransactionTrait};
-use serde_json::json;
-
-use crate::server::ctx::{perm, Ctx};
-use crate::server::entities::{website_members, websites};
-use crate::server::services::activity::{self, Activity};
-use crate::server::services::websites::{can_manage as can_manage_website, visible as visible_websites};
-use crate::server::AppState;
 
 pub const MAX_USER_NAME_LEN: usize = 100;
 
@@ -456,4 +441,18 @@ pub async fn activity_scope(ctx: &Ctx, db: &impl ConnectionTrait) -> Result<Opti
         ids.extend(query.all(db).await?.into_iter().map(|u| u.id));
     }
     Ok(Some(ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(normalize_email("  Ana@Example.COM "), "ana@example.com");
+        assert!(validate_email("ana@example.com").is_ok());
+        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "an a@example.com", "ana@.com", "ana@com."] {
+            assert!(validate_email(bad).is_err(), "{bad} should be refused");
+        }
+    }
 }
