@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a user may do. Stored as the `users.role` string and as `roles.name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     SuperAdmin,
@@ -54,6 +55,7 @@ impl std::fmt::Display for Role {
 
 /// The signed-in user as every client sees it. Never carries the password hash or token version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: String,
     pub email: String,
@@ -63,6 +65,7 @@ pub struct UserView {
 
 /// `POST /api/auth/login` body.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -70,6 +73,7 @@ pub struct LoginRequest {
 
 /// `POST /api/auth/login` answer, exactly the seed's shape.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     pub token: String,
@@ -80,6 +84,7 @@ pub struct LoginResponse {
 
 /// Every error a client receives: `{ "error": "snake_case_code", "message": "..." }`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
@@ -123,6 +128,7 @@ mod tests {
 
 /// A website as the dashboard and the REST API show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Website {
     pub id: String,
@@ -141,6 +147,7 @@ pub struct Website {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebsiteForCreate {
     pub name: String,
@@ -154,6 +161,7 @@ pub struct WebsiteForCreate {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebsiteForUpdate {
     pub name: Option<String>,
@@ -164,6 +172,7 @@ pub struct WebsiteForUpdate {
 
 /// `POST /api/websites` answer: the seed's `{id, apiKey, embedCode}` plus the whole website.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebsiteCreated {
     pub id: String,
@@ -174,6 +183,7 @@ pub struct WebsiteCreated {
 
 /// One opening range within a day, `"09:00"`–`"17:30"` in the schedule's time zone (`"24:00"` ends at midnight).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeRange {
     pub start: String,
     pub end: String,
@@ -181,6 +191,7 @@ pub struct TimeRange {
 
 /// A weekly schedule: `days[0]` is Monday … `days[6]` Sunday; an empty day is closed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BusinessHours {
     pub enabled: bool,
@@ -203,6 +214,7 @@ impl Default for BusinessHours {
 pub const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum WidgetPosition {
     BottomRight,
@@ -222,6 +234,7 @@ impl WidgetPosition {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum WidgetSize {
     Compact,
@@ -242,6 +255,7 @@ impl WidgetSize {
 
 /// Everything an admin edits about a website's widget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetSettings {
     pub primary_color: String,
@@ -269,6 +283,7 @@ impl Default for WidgetSettings {
 
 /// `GET /api/widget/config` answer: the seed's fields plus whether the site is open now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetConfig {
     pub website_id: String,
@@ -284,6 +299,7 @@ pub struct WidgetConfig {
 
 /// A user as the users page and `GET /api/users` show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedUser {
     pub id: String,
@@ -297,6 +313,7 @@ pub struct ManagedUser {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserForCreate {
     pub email: String,
@@ -308,6 +325,7 @@ pub struct UserForCreate {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserForUpdate {
     pub name: Option<String>,
@@ -318,12 +336,14 @@ pub struct UserForUpdate {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordReset {
     pub password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEntry {
     pub id: String,
@@ -339,6 +359,8 @@ pub struct ActivityEntry {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityFilter {
     pub user_id: Option<String>,
@@ -353,6 +375,7 @@ pub struct ActivityFilter {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub items: Vec<T>,

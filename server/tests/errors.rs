@@ -5,7 +5,7 @@ mod common;
 use common::{error_body, TestApp, ADMIN_EMAIL};
 use reqwest::StatusCode;
 
-backend_tests!(bad_request_bodies_get_clear_4xx_answers);
+backend_tests!(bad_request_bodies_get_clear_4xx_answers, openapi_describes_the_rest_api);
 
 async fn bad_request_bodies_get_clear_4xx_answers(app: &TestApp) {
     let url = app.url("/api/auth/login");
@@ -47,4 +47,26 @@ async fn bad_request_bodies_get_clear_4xx_answers(app: &TestApp) {
             assert!(!message.contains(leak), "{what} leaks {leak}: {message}");
         }
     }
+}
+
+async fn openapi_describes_the_rest_api(app: &TestApp) {
+    let res = app.client.get(app.url("/api/openapi.json")).send().await.expect("openapi");
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: serde_json::Value = res.json().await.expect("json");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    for (path, method) in [
+        ("/api/auth/login", "post"),
+        ("/api/websites", "get"),
+        ("/api/websites", "post"),
+        ("/api/websites/{id}", "put"),
+        ("/api/websites/{id}/rotate-key", "post"),
+        ("/api/websites/{id}/settings", "put"),
+        ("/api/users/{id}", "patch"),
+        ("/api/activity", "get"),
+        ("/api/widget/config", "get"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not described");
+    }
+    assert!(doc["components"]["schemas"]["WidgetSettings"].is_object());
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
 }

@@ -10,6 +10,8 @@ use app::server::AppState;
 use super::Caller;
 use crate::error::{ApiError, ApiResult};
 
+#[utoipa::path(get, path = "/api/activity", tag = "activity", security(("bearer" = [])), params(ActivityFilter),
+    responses((status = 200, body = Page<ActivityEntry>), (status = 401, body = protocol::ErrorBody), (status = 422, body = protocol::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Caller(ctx): Caller,

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", patch(users::update))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/activity", get(activity::list))
+        .route("/openapi.json", get(super::openapi::openapi_json))
         .nest("/widget", widget::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

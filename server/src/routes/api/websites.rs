@@ -11,10 +11,14 @@ use app::server::AppState;
 use super::Caller;
 use crate::error::{ApiJson, ApiResult};
 
+#[utoipa::path(get, path = "/api/websites", tag = "websites", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Website>), (status = 401, body = protocol::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Json<Vec<Website>>> {
     Ok(Json(websites::list(&ctx, &state).await?))
 }
 
+#[utoipa::path(post, path = "/api/websites", tag = "websites", security(("bearer" = [])), request_body = WebsiteForCreate,
+    responses((status = 201, body = WebsiteCreated), (status = 422, body = protocol::ErrorBody), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -23,6 +27,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(websites::create(&ctx, &state, body).await?)))
 }
 
+#[utoipa::path(get, path = "/api/websites/{id}", tag = "websites", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Website), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -31,6 +37,8 @@ pub async fn get(
     Ok(Json(websites::get(&ctx, &state, &id).await?))
 }
 
+#[utoipa::path(put, path = "/api/websites/{id}", tag = "websites", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = WebsiteForUpdate, responses((status = 200, body = Website), (status = 422, body = protocol::ErrorBody), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -40,6 +48,8 @@ pub async fn update(
     Ok(Json(websites::update(&ctx, &state, &id, body).await?))
 }
 
+#[utoipa::path(delete, path = "/api/websites/{id}", tag = "websites", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted with its chats"), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -49,6 +59,8 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/websites/{id}/rotate-key", tag = "websites", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Website), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn rotate_key(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -57,6 +69,8 @@ pub async fn rotate_key(
     Ok(Json(websites::rotate_key(&ctx, &state, &id).await?))
 }
 
+#[utoipa::path(get, path = "/api/websites/{id}/settings", tag = "websites", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = WidgetSettings), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn get_settings(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -65,6 +79,9 @@ pub async fn get_settings(
     Ok(Json(widget_settings::get(&ctx, &state, &id).await?))
 }
 
+#[utoipa::path(put, path = "/api/websites/{id}/settings", tag = "websites", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = WidgetSettings,
+    responses((status = 200, body = WidgetSettings), (status = 422, body = protocol::ErrorBody), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn put_settings(
     State(state): State<AppState>,
     Caller(ctx): Caller,

@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use protocol::ErrorBody;
+use protocol::{ErrorBody, WidgetConfig};
 use serde::Deserialize;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::PeerIpKeyExtractor;
@@ -78,7 +78,12 @@ fn with_cors(mut res: Response, origin: &str) -> Response {
     res
 }
 
-async fn config_handler(
+#[utoipa::path(get, path = "/api/widget/config", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key")),
+    responses((status = 200, body = WidgetConfig, description = "With Access-Control-Allow-Origin for an allowed Origin"),
+        (status = 401, description = "Missing, unknown or inactive key", body = protocol::ErrorBody),
+        (status = 403, description = "Origin not allowed", body = protocol::ErrorBody),
+        (status = 429, description = "Rate limited", body = protocol::ErrorBody)))]
+pub async fn config_handler(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<KeyQuery>,

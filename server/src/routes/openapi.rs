@@ -1,0 +1,45 @@
+//! `GET /api/openapi.json`: the REST API described from the handlers' annotations and the protocol types.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Helpdesk API", description = "REST API for integrations. Authenticate with `Authorization: Bearer <token>` from `POST /api/auth/login`. Errors are `{\"error\": code, \"message\": text}`."),
+    paths(
+        api::auth::login, api::auth::logout, api::auth::me,
+        api::websites::list, api::websites::create, api::websites::get, api::websites::update, api::websites::delete,
+        api::websites::rotate_key, api::websites::get_settings, api::websites::put_settings,
+        api::users::list, api::users::create, api::users::update, api::users::reset_password,
+        api::activity::list,
+        api::widget::config_handler,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign in and out"),
+        (name = "websites", description = "Websites, API keys and widget settings"),
+        (name = "users", description = "Users, roles and website assignments"),
+        (name = "activity", description = "The activity log"),
+        (name = "widget", description = "Called by the widget on customers' pages (API key + Origin)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
