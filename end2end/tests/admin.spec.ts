@@ -88,6 +88,7 @@ test('an admin creates an agent who then sees only the assigned website', async 
   // The activity log shows what happened, for the super admin.
   await page.locator('#logout').click();
   await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin\/dashboard$/);
   await page.goto('/admin/activity');
   await hydrated(page);
   await page.locator('#filter-action').selectOption('user.create');

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use protocol::{ActivityEntry, ActivityFilter, Page};
 
+use super::admins::list_users;
 use super::PageHeader;
 use crate::components::form::LoadError;
 use crate::error::AppError;
@@ -43,6 +44,8 @@ pub fn ActivityPage() -> impl IntoView {
         move || (applied.get(), page.get()),
         |(filter, page)| list_activity(ActivityFilter { page: Some(page), ..filter }),
     );
+    // Agents cannot list users; they only ever see their own activity, so they get no user filter.
+    let people = Resource::new(|| (), |_| list_users());
     let blank = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let on_filter = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -76,7 +79,16 @@ pub fn ActivityPage() -> impl IntoView {
                         <option value="chat">"Chat"</option>
                     </select>
                 </label>
-                <label>"User id" <input bind:value=user id="filter-user" size="14"/></label>
+                <Transition fallback=|| ()>
+                    {move || people.get().and_then(Result::ok).map(|people| view! {
+                        <label>"User"
+                            <select on:change:target=move |ev| user.set(ev.target().value()) id="filter-user">
+                                <option value="">"Anyone"</option>
+                                {people.into_iter().map(|p| view! { <option value=p.id>{p.email}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    })}
+                </Transition>
                 <label>"From" <input type="date" bind:value=from id="filter-from"/></label>
                 <label>"To" <input type="date" bind:value=to id="filter-to"/></label>
                 <button type="submit" class="button secondary">"Filter"</button>
@@ -114,5 +126,5 @@ pub fn ActivityPage() -> impl IntoView {
                 Err(e) => view! { <LoadError error=e/> }.into_any(),
             })}
         </Transition>
-    }
+    }.into_any()
 }

@@ -66,6 +66,7 @@ pub fn AdminsPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
@@ -94,6 +95,7 @@ fn UsersView(
         </section>
         {(!roles.is_empty()).then(|| view! { <CreateUserForm roles=roles.clone() sites create/> })}
     }
+    .into_any()
 }
 
 #[component]
@@ -194,7 +196,7 @@ fn UserRow(
                 {move || matches!(reset.value().get(), Some(Ok(()))).then(|| view! { <span class="form-ok">"Password changed; their sessions were signed out."</span> })}
             </td>
         </tr>
-    }
+    }.into_any()
 }
 
 #[component]
@@ -261,5 +263,5 @@ fn CreateUserForm(
                 <div><button type="submit" class="button primary" id="create-user" disabled=move || create.pending().get()>"Create user"</button></div>
             </form>
         </section>
-    }
+    }.into_any()
 }

@@ -142,7 +142,7 @@ pub fn WebsitesPage() -> impl IntoView {
                 </section>
             })}
         </Transition>
-    }
+    }.into_any()
 }
 
 #[component]
@@ -163,6 +163,7 @@ pub fn WebsitePage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 fn format_day(ranges: &[TimeRange]) -> String {
@@ -411,7 +412,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
                 <button type="button" class="button danger" id="delete-website" on:click=on_delete>"Delete website"</button>
             </section>
         })}
-    }
+    }.into_any()
 }
 
 /// The browser's confirmation dialog; on the server (never called there) it declines.
