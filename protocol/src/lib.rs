@@ -383,3 +383,214 @@ pub struct Page<T> {
     pub per_page: u64,
     pub total: u64,
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Realtime (the WebSocket hub). Documented in docs/protocol.md.
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Version of the socket protocol, sent in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SenderType {
+    /// An agent or admin (the seed's name).
+    Admin,
+    Visitor,
+    System,
+}
+
+impl SenderType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SenderType::Admin => "admin",
+            SenderType::Visitor => "visitor",
+            SenderType::System => "system",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [SenderType::Admin, SenderType::Visitor, SenderType::System].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ChatStatus {
+    Waiting,
+    Ongoing,
+    Closed,
+    Resolved,
+}
+
+impl ChatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatStatus::Waiting => "waiting",
+            ChatStatus::Ongoing => "ongoing",
+            ChatStatus::Closed => "closed",
+            ChatStatus::Resolved => "resolved",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [ChatStatus::Waiting, ChatStatus::Ongoing, ChatStatus::Closed, ChatStatus::Resolved]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+/// A stored chat message. `seq` orders messages within their chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessage {
+    pub id: String,
+    pub chat_id: String,
+    pub seq: i64,
+    pub sender_type: SenderType,
+    pub sender_id: Option<String>,
+    pub content: String,
+    /// `text`, `file` or `image`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub client_msg_id: Option<String>,
+    pub created_at: String,
+}
+
+/// A chat as lists and events show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatSummary {
+    pub id: String,
+    pub website_id: String,
+    pub visitor_id: String,
+    pub assigned_to: Option<String>,
+    pub status: ChatStatus,
+    pub resolution: Option<String>,
+    pub last_seq: i64,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub updated_at: String,
+}
+
+/// What a client sends on the socket: `{"type": "chat-message", ...}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", rename_all_fields = "camelCase")]
+pub enum ClientEvent {
+    /// Agents: follow a website's chats and visitors.
+    JoinWebsite {
+        website_id: String,
+    },
+    /// Send a message. Visitors may omit `chatId` (their open chat, created if needed).
+    ChatMessage {
+        chat_id: Option<String>,
+        client_msg_id: Option<String>,
+        content: String,
+    },
+    TypingStart {
+        chat_id: Option<String>,
+    },
+    TypingStop {
+        chat_id: Option<String>,
+    },
+    /// After (re)connecting: the last seq seen per chat; the server sends exactly what is missing, in order.
+    Resume {
+        chats: std::collections::BTreeMap<String, i64>,
+    },
+    /// Visitors: the page they are on.
+    PageView {
+        url: String,
+        title: Option<String>,
+    },
+    Ping,
+}
+
+/// What the server sends on the socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", rename_all_fields = "camelCase")]
+pub enum ServerEvent {
+    Hello {
+        v: u32,
+        role: String,
+        user_id: Option<String>,
+        visitor_id: Option<String>,
+        chats: Vec<ChatSummary>,
+    },
+    Joined {
+        website_id: String,
+    },
+    /// The sender's message is stored with this seq.
+    Ack {
+        client_msg_id: Option<String>,
+        chat_id: String,
+        seq: i64,
+        message_id: String,
+    },
+    NewMessage {
+        chat_id: String,
+        message: ChatMessage,
+    },
+    UserTyping {
+        chat_id: String,
+        sender_type: SenderType,
+    },
+    UserStoppedTyping {
+        chat_id: String,
+        sender_type: SenderType,
+    },
+    ChatCreated {
+        chat: ChatSummary,
+    },
+    ChatUpdated {
+        chat: ChatSummary,
+    },
+    VisitorOnline {
+        website_id: String,
+        visitor_id: String,
+    },
+    VisitorOffline {
+        website_id: String,
+        visitor_id: String,
+    },
+    VisitorPage {
+        website_id: String,
+        visitor_id: String,
+        url: String,
+        title: Option<String>,
+    },
+    Error {
+        code: String,
+        message: String,
+    },
+    Pong,
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    #[test]
+    fn events_use_the_seed_names_and_camel_case_fields() {
+        let json = serde_json::to_value(ClientEvent::ChatMessage {
+            chat_id: Some("c".into()),
+            client_msg_id: Some("m1".into()),
+            content: "hi".into(),
+        })
+        .expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({ "type": "chat-message", "chatId": "c", "clientMsgId": "m1", "content": "hi" })
+        );
+        let typing = serde_json::to_value(ServerEvent::UserStoppedTyping {
+            chat_id: "c".into(),
+            sender_type: SenderType::Admin,
+        })
+        .expect("json");
+        assert_eq!(typing["type"], "user-stopped-typing");
+        assert_eq!(typing["senderType"], "admin");
+        let parsed: ClientEvent = serde_json::from_str(r#"{"type":"join-website","websiteId":"w"}"#).expect("parse");
+        assert_eq!(parsed, ClientEvent::JoinWebsite { website_id: "w".into() });
+    }
+}

@@ -75,6 +75,7 @@ fn router(state: AppState, leptos_options: leptos::config::LeptosOptions) -> Rou
         .nest("/api", routes::api::router())
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .route("/ws", get(routes::ws::upgrade))
         .with_state(state.clone());
 
     api.merge(dashboard)

@@ -75,3 +75,18 @@ impl Ctx {
         self.permissions.iter().any(|p| p == perm::ALL)
     }
 }
+
+/// A visitor of one website, from a verified visitor token. Sees and writes only their own chats.
+#[derive(Clone, Debug)]
+pub struct VisitorCtx {
+    pub visitor_id: String,
+    pub website_id: String,
+    pub ip: Option<IpAddr>,
+}
+
+/// Whoever acts on a chat: an agent (with their website scope) or a visitor (with theirs).
+#[derive(Clone, Copy, Debug)]
+pub enum Principal<'a> {
+    Agent(&'a Ctx),
+    Visitor(&'a VisitorCtx),
+}

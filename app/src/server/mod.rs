@@ -4,6 +4,7 @@
 pub mod ctx;
 pub mod db;
 pub mod entities;
+pub mod hub;
 pub mod origin;
 pub mod request;
 pub mod services;
@@ -32,6 +33,7 @@ pub struct AppState {
     /// Where browsers reach this server, for embed codes (`https://help.example.com`).
     pub public_url: Arc<str>,
     pub widget_cache: Arc<WidgetConfigCache>,
+    pub hub: Arc<hub::Hub>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             roles,
             public_url: public_url.trim_end_matches('/').into(),
             widget_cache: Arc::new(WidgetConfigCache::default()),
+            hub: Arc::new(hub::Hub::default()),
         }
     }
 

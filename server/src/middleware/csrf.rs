@@ -38,7 +38,7 @@ pub async fn same_origin_for_cookie_sessions(request: Request, next: Next) -> Re
 }
 
 /// `https://example.com:8443` → `example.com:8443`; `null` and malformed origins → `None`.
-fn origin_authority(origin: &str) -> Option<&str> {
+pub fn origin_authority(origin: &str) -> Option<&str> {
     let (_, rest) = origin.split_once("://")?;
     (!rest.is_empty() && !rest.contains('/')).then_some(rest)
 }

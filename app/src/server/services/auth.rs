@@ -24,6 +24,10 @@ use crate::server::AppState;
 pub const SESSION_COOKIE: &str = "helpdesk_session";
 /// Audience of dashboard/API tokens; visitor tokens get their own, so one can never pass for the other.
 pub const AGENT_AUDIENCE: &str = "helpdesk:agent";
+/// Audience of visitor tokens: one website, one visitor.
+pub const VISITOR_AUDIENCE: &str = "helpdesk:visitor";
+/// Visitors keep their conversation across visits for this long.
+pub const VISITOR_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 const ISSUER: &str = "helpdesk";
 /// Passwords longer than this are refused before hashing (argon2 would take them, but nobody types 1 KB).
 pub const MAX_PASSWORD_LEN: usize = 1024;
@@ -40,11 +44,24 @@ struct AgentClaims {
     ver: i32,
 }
 
+#[derive(Debug, Serialize, Deserialize)]
+struct VisitorClaims {
+    /// The visitor id.
+    sub: String,
+    /// The website the visitor belongs to.
+    wid: String,
+    aud: String,
+    iss: String,
+    iat: u64,
+    exp: u64,
+}
+
 /// Keys and token settings, built once from the configured secret.
 pub struct AuthKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    visitor_validation: Validation,
     pub token_ttl: Duration,
     pub cookie_secure: bool,
 }
@@ -57,10 +74,13 @@ impl AuthKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
         validation.leeway = 5;
+        let mut visitor_validation = validation.clone();
+        visitor_validation.set_audience(&[VISITOR_AUDIENCE]);
         AuthKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            visitor_validation,
             token_ttl,
             cookie_secure,
         }
@@ -92,6 +112,30 @@ impl AuthKeys {
                 AppError::Unauthorized
             },
         )
+    }
+
+    /// A token for one visitor of one website.
+    pub fn issue_visitor(&self, visitor_id: &str, website_id: &str) -> Result<String, AppError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = VisitorClaims {
+            sub: visitor_id.to_string(),
+            wid: website_id.to_string(),
+            aud: VISITOR_AUDIENCE.to_string(),
+            iss: ISSUER.to_string(),
+            iat: now,
+            exp: now + VISITOR_TOKEN_TTL.as_secs(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+            tracing::error!(error = %e, "cannot sign visitor token");
+            AppError::Internal
+        })
+    }
+
+    /// (visitor id, website id) of a valid visitor token.
+    pub fn decode_visitor(&self, token: &str) -> Result<(String, String), AppError> {
+        jsonwebtoken::decode::<VisitorClaims>(token, &self.decoding, &self.visitor_validation)
+            .map(|data| (data.claims.sub, data.claims.wid))
+            .map_err(|_| AppError::Unauthorized)
     }
 
     /// `Set-Cookie` value carrying a session token.

@@ -3,6 +3,9 @@
 
 pub mod activity;
 pub mod auth;
+pub mod chats;
+pub mod messages;
 pub mod users;
+pub mod visitors;
 pub mod websites;
 pub mod widget_settings;

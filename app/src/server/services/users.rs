@@ -400,6 +400,9 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
     )
     .await?;
     txn.commit().await?;
+    if revoke {
+        state.hub.disconnect_user(id);
+    }
     let sites = websites_of(&state.db, std::slice::from_ref(&user.id)).await?.remove(&user.id).unwrap_or_default();
     managed_view(&user, sites)
 }
@@ -427,6 +430,7 @@ pub async fn reset_password(ctx: &Ctx, state: &AppState, id: &str, password: &st
     )
     .await?;
     txn.commit().await?;
+    state.hub.disconnect_user(id);
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod chats;
 pub mod users;
 pub mod websites;
 pub mod widget;
@@ -36,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", patch(users::update))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/activity", get(activity::list))
+        .route("/chats", get(chats::list))
+        .route("/chats/{id}", get(chats::get).patch(chats::update))
+        .route("/chats/{id}/messages", get(chats::messages))
+        .route("/messages", post(chats::send))
         .route("/openapi.json", get(super::openapi::openapi_json))
         .nest("/widget", widget::router())
         .fallback(not_found)

@@ -32,7 +32,9 @@ pub fn router() -> Router<AppState> {
         .key_extractor(PeerIpKeyExtractor)
         .finish()
         .map(Arc::new);
-    let router = Router::new().route("/config", get(config_handler).options(preflight));
+    let router = Router::new()
+        .route("/config", get(config_handler).options(preflight))
+        .route("/session", axum::routing::post(session_handler).options(preflight));
     match config {
         Some(config) => router.layer(GovernorLayer::new(config).error_handler(too_many_requests)),
         None => router,
@@ -110,4 +112,34 @@ async fn preflight(
     h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     Ok(with_cors(res, origin.unwrap_or_default()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRequest {
+    #[serde(default)]
+    visitor_token: Option<String>,
+}
+
+/// Starts or continues a visitor: answers `{visitorId, websiteId, visitorToken}` for the socket. The key is in the
+/// query, like the config's, so the CORS preflight can check it.
+pub async fn session_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    crate::error::ApiJson(body): crate::error::ApiJson<SessionRequest>,
+) -> Result<Response, ApiError> {
+    let origin = origin(&headers);
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let (_, session) = app::server::services::visitors::start(
+        &state,
+        &query.api_key.unwrap_or_default(),
+        origin,
+        body.visitor_token.as_deref(),
+        Some(peer.ip()),
+        user_agent,
+    )
+    .await?;
+    Ok(with_cors(Json(session).into_response(), origin.unwrap_or_default()))
 }

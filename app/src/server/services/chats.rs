@@ -1,0 +1,226 @@
+//! Chats: who may see which (agents: chats of the websites they see; visitors: their own), a visitor's open chat,
+//! the inbox list, and changes of status, assignee and resolution — each published to the hub.
+
+use protocol::{ChatStatus, ChatSummary, ServerEvent};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::server::ctx::{Ctx, Principal, VisitorCtx};
+use crate::server::entities::{chats, website_members, websites};
+use crate::server::hub::Topic;
+use crate::server::services::activity::{self, Activity};
+use crate::server::services::websites::visible as visible_websites;
+use crate::server::AppState;
+
+pub const MAX_RESOLUTION_LEN: usize = 2000;
+
+fn time(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn to_summary(chat: &chats::Model) -> ChatSummary {
+    ChatSummary {
+        id: chat.id.clone(),
+        website_id: chat.website_id.clone(),
+        visitor_id: chat.visitor_id.clone(),
+        assigned_to: chat.assigned_to.clone(),
+        status: ChatStatus::parse(&chat.status).unwrap_or(ChatStatus::Waiting),
+        resolution: chat.resolution.clone(),
+        last_seq: chat.last_seq,
+        started_at: time(chat.started_at),
+        ended_at: chat.ended_at.map(time),
+        updated_at: time(chat.updated_at),
+    }
+}
+
+/// Chats of the websites `ctx` may see.
+pub fn visible(ctx: &Ctx) -> Select<chats::Entity> {
+    if ctx.is_super_admin() {
+        return chats::Entity::find();
+    }
+    let sites = visible_websites(ctx).select_only().column(websites::Column::Id).into_query();
+    chats::Entity::find().filter(chats::Column::WebsiteId.in_subquery(sites))
+}
+
+/// A chat the principal may see, or 404.
+pub async fn find_for(
+    principal: Principal<'_>,
+    db: &impl ConnectionTrait,
+    chat_id: &str,
+) -> Result<chats::Model, AppError> {
+    let query = match principal {
+        Principal::Agent(ctx) => visible(ctx).filter(chats::Column::Id.eq(chat_id)),
+        Principal::Visitor(v) => chats::Entity::find_by_id(chat_id)
+            .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
+            .filter(chats::Column::WebsiteId.eq(v.website_id.as_str())),
+    };
+    query.one(db).await?.ok_or_else(|| AppError::not_found("Chat"))
+}
+
+/// The visitor's chats, newest first.
+pub async fn of_visitor(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Vec<chats::Model>, AppError> {
+    Ok(chats::Entity::find()
+        .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
+        .filter(chats::Column::WebsiteId.eq(v.website_id.as_str()))
+        .order_by_desc(chats::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// The visitor's waiting or ongoing chat, or a new one (then announced to the website's agents).
+pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats::Model, AppError> {
+    let open = chats::Entity::find()
+        .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
+        .filter(chats::Column::WebsiteId.eq(v.website_id.as_str()))
+        .filter(chats::Column::Status.is_in([ChatStatus::Waiting.as_str(), ChatStatus::Ongoing.as_str()]))
+        .order_by_desc(chats::Column::CreatedAt)
+        .one(&state.db)
+        .await?;
+    if let Some(chat) = open {
+        return Ok(chat);
+    }
+    let now = chrono::Utc::now().naive_utc();
+    let chat = chats::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        website_id: Set(v.website_id.clone()),
+        visitor_id: Set(v.visitor_id.clone()),
+        assigned_to: Set(None),
+        status: Set(ChatStatus::Waiting.as_str().into()),
+        resolution: Set(None),
+        last_seq: Set(0),
+        started_at: Set(now),
+        ended_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?;
+    publish_chat(state, &chat, ServerEvent::ChatCreated { chat: to_summary(&chat) });
+    Ok(chat)
+}
+
+/// Sends an event about `chat` to the website's agents and to its visitor.
+pub fn publish_chat(state: &AppState, chat: &chats::Model, event: ServerEvent) {
+    if let Ok(frame) = serde_json::to_string(&event) {
+        let frame: std::sync::Arc<str> = frame.into();
+        state.hub.publish(&Topic::Website(chat.website_id.clone()), frame.clone(), None);
+        state.hub.publish(&Topic::Visitor(chat.visitor_id.clone()), frame, None);
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatFilter {
+    pub website_id: Option<String>,
+    pub status: Option<String>,
+    /// A user id, or `none` for unassigned chats.
+    pub assignee: Option<String>,
+}
+
+/// The inbox: waiting chats first, oldest first within a status.
+pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec<ChatSummary>, AppError> {
+    let mut query = visible(ctx);
+    if let Some(w) = filter.website_id.as_deref().filter(|s| !s.is_empty()) {
+        query = query.filter(chats::Column::WebsiteId.eq(w));
+    }
+    if let Some(s) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        let status = ChatStatus::parse(s).ok_or_else(|| AppError::validation("status", "Unknown status."))?;
+        query = query.filter(chats::Column::Status.eq(status.as_str()));
+    }
+    match filter.assignee.as_deref() {
+        Some("none") => query = query.filter(chats::Column::AssignedTo.is_null()),
+        Some(a) if !a.is_empty() => query = query.filter(chats::Column::AssignedTo.eq(a)),
+        _ => {}
+    }
+    let rows = query.order_by_asc(chats::Column::CreatedAt).limit(500).all(&state.db).await?;
+    let mut out: Vec<ChatSummary> = rows.iter().map(to_summary).collect();
+    out.sort_by_key(|c| match c.status {
+        ChatStatus::Waiting => 0,
+        ChatStatus::Ongoing => 1,
+        ChatStatus::Closed | ChatStatus::Resolved => 2,
+    });
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatForUpdate {
+    pub status: Option<ChatStatus>,
+    /// A user id, or an empty string to unassign.
+    pub assigned_to: Option<String>,
+    pub resolution: Option<String>,
+}
+
+/// Whether `user_id` may work on the website (member, owner, or super admin).
+async fn may_work_on(db: &impl ConnectionTrait, website: &websites::Model, user_id: &str) -> Result<bool, AppError> {
+    if website.user_id == user_id {
+        return Ok(true);
+    }
+    let member = website_members::Entity::find_by_id((website.id.clone(), user_id.to_string())).one(db).await?;
+    if member.is_some() {
+        return Ok(true);
+    }
+    let super_admins = Query::select()
+        .column(crate::server::entities::users::Column::Id)
+        .from(crate::server::entities::users::Entity)
+        .and_where(crate::server::entities::users::Column::Role.eq("super_admin"))
+        .to_owned();
+    Ok(crate::server::entities::users::Entity::find()
+        .filter(crate::server::entities::users::Column::Id.eq(user_id))
+        .filter(crate::server::entities::users::Column::Id.in_subquery(super_admins))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate) -> Result<ChatSummary, AppError> {
+    let chat = find_for(Principal::Agent(ctx), &state.db, id).await?;
+    let website =
+        websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
+    let mut active: chats::ActiveModel = chat.clone().into();
+    let now = chrono::Utc::now().naive_utc();
+    if let Some(assignee) = &input.assigned_to {
+        if assignee.is_empty() {
+            active.assigned_to = Set(None);
+        } else if may_work_on(&state.db, &website, assignee).await? {
+            active.assigned_to = Set(Some(assignee.clone()));
+            if chat.status == ChatStatus::Waiting.as_str() && input.status.is_none() {
+                active.status = Set(ChatStatus::Ongoing.as_str().into());
+            }
+        } else {
+            return Err(AppError::validation("assignedTo", "That user does not work on this website."));
+        }
+    }
+    if let Some(status) = input.status {
+        active.status = Set(status.as_str().into());
+        active.ended_at = Set(matches!(status, ChatStatus::Closed | ChatStatus::Resolved).then_some(now));
+    }
+    if let Some(resolution) = &input.resolution {
+        let resolution = resolution.trim();
+        if resolution.chars().count() > MAX_RESOLUTION_LEN {
+            return Err(AppError::validation("resolution", format!("Use at most {MAX_RESOLUTION_LEN} characters.")));
+        }
+        active.resolution = Set(Some(resolution.to_string()).filter(|r| !r.is_empty()));
+    }
+    active.updated_at = Set(now);
+    let chat = active.update(&state.db).await?;
+    activity::record(
+        ctx,
+        &state.db,
+        Activity {
+            action: "chat.update",
+            resource_type: "chat",
+            resource_id: Some(id),
+            metadata: serde_json::to_value(&input).ok(),
+        },
+    )
+    .await?;
+    let summary = to_summary(&chat);
+    publish_chat(state, &chat, ServerEvent::ChatUpdated { chat: summary.clone() });
+    Ok(summary)
+}

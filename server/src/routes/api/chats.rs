@@ -1,0 +1,95 @@
+//! `/api/chats` and `POST /api/messages`: the agent side of chats for integrations (Bearer JWT).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use protocol::{ChatMessage, ChatSummary, SenderType};
+use serde::Deserialize;
+
+use app::error::AppError;
+use app::server::ctx::Principal;
+use app::server::services::chats::{self, ChatFilter, ChatForUpdate};
+use app::server::services::messages;
+use app::server::AppState;
+
+use super::Caller;
+use crate::error::{ApiJson, ApiResult};
+
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Query(filter): Query<ChatFilter>,
+) -> ApiResult<Json<Vec<ChatSummary>>> {
+    Ok(Json(chats::list(&ctx, &state, filter).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChatSummary>> {
+    let chat = chats::find_for(Principal::Agent(&ctx), &state.db, &id).await?;
+    Ok(Json(chats::to_summary(&chat)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ChatForUpdate>,
+) -> ApiResult<Json<ChatSummary>> {
+    Ok(Json(chats::update(&ctx, &state, &id, body).await?))
+}
+
+#[derive(Deserialize)]
+pub struct AfterSeq {
+    #[serde(default)]
+    after_seq: i64,
+}
+
+pub async fn messages(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<AfterSeq>,
+) -> ApiResult<Json<Vec<ChatMessage>>> {
+    Ok(Json(messages::after(Principal::Agent(&ctx), &state.db, &id, q.after_seq).await?))
+}
+
+/// The seed's `POST /api/messages` body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageForCreate {
+    chat_id: String,
+    content: String,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    sender: Option<SenderType>,
+    #[serde(default)]
+    client_msg_id: Option<String>,
+}
+
+pub async fn send(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(body): ApiJson<MessageForCreate>,
+) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
+    // Agents speak as themselves; the sender is never taken from the body.
+    if body.sender.is_some_and(|s| s != SenderType::Admin) {
+        return Err(AppError::validation("sender", "Messages sent with an agent's token come from that agent.").into());
+    }
+    if body.kind.as_deref().is_some_and(|k| k != "text") {
+        return Err(AppError::validation("type", "Only text messages can be sent here; files are uploaded.").into());
+    }
+    let sent = messages::send(
+        Principal::Agent(&ctx),
+        &state,
+        Some(&body.chat_id),
+        &body.content,
+        body.client_msg_id.as_deref(),
+    )
+    .await?;
+    let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(sent.message)))
+}

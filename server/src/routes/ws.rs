@@ -1,0 +1,284 @@
+//! `GET /ws`: the one WebSocket endpoint for agents and visitors. The handshake authenticates (agent: token or
+//! session cookie from our own origin; visitor: API key + visitor token from an origin the website allows); every
+//! event is then authorised again against the acting principal. Frames are JSON (`docs/protocol.md`), at most
+//! 64 KB, at most 20 events a second per socket; a bad frame gets an error frame and the socket stays open.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use governor::{Quota, RateLimiter};
+use protocol::{ClientEvent, SenderType, ServerEvent, PROTOCOL_VERSION};
+use serde::Deserialize;
+
+use app::error::AppError;
+use app::server::ctx::{Ctx, Principal, VisitorCtx};
+use app::server::hub::{CloseReason, Conn, Topic};
+use app::server::services::{auth, chats, messages, visitors, websites};
+use app::server::AppState;
+
+use crate::error::ApiError;
+use crate::middleware::csrf::origin_authority;
+
+pub const MAX_FRAME: usize = 64 * 1024;
+const EVENTS_PER_SECOND: u32 = 20;
+const EVENT_BURST: u32 = 40;
+const MAX_RESUME_CHATS: usize = 100;
+const PING_EVERY: Duration = Duration::from_secs(25);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WsQuery {
+    api_key: Option<String>,
+    visitor_token: Option<String>,
+    /// Agents whose client cannot send the cookie (integrations): a Bearer token.
+    token: Option<String>,
+}
+
+enum Who {
+    Agent(Ctx),
+    Visitor(VisitorCtx),
+}
+
+impl Who {
+    fn principal(&self) -> Principal<'_> {
+        match self {
+            Who::Agent(ctx) => Principal::Agent(ctx),
+            Who::Visitor(v) => Principal::Visitor(v),
+        }
+    }
+}
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<WsQuery>,
+) -> Result<Response, ApiError> {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let ip = Some(peer.ip());
+    let who = match query.api_key {
+        Some(api_key) => {
+            let token = query.visitor_token.ok_or(AppError::Unauthorized)?;
+            Who::Visitor(visitors::authenticate(&state, &api_key, origin, &token, ip).await?)
+        }
+        None => {
+            let token = match query.token {
+                Some(token) => token,
+                None => {
+                    // A cookie rides along with any page's WebSocket: only our own pages may use it.
+                    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+                    let same_origin = match (origin.and_then(origin_authority), host) {
+                        (Some(o), Some(h)) => o.eq_ignore_ascii_case(h),
+                        _ => origin.is_none(),
+                    };
+                    if !same_origin {
+                        return Err(AppError::Forbidden.into());
+                    }
+                    auth::token_from_headers(&headers).ok_or(AppError::Unauthorized)?
+                }
+            };
+            Who::Agent(auth::authenticate(&state, &token, ip).await?)
+        }
+    };
+    Ok(ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| session(socket, state, who)))
+}
+
+fn frame(event: &ServerEvent) -> Arc<str> {
+    serde_json::to_string(event).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":""}"#.into()).into()
+}
+
+fn error_frame(err: &AppError) -> Arc<str> {
+    frame(&ServerEvent::Error { code: err.code().into(), message: err.to_string() })
+}
+
+async fn session(socket: WebSocket, state: AppState, who: Who) {
+    let (conn, mut queue) = state.hub.connect();
+    let (mut sink, mut stream) = socket.split();
+    let limiter = RateLimiter::direct(
+        Quota::per_second(NonZeroU32::new(EVENTS_PER_SECOND).unwrap_or(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(EVENT_BURST).unwrap_or(NonZeroU32::MIN)),
+    );
+
+    let hello = match &who {
+        Who::Agent(ctx) => {
+            state.hub.subscribe(&conn, Topic::User(ctx.user_id().to_string()));
+            ServerEvent::Hello {
+                v: PROTOCOL_VERSION,
+                role: "agent".into(),
+                user_id: Some(ctx.user_id().into()),
+                visitor_id: None,
+                chats: vec![],
+            }
+        }
+        Who::Visitor(v) => {
+            state.hub.subscribe(&conn, Topic::Visitor(v.visitor_id.clone()));
+            let online =
+                ServerEvent::VisitorOnline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
+            state.hub.publish(&Topic::Website(v.website_id.clone()), frame(&online), None);
+            let chats = chats::of_visitor(v, &state.db)
+                .await
+                .map(|c| c.iter().map(chats::to_summary).collect())
+                .unwrap_or_default();
+            ServerEvent::Hello {
+                v: PROTOCOL_VERSION,
+                role: "visitor".into(),
+                user_id: None,
+                visitor_id: Some(v.visitor_id.clone()),
+                chats,
+            }
+        }
+    };
+    conn.send(frame(&hello));
+
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let close = loop {
+        tokio::select! {
+            Some(out) = queue.recv() => {
+                if sink.send(Message::Text(out.as_ref().into())).await.is_err() {
+                    break None;
+                }
+            }
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    if limiter.check().is_err() {
+                        conn.send(error_frame(&AppError::RateLimited { retry_after_secs: 1 }));
+                        continue;
+                    }
+                    match serde_json::from_str::<ClientEvent>(text.as_str()) {
+                        Ok(event) => handle(&state, &who, &conn, event).await,
+                        Err(e) => {
+                            conn.send(error_frame(&AppError::BadRequest(format!("Unknown or malformed event: {e}"))));
+                        }
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    conn.send(error_frame(&AppError::BadRequest("Send JSON text frames.".into())));
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | None => break None,
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, "socket error");
+                    break None;
+                }
+            },
+            reason = conn.closed() => break Some(reason),
+            _ = ping.tick() => {
+                if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+    if let Some(reason) = close {
+        let (code, text) = match reason {
+            CloseReason::Lagging => (4008, "lagging: reconnect and resume"),
+            CloseReason::Revoked => (4001, "signed out"),
+        };
+        let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: text.into() }))).await;
+    }
+    state.hub.disconnect(&conn);
+    if let Who::Visitor(v) = &who {
+        if !state.hub.has_subscribers(&Topic::Visitor(v.visitor_id.clone())) {
+            let offline =
+                ServerEvent::VisitorOffline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
+            state.hub.publish(&Topic::Website(v.website_id.clone()), frame(&offline), None);
+        }
+    }
+}
+
+async fn handle(state: &AppState, who: &Who, conn: &Conn, event: ClientEvent) {
+    if let Err(err) = handle_inner(state, who, conn, event).await {
+        conn.send(error_frame(&err));
+    }
+}
+
+async fn handle_inner(state: &AppState, who: &Who, conn: &Conn, event: ClientEvent) -> Result<(), AppError> {
+    match event {
+        ClientEvent::JoinWebsite { website_id } => {
+            let Who::Agent(ctx) = who else { return Err(AppError::Forbidden) };
+            websites::find_visible(ctx, &state.db, &website_id).await?;
+            state.hub.subscribe(conn, Topic::Website(website_id.clone()));
+            conn.send(frame(&ServerEvent::Joined { website_id }));
+        }
+        ClientEvent::ChatMessage { chat_id, client_msg_id, content } => {
+            let sent =
+                messages::send(who.principal(), state, chat_id.as_deref(), &content, client_msg_id.as_deref()).await?;
+            let m = sent.message;
+            conn.send(frame(&ServerEvent::Ack {
+                client_msg_id: m.client_msg_id.clone(),
+                chat_id: m.chat_id.clone(),
+                seq: m.seq,
+                message_id: m.id.clone(),
+            }));
+        }
+        ClientEvent::TypingStart { chat_id } | ClientEvent::TypingStop { chat_id } if chat_id.is_none() => {
+            // A visitor typing before their first message has no chat yet: nothing to tell.
+            let _ = chat_id;
+        }
+        ClientEvent::TypingStart { chat_id: Some(chat_id) } => typing(state, who, conn, &chat_id, true).await?,
+        ClientEvent::TypingStop { chat_id: Some(chat_id) } => typing(state, who, conn, &chat_id, false).await?,
+        ClientEvent::Resume { chats: wanted } => {
+            if wanted.len() > MAX_RESUME_CHATS {
+                return Err(AppError::validation("chats", format!("Resume at most {MAX_RESUME_CHATS} chats at once.")));
+            }
+            for (chat_id, last_seq) in wanted {
+                let mut after = last_seq;
+                loop {
+                    let batch = messages::after(who.principal(), &state.db, &chat_id, after).await?;
+                    let Some(last) = batch.last().map(|m| m.seq) else { break };
+                    let full = batch.len() as u64 == messages::PAGE;
+                    for message in batch {
+                        conn.send(frame(&ServerEvent::NewMessage { chat_id: chat_id.clone(), message }));
+                    }
+                    if !full {
+                        break;
+                    }
+                    after = last;
+                }
+            }
+        }
+        ClientEvent::PageView { url, title } => {
+            let Who::Visitor(v) = who else { return Err(AppError::Forbidden) };
+            let url: String = url.chars().take(2048).collect();
+            let title = title.map(|t| t.chars().take(300).collect());
+            let event = ServerEvent::VisitorPage {
+                website_id: v.website_id.clone(),
+                visitor_id: v.visitor_id.clone(),
+                url,
+                title,
+            };
+            state.hub.publish(&Topic::Website(v.website_id.clone()), frame(&event), None);
+        }
+        ClientEvent::Ping => {
+            conn.send(frame(&ServerEvent::Pong));
+        }
+        ClientEvent::TypingStart { .. } | ClientEvent::TypingStop { .. } => {}
+    }
+    Ok(())
+}
+
+async fn typing(state: &AppState, who: &Who, conn: &Conn, chat_id: &str, on: bool) -> Result<(), AppError> {
+    let chat = chats::find_for(who.principal(), &state.db, chat_id).await?;
+    let sender_type = match who {
+        Who::Agent(_) => SenderType::Admin,
+        Who::Visitor(_) => SenderType::Visitor,
+    };
+    let event = if on {
+        ServerEvent::UserTyping { chat_id: chat.id.clone(), sender_type }
+    } else {
+        ServerEvent::UserStoppedTyping { chat_id: chat.id.clone(), sender_type }
+    };
+    let f = frame(&event);
+    state.hub.publish(&Topic::Website(chat.website_id.clone()), f.clone(), Some(conn.id));
+    state.hub.publish(&Topic::Visitor(chat.visitor_id.clone()), f, Some(conn.id));
+    Ok(())
+}

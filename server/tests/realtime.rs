@@ -1,0 +1,368 @@
+//! The WebSocket hub with real sockets: visitor ↔ agent round trip, typing both ways, resume after missing
+//! messages, idempotent retries, and every refusal (foreign visitor tokens, forged chat ids, non-members,
+//! deactivated agents, cross-site cookies, malformed and oversized frames).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestApp, PASSWORD};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+backend_tests!(
+    visitor_and_agent_talk_and_type_both_ways,
+    a_reconnecting_agent_resumes_exactly_the_missed_messages,
+    a_retried_message_is_stored_once,
+    refusals_foreign_tokens_forged_chats_non_members,
+    deactivating_an_agent_closes_their_socket,
+    bad_frames_get_errors_and_the_socket_survives,
+);
+
+const ORIGIN: &str = "https://shop.example.com";
+
+struct Ws(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Ws {
+    async fn connect(app: &TestApp, query: &str, origin: Option<&str>) -> Result<Ws, u16> {
+        let url = format!("{}/ws?{query}", app.base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().expect("request");
+        if let Some(origin) = origin {
+            req.headers_mut().insert("Origin", origin.parse().expect("origin"));
+        }
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((ws, _)) => Ok(Ws(ws)),
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+            Err(e) => panic!("connect: {e}"),
+        }
+    }
+
+    async fn send(&mut self, event: Value) {
+        self.0.send(Message::Text(event.to_string().into())).await.expect("send");
+    }
+
+    /// The next event of `kind`, skipping others; panics after 5 s.
+    async fn next(&mut self, kind: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let msg =
+                tokio::time::timeout_at(deadline, self.0.next()).await.unwrap_or_else(|_| panic!("no {kind} event"));
+            match msg {
+                Some(Ok(Message::Text(text))) => {
+                    let v: Value = serde_json::from_str(text.as_str()).expect("json frame");
+                    if v["type"] == kind {
+                        return v;
+                    }
+                }
+                Some(Ok(_)) => {}
+                other => panic!("socket ended while waiting for {kind}: {other:?}"),
+            }
+        }
+    }
+
+    /// Events of `kind` arriving within `wait`.
+    async fn collect(&mut self, kind: &str, wait: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut out = Vec::new();
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.0.next()).await {
+            if let Message::Text(text) = msg {
+                let v: Value = serde_json::from_str(text.as_str()).expect("json frame");
+                if v["type"] == kind {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+}
+
+struct Setup {
+    admin: String,
+    agent: String,
+    agent_id: String,
+    website: String,
+    key: String,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let admin = app.admin_token().await;
+    let created = app.create_website(&admin, "Shop", &["shop.example.com"]).await;
+    let website = created["id"].as_str().expect("id").to_string();
+    let key = created["apiKey"].as_str().expect("key").to_string();
+    let agent_id = app.create_user(&admin, "g@helpdesk.test", "agent", &[website.as_str()]).await;
+    let agent = app.token("g@helpdesk.test", PASSWORD).await;
+    Setup { admin, agent, agent_id, website, key }
+}
+
+async fn visitor_token(app: &TestApp, key: &str, previous: Option<&str>) -> Value {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/widget/session?apiKey={key}")))
+        .header("Origin", ORIGIN)
+        .json(&json!({ "visitorToken": previous }))
+        .send()
+        .await
+        .expect("session");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(ORIGIN));
+    res.json().await.expect("json")
+}
+
+async fn visitor_ws(app: &TestApp, key: &str, token: &str) -> Ws {
+    let mut ws =
+        Ws::connect(app, &format!("apiKey={key}&visitorToken={token}"), Some(ORIGIN)).await.expect("visitor socket");
+    ws.next("hello").await;
+    ws
+}
+
+async fn agent_ws(app: &TestApp, token: &str, website: &str) -> Ws {
+    let mut ws = Ws::connect(app, &format!("token={token}"), None).await.expect("agent socket");
+    ws.next("hello").await;
+    ws.send(json!({ "type": "join-website", "websiteId": website })).await;
+    ws.next("joined").await;
+    ws
+}
+
+async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
+    let s = setup(app).await;
+    let session = visitor_token(app, &s.key, None).await;
+    let token = session["visitorToken"].as_str().expect("token");
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    let mut visitor = visitor_ws(app, &s.key, token).await;
+    assert_eq!(agent.next("visitor-online").await["visitorId"], session["visitorId"]);
+
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "v-1", "content": "Hello, is anyone there?" })).await;
+    let ack = visitor.next("ack").await;
+    assert_eq!((ack["seq"].as_i64(), ack["clientMsgId"].as_str()), (Some(1), Some("v-1")));
+    let chat_id = ack["chatId"].as_str().expect("chat").to_string();
+    let created = agent.next("chat-created").await;
+    assert_eq!(created["chat"]["status"], "waiting");
+    let got = agent.next("new-message").await;
+    assert_eq!(got["message"]["content"], "Hello, is anyone there?");
+    assert_eq!(got["message"]["senderType"], "visitor");
+    assert_eq!(got["message"]["seq"], 1);
+
+    visitor.send(json!({ "type": "typing-start", "chatId": chat_id })).await;
+    assert_eq!(agent.next("user-typing").await["senderType"], "visitor");
+    agent.send(json!({ "type": "typing-start", "chatId": chat_id })).await;
+    assert_eq!(visitor.next("user-typing").await["senderType"], "admin");
+    agent.send(json!({ "type": "typing-stop", "chatId": chat_id })).await;
+    assert_eq!(visitor.next("user-stopped-typing").await["senderType"], "admin");
+
+    agent.send(json!({ "type": "chat-message", "chatId": chat_id, "clientMsgId": "a-1", "content": "Hi! How can I help?" })).await;
+    // Answering a waiting chat takes it: the update is published before the sender's ack.
+    let updated = agent.next("chat-updated").await;
+    assert_eq!(
+        (updated["chat"]["status"].as_str(), updated["chat"]["assignedTo"].as_str()),
+        (Some("ongoing"), Some(s.agent_id.as_str()))
+    );
+    assert_eq!(agent.next("ack").await["seq"], 2);
+    let reply = visitor.next("new-message").await;
+    assert_eq!(
+        (reply["message"]["content"].as_str(), reply["message"]["senderType"].as_str()),
+        (Some("Hi! How can I help?"), Some("admin"))
+    );
+
+    let (status, history) =
+        app.api(Method::GET, &format!("/api/chats/{chat_id}/messages?after_seq=0"), &s.agent, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let seqs: Vec<i64> = history.as_array().expect("list").iter().filter_map(|m| m["seq"].as_i64()).collect();
+    assert_eq!(seqs, [1, 2]);
+
+    // The same visitor coming back (page reload) gets their chat back in hello.
+    let again = visitor_token(app, &s.key, Some(token)).await;
+    assert_eq!(again["visitorId"], session["visitorId"]);
+    let mut reloaded = Ws::connect(
+        app,
+        &format!("apiKey={}&visitorToken={}", s.key, again["visitorToken"].as_str().expect("t")),
+        Some(ORIGIN),
+    )
+    .await
+    .expect("socket");
+    let hello = reloaded.next("hello").await;
+    assert_eq!(hello["chats"][0]["id"], chat_id.as_str());
+    assert_eq!(hello["chats"][0]["lastSeq"], 2);
+
+    // The seed's REST send reaches the visitor too.
+    let (status, sent) = app
+        .api(
+            Method::POST,
+            "/api/messages",
+            &s.admin,
+            Some(json!({ "chatId": chat_id, "content": "From the API", "type": "text", "sender": "admin" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(reloaded.next("new-message").await["message"]["seq"], 3);
+}
+
+async fn a_reconnecting_agent_resumes_exactly_the_missed_messages(app: &TestApp) {
+    let s = setup(app).await;
+    let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+    let mut visitor = visitor_ws(app, &s.key, &token).await;
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "m-0", "content": "first" })).await;
+    let chat_id = visitor.next("ack").await["chatId"].as_str().expect("chat").to_string();
+    assert_eq!(agent.next("new-message").await["message"]["seq"], 1);
+    drop(agent);
+
+    for i in 1..=20 {
+        visitor
+            .send(json!({ "type": "chat-message", "clientMsgId": format!("m-{i}"), "content": format!("missed {i}") }))
+            .await;
+        assert_eq!(visitor.next("ack").await["seq"], i + 1);
+    }
+
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    agent.send(json!({ "type": "resume", "chats": { chat_id.clone(): 1 } })).await;
+    let got = agent.collect("new-message", Duration::from_millis(700)).await;
+    let seqs: Vec<i64> = got.iter().filter_map(|m| m["message"]["seq"].as_i64()).collect();
+    assert_eq!(seqs, (2..=21).collect::<Vec<i64>>(), "exactly the 20 missed messages, in order");
+    assert_eq!(got[0]["message"]["content"], "missed 1");
+    assert_eq!(got[19]["message"]["content"], "missed 20");
+}
+
+async fn a_retried_message_is_stored_once(app: &TestApp) {
+    let s = setup(app).await;
+    let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+    let mut visitor = visitor_ws(app, &s.key, &token).await;
+    let mut acks = Vec::new();
+    for _ in 0..3 {
+        visitor.send(json!({ "type": "chat-message", "clientMsgId": "same-id", "content": "only once" })).await;
+        acks.push(visitor.next("ack").await);
+    }
+    assert!(acks.iter().all(|a| a["seq"] == 1 && a["messageId"] == acks[0]["messageId"]), "{acks:?}");
+    let chat_id = acks[0]["chatId"].as_str().expect("chat");
+    let (_, history) = app.api(Method::GET, &format!("/api/chats/{chat_id}/messages"), &s.agent, None).await;
+    assert_eq!(history.as_array().expect("list").len(), 1);
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "next-id", "content": "then the next" })).await;
+    assert_eq!(visitor.next("ack").await["seq"], 2, "no seq was burnt by the retries");
+}
+
+async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
+    let s = setup(app).await;
+    let other = app.create_website(&s.admin, "Other", &["other.example.com"]).await;
+    let other_key = other["apiKey"].as_str().expect("key");
+    let token_a = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+
+    // A visitor token of website A is refused on website B, and from an origin A does not allow.
+    let refused =
+        Ws::connect(app, &format!("apiKey={other_key}&visitorToken={token_a}"), Some("https://other.example.com"))
+            .await;
+    assert_eq!(refused.err(), Some(401));
+    let refused =
+        Ws::connect(app, &format!("apiKey={}&visitorToken={token_a}", s.key), Some("https://evil.test")).await;
+    assert_eq!(refused.err(), Some(403));
+    let refused = Ws::connect(app, &format!("apiKey={}&visitorToken=forged", s.key), Some(ORIGIN)).await;
+    assert_eq!(refused.err(), Some(401));
+    assert_eq!(Ws::connect(app, "", None).await.err(), Some(401), "no credentials");
+
+    // Another visitor's chat id gets an error and nothing else.
+    let mut a = visitor_ws(app, &s.key, &token_a).await;
+    a.send(json!({ "type": "chat-message", "content": "mine" })).await;
+    let chat_a = a.next("ack").await["chatId"].as_str().expect("chat").to_string();
+    let token_b = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+    let mut b = visitor_ws(app, &s.key, &token_b).await;
+    for forged in [
+        json!({ "type": "chat-message", "chatId": chat_a, "content": "injected" }),
+        json!({ "type": "typing-start", "chatId": chat_a }),
+        json!({ "type": "resume", "chats": { chat_a.clone(): 0 } }),
+        json!({ "type": "join-website", "websiteId": s.website }),
+    ] {
+        b.send(forged.clone()).await;
+        let err = b.next("error").await;
+        assert!(err["code"] == "not_found" || err["code"] == "forbidden", "{forged}: {err}");
+    }
+    let (_, history) = app.api(Method::GET, &format!("/api/chats/{chat_a}/messages"), &s.agent, None).await;
+    assert_eq!(history.as_array().expect("list").len(), 1, "nothing was injected");
+    assert!(a.collect("new-message", Duration::from_millis(300)).await.is_empty(), "visitor A heard nothing");
+
+    // An agent who is not a member cannot join, and hears nothing.
+    app.create_user(&s.admin, "h@helpdesk.test", "agent", &[]).await;
+    let h_token = app.token("h@helpdesk.test", PASSWORD).await;
+    let mut h = Ws::connect(app, &format!("token={h_token}"), None).await.expect("socket");
+    h.next("hello").await;
+    h.send(json!({ "type": "join-website", "websiteId": s.website })).await;
+    assert_eq!(h.next("error").await["code"], "not_found");
+    a.send(json!({ "type": "chat-message", "content": "second" })).await;
+    a.next("ack").await;
+    assert!(h.collect("new-message", Duration::from_millis(400)).await.is_empty());
+    let (status, _) = app.api(Method::GET, &format!("/api/chats/{chat_a}"), &h_token, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A dashboard cookie from another site's page cannot open a socket.
+    let cookie = app.dashboard_session("g@helpdesk.test", PASSWORD).await.expect("session");
+    let url = format!("{}/ws", app.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().expect("request");
+    req.headers_mut().insert("Cookie", cookie.parse().expect("cookie"));
+    req.headers_mut().insert("Origin", "https://evil.test".parse().expect("origin"));
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status().as_u16(), 403),
+        other => panic!("cross-site cookie socket accepted: {:?}", other.map(|_| ())),
+    }
+}
+
+async fn deactivating_an_agent_closes_their_socket(app: &TestApp) {
+    let s = setup(app).await;
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    let (status, _) = app
+        .api(Method::PATCH, &format!("/api/users/{}", s.agent_id), &s.admin, Some(json!({ "isActive": false })))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match agent.0.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("socket closed in time");
+    assert_eq!(closed, Some(4001));
+    assert_eq!(Ws::connect(app, &format!("token={}", s.agent), None).await.err(), Some(401));
+}
+
+async fn bad_frames_get_errors_and_the_socket_survives(app: &TestApp) {
+    let s = setup(app).await;
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    for bad in ["not json", r#"{"type":"no-such-event"}"#, r#"{"type":"chat-message"}"#] {
+        agent.0.send(Message::Text(bad.into())).await.expect("send");
+        assert_eq!(agent.next("error").await["code"], "bad_request", "{bad}");
+    }
+    agent.send(json!({ "type": "chat-message", "chatId": "nope", "content": "x".repeat(6000) })).await;
+    assert_eq!(agent.next("error").await["code"], "validation_failed");
+    agent.send(json!({ "type": "ping" })).await;
+    agent.next("pong").await;
+
+    // More than 20 events a second: the excess is refused, the socket stays.
+    for _ in 0..60 {
+        agent.send(json!({ "type": "ping" })).await;
+    }
+    let errors = agent.collect("error", Duration::from_millis(500)).await;
+    assert!(errors.iter().any(|e| e["code"] == "rate_limited"), "{errors:?}");
+
+    // A frame over 64 KB ends that socket; the server goes on.
+    let big = json!({ "type": "ping", "pad": "x".repeat(70 * 1024) });
+    let _ = agent.0.send(Message::Text(big.to_string().into())).await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match agent.0.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    assert!(ended, "oversized frame closes the socket");
+    let mut again = agent_ws(app, &s.agent, &s.website).await;
+    again.send(json!({ "type": "ping" })).await;
+    again.next("pong").await;
+}
