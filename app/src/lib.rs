@@ -5,6 +5,7 @@ pub mod components;
 pub mod error;
 pub mod pages;
 pub mod preview;
+pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod url;

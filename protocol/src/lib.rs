@@ -594,3 +594,39 @@ mod event_tests {
         assert_eq!(parsed, ClientEvent::JoinWebsite { website_id: "w".into() });
     }
 }
+
+/// Filters of the inbox and `GET /api/chats`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatFilter {
+    pub website_id: Option<String>,
+    /// waiting, ongoing, closed or resolved.
+    pub status: Option<String>,
+    /// A user id, or `none` for unassigned chats.
+    pub assignee: Option<String>,
+}
+
+/// `PATCH /api/chats/{id}`: accept or assign (`assignedTo`, empty to unassign), close or resolve with a note.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatForUpdate {
+    pub status: Option<ChatStatus>,
+    pub assigned_to: Option<String>,
+    pub resolution: Option<String>,
+}
+
+/// The visitor panel of a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorInfo {
+    pub id: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub country: Option<String>,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub online: bool,
+    pub past_chats: Vec<ChatSummary>,
+}

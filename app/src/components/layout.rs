@@ -45,6 +45,10 @@ const NAV: [(&str, &str); 6] = [
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
+    let rt = crate::realtime::Realtime::new();
+    provide_context(rt);
+    // Effects run in the browser only: the socket opens after hydration.
+    Effect::new(move |_| crate::realtime::start(rt));
     let logout = ServerAction::<Logout>::new();
     let navigate = use_navigate();
     let location = use_location();
@@ -72,6 +76,9 @@ pub fn AdminLayout() -> impl IntoView {
             </nav>
             <div class="main">
                 <header class="topbar">
+                    <span class="live" class:on=move || rt.connected.get() title="Realtime connection">
+                        {move || if rt.connected.get() { "● Live" } else { "○ Connecting…" }}
+                    </span>
                     <Transition fallback=|| view! { <span class="muted">"…"</span> }>
                         {move || user.get().map(|res| match res {
                             Ok(u) => view! {

@@ -1,32 +1,356 @@
-//! /admin/chats and /admin/chats/:id: the live inbox and one conversation.
+//! /admin/chats (the live inbox) and /admin/chats/:id (one conversation, live): accept, assign, close or resolve,
+//! typing both ways, and the visitor panel.
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
+use protocol::{
+    ChatFilter, ChatForUpdate, ChatMessage, ChatStatus, ChatSummary, ClientEvent, SenderType, UserView, VisitorInfo,
+};
+use serde::{Deserialize, Serialize};
 
-use super::{PageHeader, Upcoming};
+use super::websites::list_websites;
+use super::PageHeader;
+use crate::components::form::{action_error, FormStatus, LoadError};
+use crate::components::layout::current_user;
+use crate::error::AppError;
+use crate::realtime::{client_msg_id, Realtime};
+
+#[leptos::server(prefix = "/sfn", endpoint = "list_chats", input = Json)]
+pub async fn list_chats(filter: ChatFilter) -> Result<Vec<ChatSummary>, AppError> {
+    use crate::server::{request::with_ctx, services::chats};
+    with_ctx(|state, ctx| async move { chats::list(&ctx, &state, filter).await }).await
+}
+
+/// Everything the conversation page shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChatBundle {
+    pub chat: ChatSummary,
+    pub website_name: String,
+    pub messages: Vec<ChatMessage>,
+    pub visitor: VisitorInfo,
+    pub assignees: Vec<UserView>,
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "chat_detail", input = Json)]
+pub async fn chat_detail(id: String) -> Result<ChatBundle, AppError> {
+    use crate::server::ctx::Principal;
+    use crate::server::services::{chats, messages, websites};
+    crate::server::request::with_ctx(|state, ctx| async move {
+        let chat = chats::find_for(Principal::Agent(&ctx), &state.db, &id).await?;
+        let website = websites::find_visible(&ctx, &state.db, &chat.website_id).await?;
+        Ok(ChatBundle {
+            messages: messages::after(Principal::Agent(&ctx), &state.db, &id, 0).await?,
+            visitor: chats::visitor_info(&state, &chat).await?,
+            assignees: chats::assignees(&ctx, &state, &chat).await?,
+            website_name: website.name,
+            chat: chats::to_summary(&chat),
+        })
+    })
+    .await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "update_chat", input = Json)]
+pub async fn update_chat(id: String, input: ChatForUpdate) -> Result<ChatSummary, AppError> {
+    use crate::server::{request::with_ctx, services::chats};
+    with_ctx(|state, ctx| async move { chats::update(&ctx, &state, &id, input).await }).await
+}
+
+fn status_label(status: ChatStatus) -> &'static str {
+    match status {
+        ChatStatus::Waiting => "Waiting",
+        ChatStatus::Ongoing => "Ongoing",
+        ChatStatus::Closed => "Closed",
+        ChatStatus::Resolved => "Resolved",
+    }
+}
+
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+/// `2026-11-24T06:51:38.123Z` → `2026-11-24 06:51`.
+fn when(ts: &str) -> String {
+    ts.replace('T', " ").chars().take(16).collect()
+}
 
 #[component]
 pub fn ChatsPage() -> impl IntoView {
+    let rt = expect_context::<Realtime>();
+    let initial = Resource::new(|| (), |_| list_chats(ChatFilter::default()));
+    let websites = Resource::new(|| (), |_| list_websites());
+    let ask_notifications = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = web_sys::Notification::request_permission();
+        }
+    };
     view! {
         <PageHeader title="Chats" lead="Your live inbox across the websites you work on."/>
-        <Upcoming items=&[
-            "Waiting, ongoing, closed and resolved chats, updated without a refresh",
-            "Unread counts, oldest waiting first, a sound and a notification on a new chat",
-        ]/>
+        <div class="row">
+            <button type="button" class="button secondary small" on:click=ask_notifications>"Enable desktop notifications"</button>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || initial.get().map(|res| match res {
+                Ok(list) => {
+                    let names: BTreeMap<String, String> = websites.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|w| (w.id, w.name)).collect();
+                    // The loaded list, overridden by anything newer from the socket.
+                    let mut all: BTreeMap<String, ChatSummary> = list.into_iter().map(|c| (c.id.clone(), c)).collect();
+                    for (id, chat) in rt.chats.get() {
+                        all.insert(id, chat);
+                    }
+                    let mut chats: Vec<ChatSummary> = all.into_values().collect();
+                    chats.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+                    let group = |statuses: &'static [ChatStatus], title: &'static str, id: &'static str| {
+                        let rows: Vec<ChatSummary> = chats.iter().filter(|c| statuses.contains(&c.status)).cloned().collect();
+                        let names = names.clone();
+                        view! {
+                            <section class="card inbox-group" id=id>
+                                <h2>{title}" "<span class="count">{rows.len()}</span></h2>
+                                {if rows.is_empty() {
+                                    view! { <p class="muted">"None."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="inbox">
+                                            {rows.into_iter().map(|c| {
+                                                let chat_id = c.id.clone();
+                                                let typing_id = c.id.clone();
+                                                let website = names.get(&c.website_id).cloned().unwrap_or_default();
+                                                view! {
+                                                    <li class="inbox-row" data-chat=c.id.clone()>
+                                                        <a href=format!("/admin/chats/{}", c.id)>
+                                                            <span class="who">"Visitor "{short(&c.visitor_id)}</span>
+                                                            <span class="muted">{website}</span>
+                                                            <span class="muted">{when(&c.started_at)}</span>
+                                                            <span class="badge">{status_label(c.status)}</span>
+                                                            {move || rt.typing.get().contains(&typing_id).then(|| view! { <span class="typing">"typing…"</span> })}
+                                                            {move || rt.unread.get().get(&chat_id).copied().filter(|n| *n > 0).map(|n| view! { <span class="unread">{n}</span> })}
+                                                        </a>
+                                                    </li>
+                                                }
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                            </section>
+                        }
+                    };
+                    view! {
+                        {group(&[ChatStatus::Waiting], "Waiting", "inbox-waiting")}
+                        {group(&[ChatStatus::Ongoing], "Ongoing", "inbox-ongoing")}
+                        {group(&[ChatStatus::Closed, ChatStatus::Resolved], "Closed and resolved", "inbox-closed")}
+                    }.into_any()
+                }
+                Err(e) => view! { <LoadError error=e/> }.into_any(),
+            })}
+        </Transition>
     }
+    .into_any()
 }
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
+    let detail = Resource::new_blocking(id, chat_detail);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || detail.get().map(|res| match res {
+                Ok(d) => view! { <Conversation detail=d/> }.into_any(),
+                Err(e) => view! { <PageHeader title="Chat"/><LoadError error=e/> }.into_any(),
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn Conversation(detail: ChatBundle) -> impl IntoView {
+    let rt = expect_context::<Realtime>();
+    let me = Resource::new(|| (), |_| current_user());
+    let chat_id = detail.chat.id.clone();
+    let visitor_id = detail.visitor.id.clone();
+    rt.merge_messages(&chat_id, detail.messages.clone());
+    rt.merge_chats(vec![detail.chat.clone()]);
+    {
+        let chat_id = chat_id.clone();
+        Effect::new(move |_| {
+            rt.open_chat.set(Some(chat_id.clone()));
+            rt.unread.update(|u| {
+                u.remove(&chat_id);
+            });
+        });
+    }
+    on_cleanup(move || rt.open_chat.set(None));
+
+    let id = StoredValue::new(chat_id.clone());
+    let chat = {
+        let fallback = detail.chat.clone();
+        Signal::derive(move || rt.chats.with(|c| c.get(&id.get_value()).cloned()).unwrap_or_else(|| fallback.clone()))
+    };
+    let messages = {
+        let fallback = detail.messages.clone();
+        Signal::derive(move || {
+            rt.messages.with(|m| m.get(&id.get_value()).cloned()).unwrap_or_else(|| fallback.clone())
+        })
+    };
+    let draft = RwSignal::new(String::new());
+    let notice = RwSignal::new(None::<&'static str>);
+    let last_typing = StoredValue::new(0f64);
+
+    let send = move || {
+        let content = draft.get_untracked();
+        if content.trim().is_empty() {
+            return;
+        }
+        let sent = rt.send(&ClientEvent::ChatMessage {
+            chat_id: Some(id.get_value()),
+            client_msg_id: Some(client_msg_id()),
+            content,
+        });
+        if sent {
+            draft.set(String::new());
+            notice.set(None);
+            rt.send(&ClientEvent::TypingStop { chat_id: Some(id.get_value()) });
+        } else {
+            notice.set(Some("Not connected right now; your message is kept. Try again in a moment."));
+        }
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send();
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() {
+            ev.prevent_default();
+            send();
+        }
+    };
+    let on_input = move |_| {
+        let now = js_sys::Date::now();
+        if now - last_typing.get_value() > 3000.0 {
+            last_typing.set_value(now);
+            rt.send(&ClientEvent::TypingStart { chat_id: Some(id.get_value()) });
+        }
+    };
+
+    let update = ServerAction::<UpdateChat>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(summary)) = update.value().get() {
+            rt.merge_chats(vec![summary]);
+        }
+    });
+    let resolution = RwSignal::new(detail.chat.resolution.clone().unwrap_or_default());
+    let assign = move |user: String| {
+        update.dispatch(UpdateChat {
+            id: id.get_value(),
+            input: ChatForUpdate { assigned_to: Some(user), ..Default::default() },
+        });
+    };
+    let set_status = move |status: ChatStatus| {
+        let note = Some(resolution.get_untracked()).filter(|_| status == ChatStatus::Resolved);
+        update.dispatch(UpdateChat {
+            id: id.get_value(),
+            input: ChatForUpdate { status: Some(status), resolution: note, ..Default::default() },
+        });
+    };
+    let assignees = StoredValue::new(detail.assignees.clone());
+    let visitor = detail.visitor.clone();
+    let visitor_online = {
+        let vid = visitor_id.clone();
+        let initially = visitor.online;
+        move || initially || rt.visitors_online.get().contains(&vid)
+    };
+    let current_page = {
+        let vid = visitor_id.clone();
+        move || rt.visitor_pages.get().get(&vid).cloned()
+    };
+    let typing_id = chat_id.clone();
+
     view! {
         <PageHeader title="Chat"/>
-        <p class="muted">"Chat " <code>{id}</code></p>
-        <Upcoming items=&[
-            "The conversation, live, with typing indicators both ways",
-            "Accept, assign, close or resolve the chat",
-            "The visitor: location, current page, pages visited, past chats",
-        ]/>
+        <p class="lead">
+            "Visitor " <strong>{short(&visitor_id)}</strong> " on " <strong>{detail.website_name.clone()}</strong>
+            " · " <span class="badge" id="chat-status">{move || status_label(chat.get().status)}</span>
+        </p>
+        <div class="conversation-layout">
+            <section class="card conversation">
+                <ol class="messages" id="messages" aria-live="polite">
+                    {move || messages.get().into_iter().map(|m| {
+                        let mine = m.sender_type == SenderType::Admin;
+                        view! {
+                            <li class="message" class:mine=mine class:visitor=!mine data-seq=m.seq>
+                                <div class="bubble">{m.content}</div>
+                                <div class="meta muted">{if mine { "Agent" } else { "Visitor" }}" · "{when(&m.created_at)}</div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+                <p class="typing-line" id="visitor-typing">
+                    {move || rt.typing.get().contains(&typing_id).then_some("The visitor is typing…")}
+                </p>
+                <form class="composer" id="composer" on:submit=on_submit>
+                    <textarea id="reply" aria-label="Reply" rows="2" placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
+                        bind:value=draft on:input=on_input on:keydown=on_keydown maxlength="5000"></textarea>
+                    <button type="submit" class="button primary" id="send-reply">"Send"</button>
+                </form>
+                <p class="form-error">{move || notice.get()}</p>
+            </section>
+            <aside class="side">
+                <section class="card">
+                    <h2>"Chat"</h2>
+                    <Transition fallback=|| ()>
+                        {move || me.get().and_then(Result::ok).map(|me| {
+                            let mine = chat.get().assigned_to.as_deref() == Some(me.id.as_str());
+                            let me_id = me.id.clone();
+                            view! {
+                                {(!mine).then(|| view! {
+                                    <button type="button" class="button primary small" id="accept-chat" on:click=move |_| assign(me_id.clone())>"Accept (assign to me)"</button>
+                                })}
+                            }
+                        })}
+                    </Transition>
+                    <label for="assignee">"Assigned to"</label>
+                    <select id="assignee" on:change:target=move |ev| assign(ev.target().value())>
+                        <option value="" selected=move || chat.get().assigned_to.is_none()>"Nobody"</option>
+                        {assignees.get_value().into_iter().map(|u| {
+                            let uid = u.id.clone();
+                            view! { <option value=u.id.clone() selected=move || chat.get().assigned_to.as_deref() == Some(uid.as_str())>{u.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    <label for="resolution">"Resolution note"</label>
+                    <textarea id="resolution" rows="2" bind:value=resolution maxlength="2000"></textarea>
+                    <div class="row">
+                        <button type="button" class="button secondary small" id="close-chat" on:click=move |_| set_status(ChatStatus::Closed)>"Close"</button>
+                        <button type="button" class="button secondary small" id="resolve-chat" on:click=move |_| set_status(ChatStatus::Resolved)>"Resolve"</button>
+                    </div>
+                    <FormStatus error=action_error(update) fields=&[] saved=Signal::derive(|| false)/>
+                </section>
+                <section class="card visitor-panel" id="visitor-panel">
+                    <h2>"Visitor " {move || if visitor_online() { view! { <span class="badge ok">"online"</span> } } else { view! { <span class="badge off">"offline"</span> } }}</h2>
+                    <dl>
+                        <dt>"IP address"</dt><dd>{visitor.ip_address.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Country"</dt><dd>{visitor.country.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Browser"</dt><dd class="small">{visitor.user_agent.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Current page"</dt><dd class="small">{move || current_page().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"First seen"</dt><dd>{when(&visitor.first_seen)}</dd>
+                        <dt>"Last seen"</dt><dd>{when(&visitor.last_seen)}</dd>
+                    </dl>
+                    <h3>"Past chats"</h3>
+                    {if visitor.past_chats.is_empty() {
+                        view! { <p class="muted">"None."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul>{visitor.past_chats.iter().map(|c| view! {
+                                <li><a href=format!("/admin/chats/{}", c.id)>{when(&c.started_at)}</a>" · "{status_label(c.status)}</li>
+                            }).collect_view()}</ul>
+                        }.into_any()
+                    }}
+                </section>
+            </aside>
+        </div>
     }
+    .into_any()
 }

@@ -1,13 +1,12 @@
 //! Chats: who may see which (agents: chats of the websites they see; visitors: their own), a visitor's open chat,
 //! the inbox list, and changes of status, assignee and resolution — each published to the hub.
 
-use protocol::{ChatStatus, ChatSummary, ServerEvent};
+use protocol::{ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, ServerEvent, UserView, VisitorInfo};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     Select, Set,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::server::ctx::{Ctx, Principal, VisitorCtx};
@@ -113,15 +112,6 @@ pub fn publish_chat(state: &AppState, chat: &chats::Model, event: ServerEvent) {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChatFilter {
-    pub website_id: Option<String>,
-    pub status: Option<String>,
-    /// A user id, or `none` for unassigned chats.
-    pub assignee: Option<String>,
-}
-
 /// The inbox: waiting chats first, oldest first within a status.
 pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec<ChatSummary>, AppError> {
     let mut query = visible(ctx);
@@ -145,15 +135,6 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
         ChatStatus::Closed | ChatStatus::Resolved => 2,
     });
     Ok(out)
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChatForUpdate {
-    pub status: Option<ChatStatus>,
-    /// A user id, or an empty string to unassign.
-    pub assigned_to: Option<String>,
-    pub resolution: Option<String>,
 }
 
 /// Whether `user_id` may work on the website (member, owner, or super admin).
@@ -223,4 +204,53 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     let summary = to_summary(&chat);
     publish_chat(state, &chat, ServerEvent::ChatUpdated { chat: summary.clone() });
     Ok(summary)
+}
+
+/// Who may be assigned a chat of `website_id`: its owner, its members and the super admins (active users only).
+pub async fn assignees(ctx: &Ctx, state: &AppState, chat: &chats::Model) -> Result<Vec<UserView>, AppError> {
+    use crate::server::entities::users;
+    let _ = ctx;
+    let website =
+        websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
+    let members = Query::select()
+        .column(website_members::Column::UserId)
+        .from(website_members::Entity)
+        .and_where(website_members::Column::WebsiteId.eq(website.id.as_str()))
+        .to_owned();
+    let rows = users::Entity::find()
+        .filter(users::Column::IsActive.eq(true))
+        .filter(
+            sea_orm::Condition::any()
+                .add(users::Column::Id.eq(website.user_id.as_str()))
+                .add(users::Column::Id.in_subquery(members))
+                .add(users::Column::Role.eq("super_admin")),
+        )
+        .order_by_asc(users::Column::Name)
+        .all(&state.db)
+        .await?;
+    rows.iter().map(crate::server::services::users::to_view).collect()
+}
+
+/// The visitor of a chat, with their other chats on the same website.
+pub async fn visitor_info(state: &AppState, chat: &chats::Model) -> Result<VisitorInfo, AppError> {
+    use crate::server::entities::visitors;
+    let visitor =
+        visitors::Entity::find_by_id(chat.visitor_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
+    let past = chats::Entity::find()
+        .filter(chats::Column::VisitorId.eq(visitor.id.as_str()))
+        .filter(chats::Column::Id.ne(chat.id.as_str()))
+        .order_by_desc(chats::Column::CreatedAt)
+        .limit(20)
+        .all(&state.db)
+        .await?;
+    Ok(VisitorInfo {
+        id: visitor.id.clone(),
+        ip_address: visitor.ip_address.clone(),
+        user_agent: visitor.user_agent.clone(),
+        country: visitor.country.clone(),
+        last_seen: time(visitor.last_seen),
+        first_seen: time(visitor.created_at),
+        online: state.hub.has_subscribers(&Topic::Visitor(visitor.id)),
+        past_chats: past.iter().map(to_summary).collect(),
+    })
 }

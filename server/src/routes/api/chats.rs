@@ -3,12 +3,12 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use protocol::{ChatMessage, ChatSummary, SenderType};
+use protocol::{ChatFilter, ChatForUpdate, ChatMessage, ChatSummary, SenderType};
 use serde::Deserialize;
 
 use app::error::AppError;
 use app::server::ctx::Principal;
-use app::server::services::chats::{self, ChatFilter, ChatForUpdate};
+use app::server::services::chats;
 use app::server::services::messages;
 use app::server::AppState;
 

@@ -1,0 +1,243 @@
+//! The dashboard's socket client: one WebSocket per tab, reconnecting with backoff and resuming by seq; server
+//! events land in signals the inbox and conversation pages read. On the server (SSR) it is inert.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use leptos::prelude::*;
+use protocol::{ChatMessage, ChatSummary, ClientEvent, SenderType, ServerEvent};
+
+#[derive(Clone, Copy)]
+pub struct Realtime {
+    pub connected: RwSignal<bool>,
+    /// Every chat the agent has heard of (from the inbox list or events), by id.
+    pub chats: RwSignal<BTreeMap<String, ChatSummary>>,
+    /// Messages of the chats that were opened, ordered by seq.
+    pub messages: RwSignal<HashMap<String, Vec<ChatMessage>>>,
+    /// Chats whose visitor is typing.
+    pub typing: RwSignal<HashSet<String>>,
+    /// Messages from visitors not yet seen, per chat.
+    pub unread: RwSignal<HashMap<String, u32>>,
+    /// The chat shown in the conversation page (its messages count as read).
+    pub open_chat: RwSignal<Option<String>>,
+    pub visitors_online: RwSignal<HashSet<String>>,
+    /// Last page each visitor was on.
+    pub visitor_pages: RwSignal<HashMap<String, String>>,
+    /// The last error the server sent (e.g. a refused message).
+    pub last_error: RwSignal<Option<String>>,
+}
+
+impl Default for Realtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Realtime {
+    pub fn new() -> Self {
+        Realtime {
+            connected: RwSignal::new(false),
+            chats: RwSignal::new(BTreeMap::new()),
+            messages: RwSignal::new(HashMap::new()),
+            typing: RwSignal::new(HashSet::new()),
+            unread: RwSignal::new(HashMap::new()),
+            open_chat: RwSignal::new(None),
+            visitors_online: RwSignal::new(HashSet::new()),
+            visitor_pages: RwSignal::new(HashMap::new()),
+            last_error: RwSignal::new(None),
+        }
+    }
+
+    pub fn merge_chats(&self, list: Vec<ChatSummary>) {
+        self.chats.update(|chats| {
+            for chat in list {
+                chats.insert(chat.id.clone(), chat);
+            }
+        });
+    }
+
+    /// Adds messages, keeping one per seq, in order.
+    pub fn merge_messages(&self, chat_id: &str, list: Vec<ChatMessage>) {
+        self.messages.update(|all| {
+            let messages = all.entry(chat_id.to_string()).or_default();
+            for m in list {
+                if let Err(at) = messages.binary_search_by_key(&m.seq, |x| x.seq) {
+                    messages.insert(at, m);
+                }
+            }
+        });
+    }
+
+    /// The last seq held for each opened chat, for `resume`.
+    pub fn last_seqs(&self) -> BTreeMap<String, i64> {
+        self.messages.with_untracked(|all| {
+            all.iter().map(|(id, list)| (id.clone(), list.last().map(|m| m.seq).unwrap_or(0))).collect()
+        })
+    }
+
+    pub fn apply(&self, event: ServerEvent) {
+        match event {
+            ServerEvent::NewMessage { chat_id, message } => {
+                let from_visitor = message.sender_type == SenderType::Visitor;
+                let seq = message.seq;
+                if self.messages.with_untracked(|m| m.contains_key(&chat_id)) {
+                    self.merge_messages(&chat_id, vec![message]);
+                }
+                self.chats.update(|chats| {
+                    if let Some(chat) = chats.get_mut(&chat_id) {
+                        chat.last_seq = chat.last_seq.max(seq);
+                    }
+                });
+                if from_visitor {
+                    self.typing.update(|t| {
+                        t.remove(&chat_id);
+                    });
+                    if self.open_chat.get_untracked().as_deref() != Some(chat_id.as_str()) {
+                        self.unread.update(|u| *u.entry(chat_id).or_default() += 1);
+                    }
+                }
+            }
+            ServerEvent::ChatCreated { chat } => {
+                notify_new_chat(&chat);
+                self.merge_chats(vec![chat]);
+            }
+            ServerEvent::ChatUpdated { chat } => self.merge_chats(vec![chat]),
+            ServerEvent::UserTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
+                t.insert(chat_id);
+            }),
+            ServerEvent::UserStoppedTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
+                t.remove(&chat_id);
+            }),
+            ServerEvent::VisitorOnline { visitor_id, .. } => self.visitors_online.update(|v| {
+                v.insert(visitor_id);
+            }),
+            ServerEvent::VisitorOffline { visitor_id, .. } => self.visitors_online.update(|v| {
+                v.remove(&visitor_id);
+            }),
+            ServerEvent::VisitorPage { visitor_id, url, .. } => self.visitor_pages.update(|p| {
+                p.insert(visitor_id, url);
+            }),
+            ServerEvent::Error { message, .. } => self.last_error.set(Some(message)),
+            _ => {}
+        }
+    }
+
+    /// Sends an event if connected; false otherwise (the caller keeps what the user typed).
+    pub fn send(&self, event: &ClientEvent) -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            socket::send(event)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = event;
+            false
+        }
+    }
+}
+
+/// A browser notification for a new chat, when the agent allowed them.
+fn notify_new_chat(chat: &ChatSummary) {
+    #[cfg(feature = "hydrate")]
+    {
+        use web_sys::{Notification, NotificationOptions, NotificationPermission};
+        if Notification::permission() == NotificationPermission::Granted {
+            let options = NotificationOptions::new();
+            options.set_body("A visitor is waiting for an answer.");
+            options.set_tag(&chat.id);
+            let _ = Notification::new_with_options("New chat", &options);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = chat;
+}
+
+/// A random id for `clientMsgId`, so a retried send is stored once.
+pub fn client_msg_id() -> String {
+    (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32)).collect()
+}
+
+/// Starts the socket for this tab (browser only) and keeps it up.
+pub fn start(rt: Realtime) {
+    #[cfg(feature = "hydrate")]
+    socket::connect(rt, 0);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = rt;
+}
+
+#[cfg(feature = "hydrate")]
+mod socket {
+    use std::cell::RefCell;
+
+    use leptos::prelude::*;
+    use protocol::{ClientEvent, ServerEvent};
+    use wasm_bindgen::prelude::*;
+    use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+    use super::Realtime;
+
+    thread_local! {
+        static SOCKET: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
+    }
+
+    pub fn send(event: &ClientEvent) -> bool {
+        let Ok(text) = serde_json::to_string(event) else { return false };
+        SOCKET.with(|s| {
+            s.borrow().as_ref().is_some_and(|ws| ws.ready_state() == WebSocket::OPEN && ws.send_with_str(&text).is_ok())
+        })
+    }
+
+    pub fn connect(rt: Realtime, attempt: u32) {
+        let Some(window) = web_sys::window() else { return };
+        let location = window.location();
+        let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
+        let Ok(host) = location.host() else { return };
+        let Ok(ws) = WebSocket::new(&format!("{scheme}://{host}/ws")) else { return };
+
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let Some(text) = ev.data().as_string() else { return };
+            let Ok(event) = serde_json::from_str::<ServerEvent>(&text) else { return };
+            if let ServerEvent::Hello { .. } = event {
+                rt.connected.set(true);
+                join_and_resume(rt);
+            }
+            rt.apply(event);
+        });
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |ev: CloseEvent| {
+            // A socket that was up starts the backoff again from one second.
+            let attempt = if rt.connected.get_untracked() { 0 } else { attempt };
+            rt.connected.set(false);
+            SOCKET.with(|s| s.borrow_mut().take());
+            if ev.code() == 4001 {
+                // Signed out elsewhere or deactivated.
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_href("/admin/login");
+                }
+                return;
+            }
+            let delay = 1000u64.saturating_mul(1 << attempt.min(5)).min(30_000);
+            set_timeout(move || connect(rt, attempt + 1), std::time::Duration::from_millis(delay));
+        });
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        on_close.forget();
+
+        SOCKET.with(|s| *s.borrow_mut() = Some(ws));
+    }
+
+    /// After `hello`: follow every website the agent may see, and ask for what was missed in opened chats.
+    fn join_and_resume(rt: Realtime) {
+        leptos::task::spawn_local(async move {
+            if let Ok(websites) = crate::pages::websites::list_websites().await {
+                for w in websites {
+                    send(&ClientEvent::JoinWebsite { website_id: w.id });
+                }
+            }
+            let chats = rt.last_seqs();
+            if !chats.is_empty() {
+                send(&ClientEvent::Resume { chats });
+            }
+        });
+    }
+}
