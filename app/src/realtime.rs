@@ -24,6 +24,8 @@ pub struct Realtime {
     pub visitor_pages: RwSignal<HashMap<String, String>>,
     /// The last error the server sent (e.g. a refused message).
     pub last_error: RwSignal<Option<String>>,
+    /// Websites whose events this socket receives.
+    pub joined: RwSignal<HashSet<String>>,
 }
 
 impl Default for Realtime {
@@ -44,6 +46,7 @@ impl Realtime {
             visitors_online: RwSignal::new(HashSet::new()),
             visitor_pages: RwSignal::new(HashMap::new()),
             last_error: RwSignal::new(None),
+            joined: RwSignal::new(HashSet::new()),
         }
     }
 
@@ -117,8 +120,17 @@ impl Realtime {
                 p.insert(visitor_id, url);
             }),
             ServerEvent::Error { message, .. } => self.last_error.set(Some(message)),
+            ServerEvent::Joined { website_id } => self.joined.update(|j| {
+                j.insert(website_id);
+            }),
             _ => {}
         }
+    }
+
+    /// Follows every website the agent may see now (after one was created, or when the inbox opens).
+    pub fn rejoin(&self) {
+        #[cfg(feature = "hydrate")]
+        socket::join_all();
     }
 
     /// Sends an event if connected; false otherwise (the caller keeps what the user typed).
@@ -209,6 +221,7 @@ mod socket {
             // A socket that was up starts the backoff again from one second.
             let attempt = if rt.connected.get_untracked() { 0 } else { attempt };
             rt.connected.set(false);
+            rt.joined.set(Default::default());
             SOCKET.with(|s| s.borrow_mut().take());
             if ev.code() == 4001 {
                 // Signed out elsewhere or deactivated.
@@ -224,6 +237,16 @@ mod socket {
         on_close.forget();
 
         SOCKET.with(|s| *s.borrow_mut() = Some(ws));
+    }
+
+    pub fn join_all() {
+        leptos::task::spawn_local(async move {
+            if let Ok(websites) = crate::pages::websites::list_websites().await {
+                for w in websites {
+                    send(&ClientEvent::JoinWebsite { website_id: w.id });
+                }
+            }
+        });
     }
 
     /// After `hello`: follow every website the agent may see, and ask for what was missed in opened chats.

@@ -42,6 +42,8 @@ test('an agent sees a new chat appear live and answers it', async ({ page, brows
   await page.getByRole('link', { name: 'Chats' }).click();
   await expect(page).toHaveURL(/\/admin\/chats$/);
   await expect(page.locator('.live.on')).toBeVisible();
+  const websites = await page.evaluate(() => fetch('/api/websites').then((r) => r.json()).then((l) => l.length));
+  await expect(page.locator('#following')).toHaveAttribute('data-count', String(websites));
   await expect(page.locator('#inbox-waiting')).toContainText('None.');
 
   const visitorContext = await browser.newContext();

@@ -79,6 +79,8 @@ fn when(ts: &str) -> String {
 #[component]
 pub fn ChatsPage() -> impl IntoView {
     let rt = expect_context::<Realtime>();
+    // Websites created since the socket opened are followed too.
+    Effect::new(move |_| rt.rejoin());
     let initial = Resource::new(|| (), |_| list_chats(ChatFilter::default()));
     let websites = Resource::new(|| (), |_| list_websites());
     let ask_notifications = move |_| {
@@ -91,6 +93,9 @@ pub fn ChatsPage() -> impl IntoView {
         <PageHeader title="Chats" lead="Your live inbox across the websites you work on."/>
         <div class="row">
             <button type="button" class="button secondary small" on:click=ask_notifications>"Enable desktop notifications"</button>
+            <span class="muted" id="following" data-count=move || rt.joined.get().len()>
+                {move || format!("Following {} website(s) live", rt.joined.get().len())}
+            </span>
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || initial.get().map(|res| match res {

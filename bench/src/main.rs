@@ -1,0 +1,218 @@
+//! `bench`: load for the realtime hub, measured end to end through real sockets on loopback.
+//!
+//! Starts Helpdesk in-process on a fresh database (SQLite file by default, `--mysql URL` for MySQL/MariaDB),
+//! creates one website and M agents, opens N visitor sockets, then has the visitors send messages at a target rate
+//! for a duration. Every message is stored with its seq before the agents hear of it; latency is from the
+//! visitor's send to the first agent receiving `new-message`. Reports p50/p99/max latency, the rate achieved,
+//! and server memory per idle socket (RSS before and after opening the sockets).
+//!
+//! `cargo run -p bench --release -- --visitors 1000 --agents 5 --rate 1000 --seconds 10`
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+struct Args {
+    visitors: usize,
+    agents: usize,
+    rate: u64,
+    seconds: u64,
+    mysql: Option<String>,
+    idle_only: bool,
+}
+
+fn args() -> Args {
+    let mut a = Args { visitors: 200, agents: 5, rate: 500, seconds: 10, mysql: None, idle_only: false };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_default();
+        match flag.as_str() {
+            "--visitors" => a.visitors = value().parse().unwrap_or(a.visitors),
+            "--agents" => a.agents = value().parse().unwrap_or(a.agents),
+            "--rate" => a.rate = value().parse().unwrap_or(a.rate),
+            "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
+            "--mysql" => a.mysql = Some(value()),
+            "--idle-only" => a.idle_only = true,
+            other => eprintln!("ignoring unknown argument {other}"),
+        }
+    }
+    a
+}
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+const ORIGIN: &str = "https://bench.example.com";
+const PASSWORD: &str = "bench-password-1";
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let a = args();
+    let dir = std::env::temp_dir().join(format!("helpdesk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let (database_url, backend) = match &a.mysql {
+        Some(url) => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("hd_bench_{}", std::process::id());
+            let admin = sea_orm::Database::connect(url.as_str()).await?;
+            admin.execute_unprepared(&format!("CREATE DATABASE `{name}`")).await?;
+            let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+            (format!("{base}/{name}"), "MySQL/MariaDB")
+        }
+        None => (format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()), "SQLite"),
+    };
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database_url),
+        ("HELPDESK_DATA_DIR", dir.display().to_string()),
+        ("HELPDESK_JWT_SECRET", "bench-secret-bench-secret-bench-secret".into()),
+        ("HELPDESK_ADMIN_EMAIL", "admin@bench.test".into()),
+        ("HELPDESK_ADMIN_PASSWORD", PASSWORD.into()),
+        ("LEPTOS_SITE_ROOT", dir.join("site").display().to_string()),
+    ]);
+    let config = server::Config::from_lookup(|k| vars.get(k).cloned())?;
+    let app = server::build_app(&config).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let ws_base = base.replace("http://", "ws://");
+    tokio::spawn(server::serve(listener, app.router, std::future::pending()));
+    let http = reqwest::Client::new();
+
+    let token: String = http
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({ "email": "admin@bench.test", "password": PASSWORD }))
+        .send()
+        .await?
+        .json::<Value>()
+        .await?["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let site: Value = http
+        .post(format!("{base}/api/websites"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Bench", "domains": ["bench.example.com"] }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let (website, key) =
+        (site["id"].as_str().unwrap_or_default().to_string(), site["apiKey"].as_str().unwrap_or_default().to_string());
+
+    // Agents: join the website and timestamp every new-message they receive.
+    let received: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    for _ in 0..a.agents {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws?token={token}")).await?;
+        ws.send(Message::Text(json!({ "type": "join-website", "websiteId": website }).to_string().into())).await?;
+        let received = received.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(Message::Text(text))) = ws.next().await {
+                if text.as_str().contains("\"new-message\"") {
+                    let now = Instant::now();
+                    if let Ok(v) = serde_json::from_str::<Value>(text.as_str()) {
+                        if let Some(id) = v["message"]["clientMsgId"].as_str() {
+                            received.lock().await.entry(id.to_string()).or_insert(now);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // Visitors: sessions first, then sockets; memory is measured around opening the sockets.
+    let mut tokens = Vec::with_capacity(a.visitors);
+    for _ in 0..a.visitors {
+        let s: Value = http
+            .post(format!("{base}/api/widget/session?apiKey={key}"))
+            .header("Origin", ORIGIN)
+            .json(&json!({}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
+    }
+    let rss_before = rss_kb();
+    let mut sockets = Vec::with_capacity(a.visitors);
+    for t in &tokens {
+        let mut req = format!("{ws_base}/ws?apiKey={key}&visitorToken={t}").into_client_request()?;
+        req.headers_mut().insert("Origin", ORIGIN.parse()?);
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        sockets.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_after = rss_kb();
+    // The load generator's client sockets live in this process too; the per-socket figure covers both ends.
+    let per_socket = (rss_after.saturating_sub(rss_before) as f64 * 1024.0) / a.visitors.max(1) as f64;
+    println!("backend: {backend}");
+    println!("idle sockets: {} visitors + {} agents; RSS {} KB -> {} KB; {:.0} bytes per visitor socket (server and client ends together)", a.visitors, a.agents, rss_before, rss_after, per_socket);
+    if a.idle_only {
+        return Ok(());
+    }
+
+    // Load: round-robin over the visitors at the target rate.
+    let (mut sinks, mut streams): (Vec<_>, Vec<_>) = sockets.into_iter().map(|s| s.split()).unzip();
+    for mut stream in streams.drain(..) {
+        tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
+    }
+    let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let total = a.rate * a.seconds;
+    let interval = Duration::from_secs_f64(1.0 / a.rate.max(1) as f64);
+    let start = Instant::now();
+    for i in 0..total {
+        let due = start + interval.mul_f64(i as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
+        let id = format!("b{i}");
+        let frame = json!({ "type": "chat-message", "clientMsgId": id, "content": "benchmark message" }).to_string();
+        sent_at.lock().await.insert(id, Instant::now());
+        let sink = &mut sinks[(i as usize) % a.visitors.max(1)];
+        sink.send(Message::Text(frame.into())).await?;
+    }
+    let sending = start.elapsed();
+    // Wait for stragglers.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while received.lock().await.len() < total as usize && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let received = received.lock().await;
+    let sent_at = sent_at.lock().await;
+    let mut latencies: Vec<Duration> =
+        sent_at.iter().filter_map(|(id, t)| received.get(id).map(|r| r.saturating_duration_since(*t))).collect();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "load: {} messages at {} msg/s target over {:.1}s ({:.0} msg/s sent); delivered {} ({} lost or late)",
+        total,
+        a.rate,
+        sending.as_secs_f64(),
+        total as f64 / sending.as_secs_f64(),
+        latencies.len(),
+        total as usize - latencies.len()
+    );
+    println!(
+        "visitor->agent latency: p50 {:?}  p99 {:?}  max {:?}",
+        pct(0.50),
+        pct(0.99),
+        latencies.last().copied().unwrap_or_default()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
