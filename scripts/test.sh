@@ -47,7 +47,7 @@ for crate in sea-orm sqlx tokio argon2 jsonwebtoken; do
 done
 
 step "cargo test (SQLite${HELPDESK_TEST_MYSQL_URL:+ and MySQL})"
-cargo test 2>&1 | tee "$logs/cargo-test.log"
+timeout 1500 cargo test 2>&1 | tee "$logs/cargo-test.log"
 mysql_ran=$(grep -cE '^test mysql::.* \.\.\. ok$' "$logs/cargo-test.log" || true)
 sqlite_ran=$(grep -cE '^test sqlite::.* \.\.\. ok$' "$logs/cargo-test.log" || true)
 echo "database tests passed: $sqlite_ran on SQLite, $mysql_ran on MySQL/MariaDB"

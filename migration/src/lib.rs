@@ -14,6 +14,7 @@ mod m20261124_000007_create_messages;
 mod m20261124_000008_create_widget_settings;
 mod m20261124_000009_create_activity_logs;
 mod m20261124_000010_add_users_created_by;
+mod m20261124_000011_create_visitor_pages;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_widget_settings::Migration),
             Box::new(m20261124_000009_create_activity_logs::Migration),
             Box::new(m20261124_000010_add_users_created_by::Migration),
+            Box::new(m20261124_000011_create_visitor_pages::Migration),
         ]
     }
 }

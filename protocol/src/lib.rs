@@ -628,5 +628,15 @@ pub struct VisitorInfo {
     pub first_seen: String,
     pub last_seen: String,
     pub online: bool,
+    /// Pages viewed, newest first.
+    pub pages: Vec<PageVisit>,
     pub past_chats: Vec<ChatSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageVisit {
+    pub url: String,
+    pub title: Option<String>,
+    pub at: String,
 }

@@ -33,6 +33,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Where browsers reach Helpdesk; used in embed codes.
     pub public_url: String,
+    /// Header set by a trusted proxy with the client's country code; unset means none is trusted.
+    pub country_header: Option<String>,
     pub leptos: LeptosOptions,
 }
 
@@ -109,7 +111,13 @@ impl Config {
             None if bind.ip().is_unspecified() => format!("http://127.0.0.1:{}", bind.port()),
             None => format!("http://{bind}"),
         };
+        let country_header = match var("HELPDESK_COUNTRY_HEADER") {
+            Some(h) if axum::http::HeaderName::from_bytes(h.trim().as_bytes()).is_ok() => Some(h.trim().to_string()),
+            Some(_) => return Err(invalid("HELPDESK_COUNTRY_HEADER", "not a valid header name")),
+            None => None,
+        };
         Ok(Config {
+            country_header,
             public_url,
             database_url,
             bind,

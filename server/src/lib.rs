@@ -55,7 +55,9 @@ pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
         .map_err(StartupError::Bootstrap)?;
     let roles = app::server::ctx::load_role_permissions(&db).await?;
     let auth = AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure);
-    let state = AppState::new(db, auth, roles, &config.public_url);
+    let mut state = AppState::new(db, auth, roles, &config.public_url);
+    state.country_header =
+        config.country_header.as_deref().and_then(|h| axum::http::HeaderName::from_bytes(h.as_bytes()).ok());
     let router = router(state.clone(), config.leptos.clone());
     Ok(Helpdesk { router, state, bootstrap })
 }

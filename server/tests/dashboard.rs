@@ -32,7 +32,7 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Respon
     if let Some(cookie) = cookie {
         req = req.header("Cookie", cookie);
     }
-    req.send().await.expect("get")
+    req.send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }
 
 fn location(res: &reqwest::Response) -> String {
@@ -76,10 +76,10 @@ async fn login_form_sets_a_safe_cookie_and_opens_the_dashboard(app: &TestApp) {
 
     for path in ADMIN_PAGES.into_iter().skip(1) {
         let res = get(app, path, Some(&cookie)).await;
-        // A website that does not exist is a 404 page, inside the layout.
-        let expected = if path == "/admin/websites/some-id" { StatusCode::NOT_FOUND } else { StatusCode::OK };
+        // A website or chat that does not exist is a 404 page, inside the layout.
+        let expected = if path.ends_with("/some-id") { StatusCode::NOT_FOUND } else { StatusCode::OK };
         assert_eq!(res.status(), expected, "{path}");
-        let html = res.text().await.expect("html");
+        let html = res.text().await.unwrap_or_else(|e| panic!("GET {path} body: {e}"));
         assert!(html.contains("Sign out"), "{path} lacks the layout");
         assert!(html.contains(ADMIN_EMAIL), "{path} does not show the signed-in user");
     }

@@ -104,6 +104,7 @@ async fn visitor_token(app: &TestApp, key: &str, previous: Option<&str>) -> Valu
         .client
         .post(app.url(&format!("/api/widget/session?apiKey={key}")))
         .header("Origin", ORIGIN)
+        .header("CF-IPCountry", "FR")
         .json(&json!({ "visitorToken": previous }))
         .send()
         .await
@@ -173,6 +174,23 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
     assert_eq!(status, StatusCode::OK);
     let seqs: Vec<i64> = history.as_array().expect("list").iter().filter_map(|m| m["seq"].as_i64()).collect();
     assert_eq!(seqs, [1, 2]);
+
+    // The page trail: reported pages reach the agents and are kept; odd URLs are refused.
+    visitor.send(json!({ "type": "page-view", "url": "javascript:alert(1)", "title": "x" })).await;
+    assert_eq!(visitor.next("error").await["code"], "validation_failed");
+    visitor.send(json!({ "type": "page-view", "url": "https://shop.example.com/checkout", "title": "Checkout" })).await;
+    let page = agent.next("visitor-page").await;
+    assert_eq!(
+        (page["url"].as_str(), page["title"].as_str()),
+        (Some("https://shop.example.com/checkout"), Some("Checkout"))
+    );
+    let cookie = app.dashboard_session("g@helpdesk.test", PASSWORD).await.expect("session");
+    let (status, detail) = app.sfn("chat_detail", &cookie, json!({ "id": chat_id })).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["visitor"]["pages"][0]["url"], "https://shop.example.com/checkout");
+    assert_eq!(detail["visitor"]["online"], true);
+    // No proxy header is trusted unless configured (the session request sent none; a spoofed one is ignored below).
+    assert_eq!(detail["visitor"]["country"], Value::Null);
 
     // The same visitor coming back (page reload) gets their chat back in hello.
     let again = visitor_token(app, &s.key, Some(token)).await;

@@ -57,18 +57,24 @@ where
 /// A panel for a page whose data could not be loaded.
 #[component]
 pub fn LoadError(error: AppError) -> impl IntoView {
-    // A server-rendered page whose data was refused says so in its status too (effective for blocking resources,
-    // whose data is known before the headers are sent).
-    #[cfg(feature = "ssr")]
-    if let (Some(res), Ok(status)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(error.status()))
-    {
-        res.set_status(status);
-    }
     view! {
         <section class="card error-panel" role="alert">
             <h2>{match error { AppError::NotFound(_) => "Not found", AppError::Forbidden => "Not allowed", _ => "Could not load" }}</h2>
             <p>{error.to_string()}</p>
         </section>
     }
+}
+
+/// For a blocking resource's fetcher: when server rendering a page whose data was refused, the response carries
+/// the error's status (404 for a website or chat that does not exist). Blocking resources resolve before the
+/// headers are sent, so this is deterministic; in the browser it does nothing.
+pub fn page_status<T>(result: &Result<T, AppError>) {
+    #[cfg(feature = "ssr")]
+    if let (Err(error), Some(res)) = (result, use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            res.set_status(status);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = result;
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::websites::list_websites;
 use super::PageHeader;
-use crate::components::form::{action_error, FormStatus, LoadError};
+use crate::components::form::{action_error, page_status, FormStatus, LoadError};
 use crate::components::layout::current_user;
 use crate::error::AppError;
 use crate::realtime::{client_msg_id, Realtime};
@@ -159,7 +159,11 @@ pub fn ChatsPage() -> impl IntoView {
 pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let detail = Resource::new_blocking(id, chat_detail);
+    let detail = Resource::new_blocking(id, |id| async move {
+        let result = chat_detail(id).await;
+        page_status(&result);
+        result
+    });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || detail.get().map(|res| match res {
@@ -268,9 +272,14 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
         let initially = visitor.online;
         move || initially || rt.visitors_online.get().contains(&vid)
     };
+    let visitor_pages = StoredValue::new(visitor.pages.clone());
     let current_page = {
-        let vid = visitor_id.clone();
-        move || rt.visitor_pages.get().get(&vid).cloned()
+        let vid = StoredValue::new(visitor_id.clone());
+        move || {
+            rt.visitor_pages
+                .with(|p| p.get(&vid.get_value()).cloned())
+                .or_else(|| visitor_pages.with_value(|p| p.first().map(|p| p.url.clone())))
+        }
     };
     let typing_id = chat_id.clone();
 
@@ -339,10 +348,27 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
                         <dt>"IP address"</dt><dd>{visitor.ip_address.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Country"</dt><dd>{visitor.country.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Browser"</dt><dd class="small">{visitor.user_agent.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Current page"</dt><dd class="small">{move || current_page().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Current page"</dt><dd class="small" id="current-page">{move || current_page().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"First seen"</dt><dd>{when(&visitor.first_seen)}</dd>
                         <dt>"Last seen"</dt><dd>{when(&visitor.last_seen)}</dd>
                     </dl>
+                    <h3>"Pages visited"</h3>
+                    {move || {
+                        let live = current_page();
+                        let mut pages: Vec<(String, Option<String>)> = visitor_pages.with_value(|p| p.iter().map(|p| (p.url.clone(), p.title.clone())).collect());
+                        if let Some(url) = live.filter(|u| pages.first().is_none_or(|(first, _)| first != u)) {
+                            pages.insert(0, (url, None));
+                        }
+                        if pages.is_empty() {
+                            view! { <p class="muted">"None reported yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ol class="pages small" id="visitor-pages">
+                                    {pages.into_iter().map(|(url, title)| view! { <li title=url.clone()>{title.unwrap_or_else(|| url.clone())}</li> }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        }
+                    }}
                     <h3>"Past chats"</h3>
                     {if visitor.past_chats.is_empty() {
                         view! { <p class="muted">"None."</p> }.into_any()

@@ -10,7 +10,7 @@ use protocol::{
 };
 
 use super::PageHeader;
-use crate::components::form::{action_error, action_ok, FieldError, FormStatus, LoadError};
+use crate::components::form::{action_error, action_ok, page_status, FieldError, FormStatus, LoadError};
 use crate::components::layout::current_user;
 use crate::error::AppError;
 use crate::preview::widget_preview_html;
@@ -151,9 +151,14 @@ pub fn WebsitePage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     // Blocking: the response waits for the data, so a website that does not exist is answered with a 404 status.
     let data = Resource::new_blocking(id, |id| async move {
-        let website = get_website(id.clone()).await?;
-        let settings = get_widget_settings(id).await?;
-        Ok::<_, AppError>((website, settings))
+        let result = async {
+            let website = get_website(id.clone()).await?;
+            let settings = get_widget_settings(id).await?;
+            Ok::<_, AppError>((website, settings))
+        }
+        .await;
+        page_status(&result);
+        result
     });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -34,6 +34,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub widget_cache: Arc<WidgetConfigCache>,
     pub hub: Arc<hub::Hub>,
+    /// The request header a trusted proxy puts the visitor's country in (e.g. `CF-IPCountry`), if any.
+    pub country_header: Option<http::HeaderName>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').into(),
             widget_cache: Arc::new(WidgetConfigCache::default()),
             hub: Arc::new(hub::Hub::default()),
+            country_header: None,
         }
     }
 

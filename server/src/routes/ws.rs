@@ -248,8 +248,7 @@ async fn handle_inner(state: &AppState, who: &Who, conn: &Conn, event: ClientEve
         }
         ClientEvent::PageView { url, title } => {
             let Who::Visitor(v) = who else { return Err(AppError::Forbidden) };
-            let url: String = url.chars().take(2048).collect();
-            let title = title.map(|t| t.chars().take(300).collect());
+            let (url, title) = visitors::record_page(v, state, &url, title.as_deref()).await?;
             let event = ServerEvent::VisitorPage {
                 website_id: v.website_id.clone(),
                 visitor_id: v.visitor_id.clone(),

@@ -131,7 +131,12 @@ impl TestApp {
         let server = tokio::spawn(serve(listener, router, async move {
             rx.await.ok();
         }));
-        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        // A hung response fails its test instead of hanging the run.
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .expect("client");
         TestApp {
             base,
             client,
@@ -157,12 +162,16 @@ impl TestApp {
         if let Some(tx) = self.shutdown.take() {
             tx.send(()).ok();
         }
+        // Bounded waits: a connection some background task still holds must not hang the whole run.
+        let wait = std::time::Duration::from_secs(10);
         if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("server stopped cleanly");
+            if let Ok(joined) = tokio::time::timeout(wait, server).await {
+                joined.expect("server task").expect("server stopped cleanly");
+            }
         }
-        self.state.db.clone().close().await.ok();
+        tokio::time::timeout(wait, self.state.db.clone().close()).await.ok();
         if let Some(db) = self.db.take() {
-            db.drop_db().await;
+            tokio::time::timeout(wait, db.drop_db()).await.ok();
         }
     }
 

@@ -5,6 +5,7 @@ pub mod chats;
 pub mod messages;
 pub mod roles;
 pub mod users;
+pub mod visitor_pages;
 pub mod visitors;
 pub mod website_members;
 pub mod websites;

@@ -243,7 +243,18 @@ pub async fn visitor_info(state: &AppState, chat: &chats::Model) -> Result<Visit
         .limit(20)
         .all(&state.db)
         .await?;
+    let pages = crate::server::entities::visitor_pages::Entity::find()
+        .filter(crate::server::entities::visitor_pages::Column::VisitorId.eq(visitor.id.as_str()))
+        .order_by_desc(crate::server::entities::visitor_pages::Column::CreatedAt)
+        .order_by_desc(crate::server::entities::visitor_pages::Column::Id)
+        .limit(30)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| protocol::PageVisit { url: p.url, title: p.title, at: time(p.created_at) })
+        .collect();
     Ok(VisitorInfo {
+        pages,
         id: visitor.id.clone(),
         ip_address: visitor.ip_address.clone(),
         user_agent: visitor.user_agent.clone(),

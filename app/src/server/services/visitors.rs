@@ -29,7 +29,13 @@ pub async fn start(
     token: Option<&str>,
     ip: Option<IpAddr>,
     user_agent: Option<&str>,
+    country: Option<&str>,
 ) -> Result<(VisitorCtx, VisitorSession), AppError> {
+    // Only a two-letter code from the configured proxy header is kept.
+    let country = country
+        .map(str::trim)
+        .filter(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
+        .map(str::to_ascii_uppercase);
     let config = public_config(state, api_key, origin).await?;
     let website_id = config.website_id;
     let now = chrono::Utc::now().naive_utc();
@@ -47,6 +53,9 @@ pub async fn start(
             let mut active: visitors::ActiveModel = v.into();
             active.last_seen = Set(now);
             active.ip_address = Set(ip.map(|ip| ip.to_string()));
+            if country.is_some() {
+                active.country = Set(country.clone());
+            }
             active.update(&state.db).await?
         }
         None => {
@@ -58,7 +67,7 @@ pub async fn start(
                 session_id: Set(session.iter().map(|b| format!("{b:02x}")).collect()),
                 ip_address: Set(ip.map(|ip| ip.to_string())),
                 user_agent: Set(user_agent.map(|ua| ua.chars().take(512).collect())),
-                country: Set(None),
+                country: Set(country.clone()),
                 last_seen: Set(now),
                 created_at: Set(now),
             }
@@ -90,4 +99,39 @@ pub async fn authenticate(
         .await?
         .ok_or(AppError::Unauthorized)?;
     Ok(VisitorCtx { visitor_id, website_id, ip })
+}
+
+pub const MAX_URL: usize = 2048;
+pub const MAX_TITLE: usize = 300;
+
+/// Records a page the visitor is on (kept as their trail) and returns it cleaned up.
+pub async fn record_page(
+    v: &VisitorCtx,
+    state: &AppState,
+    url: &str,
+    title: Option<&str>,
+) -> Result<(String, Option<String>), AppError> {
+    use crate::server::entities::visitor_pages;
+    let url: String = url.trim().chars().take(MAX_URL).collect();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(AppError::validation("url", "Report the page as an http(s) URL."));
+    }
+    let title: Option<String> =
+        title.map(|t| t.trim().chars().take(MAX_TITLE).collect()).filter(|t: &String| !t.is_empty());
+    let now = chrono::Utc::now().naive_utc();
+    visitor_pages::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        visitor_id: Set(v.visitor_id.clone()),
+        url: Set(url.clone()),
+        title: Set(title.clone()),
+        created_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?;
+    visitors::Entity::update_many()
+        .col_expr(visitors::Column::LastSeen, sea_orm::sea_query::Expr::value(now))
+        .filter(visitors::Column::Id.eq(v.visitor_id.as_str()))
+        .exec(&state.db)
+        .await?;
+    Ok((url, title))
 }

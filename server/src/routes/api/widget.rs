@@ -139,6 +139,7 @@ pub async fn session_handler(
         body.visitor_token.as_deref(),
         Some(peer.ip()),
         user_agent,
+        state.country_header.as_ref().and_then(|h| headers.get(h)).and_then(|v| v.to_str().ok()),
     )
     .await?;
     Ok(with_cors(Json(session).into_response(), origin.unwrap_or_default()))
