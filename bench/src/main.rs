@@ -16,6 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 struct Args {
@@ -80,6 +81,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("HELPDESK_ADMIN_EMAIL", "admin@bench.test".into()),
         ("HELPDESK_ADMIN_PASSWORD", PASSWORD.into()),
         ("LEPTOS_SITE_ROOT", dir.join("site").display().to_string()),
+        // Every simulated visitor comes from 127.0.0.1: the per-IP widget limit would stop them at 100.
+        ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "0".into()),
     ]);
     let config = server::Config::from_lookup(|k| vars.get(k).cloned())?;
     let app = server::build_app(&config).await?;
@@ -148,7 +151,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for t in &tokens {
         let mut req = format!("{ws_base}/ws?apiKey={key}&visitorToken={t}").into_client_request()?;
         req.headers_mut().insert("Origin", ORIGIN.parse()?);
-        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        // Small client buffers, so the measurement is mostly the server's side.
+        let config = WebSocketConfig::default().read_buffer_size(1024).write_buffer_size(0);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), false).await?;
         sockets.push(ws);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;

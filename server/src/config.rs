@@ -35,6 +35,8 @@ pub struct Config {
     pub public_url: String,
     /// Header set by a trusted proxy with the client's country code; unset means none is trusted.
     pub country_header: Option<String>,
+    /// Widget requests allowed per client IP per 15 minutes (the seed's 100); 0 turns the limit off.
+    pub widget_requests_per_15min: u32,
     pub leptos: LeptosOptions,
 }
 
@@ -116,7 +118,15 @@ impl Config {
             Some(_) => return Err(invalid("HELPDESK_COUNTRY_HEADER", "not a valid header name")),
             None => None,
         };
+        let widget_requests_per_15min = match var("HELPDESK_WIDGET_REQUESTS_PER_15MIN") {
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "use a whole number (0: no limit)"))?,
+            None => 100,
+        };
         Ok(Config {
+            widget_requests_per_15min,
             country_header,
             public_url,
             database_url,
@@ -229,6 +239,7 @@ mod tests {
             ("HELPDESK_TOKEN_TTL_SECS", "5"),
             ("HELPDESK_COOKIE_SECURE", "maybe"),
             ("HELPDESK_PUBLIC_URL", "help.example.com"),
+            ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "lots"),
         ] {
             let err = config(&[("HELPDESK_DATA_DIR", &dir), (name, value)]).expect_err(name);
             assert!(err.to_string().starts_with(name), "{err}");

@@ -58,11 +58,12 @@ pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     let mut state = AppState::new(db, auth, roles, &config.public_url);
     state.country_header =
         config.country_header.as_deref().and_then(|h| axum::http::HeaderName::from_bytes(h.as_bytes()).ok());
-    let router = router(state.clone(), config.leptos.clone());
+    let router = router(state.clone(), config);
     Ok(Helpdesk { router, state, bootstrap })
 }
 
-fn router(state: AppState, leptos_options: leptos::config::LeptosOptions) -> Router {
+fn router(state: AppState, config: &Config) -> Router {
+    let leptos_options = config.leptos.clone();
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let dashboard = Router::new()
@@ -74,7 +75,7 @@ fn router(state: AppState, leptos_options: leptos::config::LeptosOptions) -> Rou
         .with_state(leptos_options);
 
     let api = Router::new()
-        .nest("/api", routes::api::router())
+        .nest("/api", routes::api::router(config.widget_requests_per_15min))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/ws", get(routes::ws::upgrade))

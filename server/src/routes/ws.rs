@@ -27,6 +27,7 @@ use crate::error::ApiError;
 use crate::middleware::csrf::origin_authority;
 
 pub const MAX_FRAME: usize = 64 * 1024;
+const IO_BUFFER: usize = 2 * 1024;
 const EVENTS_PER_SECOND: u32 = 20;
 const EVENT_BURST: u32 = 40;
 const MAX_RESUME_CHATS: usize = 100;
@@ -88,7 +89,14 @@ pub async fn upgrade(
             Who::Agent(auth::authenticate(&state, &token, ip).await?)
         }
     };
-    Ok(ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| session(socket, state, who)))
+    // Small I/O buffers (they grow for a large frame): an idle socket should cost kilobytes, not the 128 KiB
+    // tungstenite allocates by default.
+    Ok(ws
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .read_buffer_size(IO_BUFFER)
+        .write_buffer_size(IO_BUFFER)
+        .on_upgrade(move |socket| session(socket, state, who)))
 }
 
 fn frame(event: &ServerEvent) -> Arc<str> {

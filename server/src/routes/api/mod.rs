@@ -24,7 +24,7 @@ use crate::error::ApiError;
 /// JSON bodies of the API are small; uploads get their own limit on their own routes.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
 
-pub fn router() -> Router<AppState> {
+pub fn router(widget_requests_per_15min: u32) -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/chats/{id}/messages", get(chats::messages))
         .route("/messages", post(chats::send))
         .route("/openapi.json", get(super::openapi::openapi_json))
-        .nest("/widget", widget::router())
+        .nest("/widget", widget::router(widget_requests_per_15min))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

@@ -21,20 +21,20 @@ use app::server::AppState;
 
 use crate::error::ApiError;
 
-/// 100 requests per IP per 15 minutes: a burst of 100, one more every 9 seconds.
-pub const BURST: u32 = 100;
-pub const REFILL: Duration = Duration::from_secs(9);
-
-pub fn router() -> Router<AppState> {
-    let config = GovernorConfigBuilder::default()
-        .period(REFILL)
-        .burst_size(BURST)
-        .key_extractor(PeerIpKeyExtractor)
-        .finish()
-        .map(Arc::new);
+/// `per_15min` requests per client IP per 15 minutes (a burst of that many, refilled evenly); 0: no limit.
+pub fn router(per_15min: u32) -> Router<AppState> {
     let router = Router::new()
         .route("/config", get(config_handler).options(preflight))
         .route("/session", axum::routing::post(session_handler).options(preflight));
+    if per_15min == 0 {
+        return router;
+    }
+    let config = GovernorConfigBuilder::default()
+        .period(Duration::from_secs(15 * 60) / per_15min)
+        .burst_size(per_15min)
+        .key_extractor(PeerIpKeyExtractor)
+        .finish()
+        .map(Arc::new);
     match config {
         Some(config) => router.layer(GovernorLayer::new(config).error_handler(too_many_requests)),
         None => router,
