@@ -147,10 +147,11 @@ impl Realtime {
     }
 }
 
-/// A browser notification for a new chat, when the agent allowed them.
+/// A short chime and, when the agent allowed them, a browser notification for a new chat.
 fn notify_new_chat(chat: &ChatSummary) {
     #[cfg(feature = "hydrate")]
     {
+        chime();
         use web_sys::{Notification, NotificationOptions, NotificationPermission};
         if Notification::permission() == NotificationPermission::Granted {
             let options = NotificationOptions::new();
@@ -161,6 +162,26 @@ fn notify_new_chat(chat: &ChatSummary) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = chat;
+}
+
+/// Two soft tones from WebAudio (no sound file to download). Browsers allow it once the agent has interacted with
+/// the page; before that it is silently skipped.
+#[cfg(feature = "hydrate")]
+fn chime() {
+    let Ok(ctx) = web_sys::AudioContext::new() else { return };
+    let now = ctx.current_time();
+    for (i, freq) in [880.0f32, 1320.0].into_iter().enumerate() {
+        let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+        let start = now + i as f64 * 0.12;
+        osc.frequency().set_value(freq);
+        let _ = gain.gain().set_value_at_time(0.0001, start);
+        let _ = gain.gain().exponential_ramp_to_value_at_time(0.2, start + 0.02);
+        let _ = gain.gain().exponential_ramp_to_value_at_time(0.0001, start + 0.25);
+        let _ = osc.connect_with_audio_node(&gain);
+        let _ = gain.connect_with_audio_node(&ctx.destination());
+        let _ = osc.start_with_when(start);
+        let _ = osc.stop_with_when(start + 0.3);
+    }
 }
 
 /// A random id for `clientMsgId`, so a retried send is stored once.
