@@ -312,6 +312,38 @@ async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
     assert!(h.collect("new-message", Duration::from_millis(400)).await.is_empty());
     let (status, _) = app.api(Method::GET, &format!("/api/chats/{chat_a}"), &h_token, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) =
+        app.api(Method::PATCH, &format!("/api/chats/{chat_a}"), &h_token, Some(json!({ "status": "closed" }))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a non-member cannot close the chat");
+
+    // Assigning is limited to people who work on the website; the REST send cannot pose as the visitor.
+    let h_id = app.api(Method::GET, "/api/auth/me", &h_token, None).await.1["id"].as_str().expect("id").to_string();
+    let (status, body) =
+        app.api(Method::PATCH, &format!("/api/chats/{chat_a}"), &s.admin, Some(json!({ "assignedTo": h_id }))).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("assignedTo")));
+    let (status, body) = app
+        .api(Method::PATCH, &format!("/api/chats/{chat_a}"), &s.admin, Some(json!({ "assignedTo": s.agent_id })))
+        .await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ongoing")), "{body}");
+    let (status, body) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/chats/{chat_a}"),
+            &s.agent,
+            Some(json!({ "status": "resolved", "resolution": "Answered." })),
+        )
+        .await;
+    assert_eq!((status, body["resolution"].as_str()), (StatusCode::OK, Some("Answered.")));
+    assert!(body["endedAt"].is_string());
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/messages",
+            &s.agent,
+            Some(json!({ "chatId": chat_a, "content": "hi", "type": "text", "sender": "visitor" })),
+        )
+        .await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("sender")));
 
     // A dashboard cookie from another site's page cannot open a socket.
     let cookie = app.dashboard_session("g@helpdesk.test", PASSWORD).await.expect("session");

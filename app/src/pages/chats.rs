@@ -44,7 +44,7 @@ pub async fn chat_detail(id: String) -> Result<ChatBundle, AppError> {
         Ok(ChatBundle {
             messages: messages::after(Principal::Agent(&ctx), &state.db, &id, 0).await?,
             visitor: chats::visitor_info(&state, &chat).await?,
-            assignees: chats::assignees(&ctx, &state, &chat).await?,
+            assignees: chats::assignees(&state, &chat).await?,
             website_name: website.name,
             chat: chats::to_summary(&chat),
         })

@@ -228,10 +228,8 @@ async fn handle_inner(state: &AppState, who: &Who, conn: &Conn, event: ClientEve
                 message_id: m.id.clone(),
             }));
         }
-        ClientEvent::TypingStart { chat_id } | ClientEvent::TypingStop { chat_id } if chat_id.is_none() => {
-            // A visitor typing before their first message has no chat yet: nothing to tell.
-            let _ = chat_id;
-        }
+        // A visitor typing before their first message has no chat yet: nothing to tell.
+        ClientEvent::TypingStart { chat_id: None } | ClientEvent::TypingStop { chat_id: None } => {}
         ClientEvent::TypingStart { chat_id: Some(chat_id) } => typing(state, who, conn, &chat_id, true).await?,
         ClientEvent::TypingStop { chat_id: Some(chat_id) } => typing(state, who, conn, &chat_id, false).await?,
         ClientEvent::Resume { chats: wanted } => {
@@ -268,7 +266,6 @@ async fn handle_inner(state: &AppState, who: &Who, conn: &Conn, event: ClientEve
         ClientEvent::Ping => {
             conn.send(frame(&ServerEvent::Pong));
         }
-        ClientEvent::TypingStart { .. } | ClientEvent::TypingStop { .. } => {}
     }
     Ok(())
 }

@@ -137,26 +137,20 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
     Ok(out)
 }
 
-/// Whether `user_id` may work on the website (member, owner, or super admin).
+/// Whether `user_id` may work on the website (owner, member, or super admin).
 async fn may_work_on(db: &impl ConnectionTrait, website: &websites::Model, user_id: &str) -> Result<bool, AppError> {
+    use crate::server::entities::users;
     if website.user_id == user_id {
         return Ok(true);
     }
-    let member = website_members::Entity::find_by_id((website.id.clone(), user_id.to_string())).one(db).await?;
-    if member.is_some() {
+    if website_members::Entity::find_by_id((website.id.clone(), user_id.to_string())).one(db).await?.is_some() {
         return Ok(true);
     }
-    let super_admins = Query::select()
-        .column(crate::server::entities::users::Column::Id)
-        .from(crate::server::entities::users::Entity)
-        .and_where(crate::server::entities::users::Column::Role.eq("super_admin"))
-        .to_owned();
-    Ok(crate::server::entities::users::Entity::find()
-        .filter(crate::server::entities::users::Column::Id.eq(user_id))
-        .filter(crate::server::entities::users::Column::Id.in_subquery(super_admins))
+    let super_admin = users::Entity::find_by_id(user_id)
+        .filter(users::Column::Role.eq(protocol::Role::SuperAdmin.as_str()))
         .one(db)
-        .await?
-        .is_some())
+        .await?;
+    Ok(super_admin.is_some())
 }
 
 pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate) -> Result<ChatSummary, AppError> {
@@ -206,10 +200,10 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     Ok(summary)
 }
 
-/// Who may be assigned a chat of `website_id`: its owner, its members and the super admins (active users only).
-pub async fn assignees(ctx: &Ctx, state: &AppState, chat: &chats::Model) -> Result<Vec<UserView>, AppError> {
+/// Who may be assigned `chat` (already found through the caller's scope): the website's owner, its members and the
+/// super admins, active users only.
+pub async fn assignees(state: &AppState, chat: &chats::Model) -> Result<Vec<UserView>, AppError> {
     use crate::server::entities::users;
-    let _ = ctx;
     let website =
         websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
     let members = Query::select()
