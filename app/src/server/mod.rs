@@ -34,20 +34,24 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub widget_cache: Arc<WidgetConfigCache>,
     pub hub: Arc<hub::Hub>,
+    /// Stores chat messages in batches (must be created inside the tokio runtime).
+    pub writer: Arc<services::messages::MessageWriter>,
     /// The request header a trusted proxy puts the visitor's country in (e.g. `CF-IPCountry`), if any.
     pub country_header: Option<http::HeaderName>,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, auth: AuthKeys, roles: RolePermissions, public_url: &str) -> Self {
+        let hub = Arc::new(hub::Hub::default());
         AppState {
+            writer: Arc::new(services::messages::MessageWriter::spawn(db.clone(), hub.clone())),
             db,
             auth: Arc::new(auth),
             login_throttle: Arc::new(LoginThrottle::default()),
             roles,
             public_url: public_url.trim_end_matches('/').into(),
             widget_cache: Arc::new(WidgetConfigCache::default()),
-            hub: Arc::new(hub::Hub::default()),
+            hub,
             country_header: None,
         }
     }

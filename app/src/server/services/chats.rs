@@ -105,10 +105,14 @@ pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats:
 
 /// Sends an event about `chat` to the website's agents and to its visitor.
 pub fn publish_chat(state: &AppState, chat: &chats::Model, event: ServerEvent) {
+    publish_chat_via(&state.hub, chat, event)
+}
+
+pub fn publish_chat_via(hub: &crate::server::hub::Hub, chat: &chats::Model, event: ServerEvent) {
     if let Ok(frame) = serde_json::to_string(&event) {
         let frame: std::sync::Arc<str> = frame.into();
-        state.hub.publish(&Topic::Website(chat.website_id.clone()), frame.clone(), None);
-        state.hub.publish(&Topic::Visitor(chat.visitor_id.clone()), frame, None);
+        hub.publish(&Topic::Website(chat.website_id.clone()), frame.clone(), None);
+        hub.publish(&Topic::Visitor(chat.visitor_id.clone()), frame, None);
     }
 }
 

@@ -2,17 +2,21 @@
 //! a retried send with the same client message id returns the stored message and stores nothing; readers resume
 //! from a seq.
 
+use std::sync::Arc;
+
 use protocol::{ChatMessage, ChatStatus, SenderType, ServerEvent};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::AppError;
 use crate::server::ctx::Principal;
 use crate::server::entities::{chats, messages};
-use crate::server::services::chats::{find_for, open_for_visitor, publish_chat, to_summary};
+use crate::server::hub::Hub;
+use crate::server::services::chats::{find_for, open_for_visitor, publish_chat_via, to_summary};
 use crate::server::AppState;
 
 pub const MAX_CONTENT_CHARS: usize = 5000;
@@ -83,64 +87,173 @@ pub async fn send(
         Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),
         Principal::Visitor(v) => (SenderType::Visitor, v.visitor_id.clone()),
     };
-    let now = chrono::Utc::now().naive_utc();
-
-    let txn = state.db.begin().await?;
-    // Writing first takes the chat's row lock (MySQL) or the write lock (SQLite) before anything is read, so
-    // concurrent senders are serialised and never see the same seq.
-    let mut bump = chats::Entity::update_many()
-        .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).add(1))
-        .col_expr(chats::Column::UpdatedAt, Expr::value(now));
     let taking = matches!(principal, Principal::Agent(_)) && chat.status == ChatStatus::Waiting.as_str();
-    if taking {
-        bump = bump.col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()));
-        if chat.assigned_to.is_none() {
-            bump = bump.col_expr(chats::Column::AssignedTo, Expr::value(sender_id.clone()));
-        }
-    }
-    bump.filter(chats::Column::Id.eq(chat.id.as_str())).exec(&txn).await?;
-    if let Some(client_id) = client_msg_id {
-        let existing = messages::Entity::find()
-            .filter(messages::Column::ChatId.eq(chat.id.as_str()))
-            .filter(messages::Column::ClientMsgId.eq(client_id))
-            .one(&txn)
-            .await?;
-        if let Some(existing) = existing {
-            txn.rollback().await?;
-            return Ok(Sent { message: to_view(&existing), created: false });
-        }
-    }
-    let seq = chats::Entity::find_by_id(chat.id.clone())
-        .select_only()
-        .column(chats::Column::LastSeq)
-        .into_tuple::<i64>()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::Internal)?;
-    let stored = messages::ActiveModel {
-        id: Set(uuid::Uuid::now_v7().to_string()),
-        chat_id: Set(chat.id.clone()),
-        seq: Set(seq),
-        client_msg_id: Set(client_msg_id.map(String::from)),
-        sender_type: Set(sender_type.as_str().into()),
-        sender_id: Set(Some(sender_id)),
-        content: Set(content),
-        kind: Set("text".into()),
-        metadata: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
+    state
+        .writer
+        .write(Job {
+            chat,
+            sender_type,
+            sender_id,
+            content,
+            client_msg_id: client_msg_id.map(String::from),
+            taking,
+            reply: None,
+        })
+        .await
+}
 
-    let message = to_view(&stored);
-    publish_chat(state, &chat, ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() });
-    if taking {
-        if let Some(updated) = chats::Entity::find_by_id(chat.id.clone()).one(&state.db).await? {
-            publish_chat(state, &updated, ServerEvent::ChatUpdated { chat: to_summary(&updated) });
+/// One message to store. `reply` is set by [`MessageWriter::write`].
+pub struct Job {
+    chat: chats::Model,
+    sender_type: SenderType,
+    sender_id: String,
+    content: String,
+    client_msg_id: Option<String>,
+    /// An agent answering a waiting chat: it becomes ongoing (and theirs, if unassigned).
+    taking: bool,
+    reply: Option<oneshot::Sender<Result<Sent, AppError>>>,
+}
+
+/// Stores messages in batches: one task takes sends from a queue and writes everything waiting in one
+/// transaction, then publishes in seq order. Batching removes a commit and a pool checkout per message, and on
+/// SQLite it keeps writers from queueing on the database lock.
+pub struct MessageWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+/// Most messages written in one transaction.
+const BATCH: usize = 256;
+
+impl MessageWriter {
+    pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>) -> Self {
+        let (queue, jobs) = mpsc::channel(8 * BATCH);
+        tokio::spawn(run_writer(db, hub, jobs));
+        MessageWriter { queue }
+    }
+
+    async fn write(&self, mut job: Job) -> Result<Sent, AppError> {
+        let (tx, rx) = oneshot::channel();
+        job.reply = Some(tx);
+        self.queue.send(job).await.map_err(|_| {
+            tracing::error!("message writer stopped");
+            AppError::Internal
+        })?;
+        rx.await.map_err(|_| AppError::Internal)?
+    }
+}
+
+async fn run_writer(db: DatabaseConnection, hub: Arc<Hub>, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let written = match write_batch(&db, &batch).await {
+            Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => {
+                // One bad message (its chat was just deleted, say) must not fail the others: retry one by one.
+                tracing::warn!(error = %e, size = batch.len(), "batch write failed; writing one by one");
+                let mut out = Vec::with_capacity(batch.len());
+                for job in &batch {
+                    out.push(write_batch(&db, std::slice::from_ref(job)).await.map(|mut r| r.remove(0)));
+                }
+                out
+            }
+        };
+        for (mut job, result) in batch.into_iter().zip(written) {
+            let result = match result {
+                Ok((stored, created)) => {
+                    let message = to_view(&stored);
+                    if created {
+                        publish_chat_via(
+                            &hub,
+                            &job.chat,
+                            ServerEvent::NewMessage { chat_id: job.chat.id.clone(), message: message.clone() },
+                        );
+                        if job.taking {
+                            if let Ok(Some(updated)) = chats::Entity::find_by_id(job.chat.id.clone()).one(&db).await {
+                                publish_chat_via(
+                                    &hub,
+                                    &updated,
+                                    ServerEvent::ChatUpdated { chat: to_summary(&updated) },
+                                );
+                            }
+                        }
+                    }
+                    Ok(Sent { message, created })
+                }
+                Err(e) => Err(AppError::from(e)),
+            };
+            if let Some(reply) = job.reply.take() {
+                let _ = reply.send(result);
+            }
         }
     }
-    Ok(Sent { message, created: true })
+}
+
+/// Writes `batch` in one transaction: for each message, the chat's `last_seq` is bumped first (taking its row
+/// lock on MySQL, the write lock on SQLite) and the new value is its seq. A retried `clientMsgId` gives the bump back
+/// and answers the stored message.
+async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(messages::Model, bool)>, DbErr> {
+    let now = chrono::Utc::now().naive_utc();
+    let txn = db.begin().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for job in batch {
+        let chat_id = job.chat.id.as_str();
+        let mut bump = chats::Entity::update_many()
+            .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).add(1))
+            .col_expr(chats::Column::UpdatedAt, Expr::value(now));
+        if job.taking {
+            bump = bump.col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()));
+            if job.chat.assigned_to.is_none() {
+                bump = bump.col_expr(chats::Column::AssignedTo, Expr::value(job.sender_id.clone()));
+            }
+        }
+        bump.filter(chats::Column::Id.eq(chat_id)).exec(&txn).await?;
+        if let Some(client_id) = &job.client_msg_id {
+            let existing = messages::Entity::find()
+                .filter(messages::Column::ChatId.eq(chat_id))
+                .filter(messages::Column::ClientMsgId.eq(client_id.as_str()))
+                .one(&txn)
+                .await?;
+            if let Some(existing) = existing {
+                chats::Entity::update_many()
+                    .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).sub(1))
+                    .filter(chats::Column::Id.eq(chat_id))
+                    .exec(&txn)
+                    .await?;
+                out.push((existing, false));
+                continue;
+            }
+        }
+        let seq = chats::Entity::find_by_id(chat_id)
+            .select_only()
+            .column(chats::Column::LastSeq)
+            .into_tuple::<i64>()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("chat {chat_id}")))?;
+        let stored = messages::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            chat_id: Set(chat_id.to_string()),
+            seq: Set(seq),
+            client_msg_id: Set(job.client_msg_id.clone()),
+            sender_type: Set(job.sender_type.as_str().into()),
+            sender_id: Set(Some(job.sender_id.clone())),
+            content: Set(job.content.clone()),
+            kind: Set("text".into()),
+            metadata: Set(None),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        out.push((stored, true));
+    }
+    txn.commit().await?;
+    Ok(out)
 }
 
 /// Messages of a chat after `after_seq`, in order, at most `PAGE`.
