@@ -114,11 +114,14 @@ pub struct Job {
     reply: Option<oneshot::Sender<Result<Sent, AppError>>>,
 }
 
-/// Stores messages in batches: one task takes sends from a queue and writes everything waiting in one
-/// transaction, then publishes in seq order. Batching removes a commit and a pool checkout per message, and on
-/// SQLite it keeps writers from queueing on the database lock.
+/// Stores messages. On SQLite, where writes are serialised by the database anyway, one task takes sends from a
+/// queue and writes everything waiting in one transaction (no commit per message, no writers queueing on the
+/// database lock). On MySQL/MariaDB each send writes in its own task and transaction: row locks are per chat, so
+/// sends to different chats proceed in parallel over the pool.
 pub struct MessageWriter {
-    queue: mpsc::Sender<Job>,
+    queue: Option<mpsc::Sender<Job>>,
+    db: DatabaseConnection,
+    hub: Arc<Hub>,
 }
 
 /// Most messages written in one transaction.
@@ -126,20 +129,51 @@ const BATCH: usize = 256;
 
 impl MessageWriter {
     pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>) -> Self {
-        let (queue, jobs) = mpsc::channel(8 * BATCH);
-        tokio::spawn(run_writer(db, hub, jobs));
-        MessageWriter { queue }
+        let queue = (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| {
+            let (queue, jobs) = mpsc::channel(8 * BATCH);
+            tokio::spawn(run_writer(db.clone(), hub.clone(), jobs));
+            queue
+        });
+        MessageWriter { queue, db, hub }
     }
 
     async fn write(&self, mut job: Job) -> Result<Sent, AppError> {
+        let Some(queue) = &self.queue else {
+            let result = write_batch(&self.db, std::slice::from_ref(&job)).await.map(|mut r| r.remove(0));
+            return finish(&self.db, &self.hub, &job, result).await;
+        };
         let (tx, rx) = oneshot::channel();
         job.reply = Some(tx);
-        self.queue.send(job).await.map_err(|_| {
+        queue.send(job).await.map_err(|_| {
             tracing::error!("message writer stopped");
             AppError::Internal
         })?;
         rx.await.map_err(|_| AppError::Internal)?
     }
+}
+
+/// After a write: publish a new message (and the chat's change when an agent took it), in the order written.
+async fn finish(
+    db: &DatabaseConnection,
+    hub: &Hub,
+    job: &Job,
+    result: Result<(messages::Model, bool), DbErr>,
+) -> Result<Sent, AppError> {
+    let (stored, created) = result?;
+    let message = to_view(&stored);
+    if created {
+        publish_chat_via(
+            hub,
+            &job.chat,
+            ServerEvent::NewMessage { chat_id: job.chat.id.clone(), message: message.clone() },
+        );
+        if job.taking {
+            if let Some(updated) = chats::Entity::find_by_id(job.chat.id.clone()).one(db).await? {
+                publish_chat_via(hub, &updated, ServerEvent::ChatUpdated { chat: to_summary(&updated) });
+            }
+        }
+    }
+    Ok(Sent { message, created })
 }
 
 async fn run_writer(db: DatabaseConnection, hub: Arc<Hub>, mut jobs: mpsc::Receiver<Job>) {
@@ -164,29 +198,7 @@ async fn run_writer(db: DatabaseConnection, hub: Arc<Hub>, mut jobs: mpsc::Recei
             }
         };
         for (mut job, result) in batch.into_iter().zip(written) {
-            let result = match result {
-                Ok((stored, created)) => {
-                    let message = to_view(&stored);
-                    if created {
-                        publish_chat_via(
-                            &hub,
-                            &job.chat,
-                            ServerEvent::NewMessage { chat_id: job.chat.id.clone(), message: message.clone() },
-                        );
-                        if job.taking {
-                            if let Ok(Some(updated)) = chats::Entity::find_by_id(job.chat.id.clone()).one(&db).await {
-                                publish_chat_via(
-                                    &hub,
-                                    &updated,
-                                    ServerEvent::ChatUpdated { chat: to_summary(&updated) },
-                                );
-                            }
-                        }
-                    }
-                    Ok(Sent { message, created })
-                }
-                Err(e) => Err(AppError::from(e)),
-            };
+            let result = finish(&db, &hub, &job, result).await;
             if let Some(reply) = job.reply.take() {
                 let _ = reply.send(result);
             }
