@@ -240,6 +240,7 @@ mod tests {
             ("HELPDESK_COOKIE_SECURE", "maybe"),
             ("HELPDESK_PUBLIC_URL", "help.example.com"),
             ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "lots"),
+            ("HELPDESK_COUNTRY_HEADER", "bad header"),
         ] {
             let err = config(&[("HELPDESK_DATA_DIR", &dir), (name, value)]).expect_err(name);
             assert!(err.to_string().starts_with(name), "{err}");

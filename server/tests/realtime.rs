@@ -279,6 +279,19 @@ async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
     let refused = Ws::connect(app, &format!("apiKey={}&visitorToken=forged", s.key), Some(ORIGIN)).await;
     assert_eq!(refused.err(), Some(401));
     assert_eq!(Ws::connect(app, "", None).await.err(), Some(401), "no credentials");
+    // The session endpoint applies the same key and origin rules.
+    for (key, origin, want) in [(s.key.as_str(), "https://evil.test", 403), ("hdk_unknown", ORIGIN, 401)] {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/widget/session?apiKey={key}")))
+            .header("Origin", origin)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("session");
+        assert_eq!(res.status().as_u16(), want, "{key} from {origin}");
+        assert!(res.headers().get("access-control-allow-origin").is_none());
+    }
 
     // Another visitor's chat id gets an error and nothing else.
     let mut a = visitor_ws(app, &s.key, &token_a).await;
@@ -307,6 +320,12 @@ async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
     h.next("hello").await;
     h.send(json!({ "type": "join-website", "websiteId": s.website })).await;
     assert_eq!(h.next("error").await["code"], "not_found");
+    // Agents cannot pose as visitors, nor resume more than 100 chats at once.
+    h.send(json!({ "type": "page-view", "url": "https://shop.example.com/" })).await;
+    assert_eq!(h.next("error").await["code"], "forbidden");
+    let many: serde_json::Map<String, Value> = (0..101).map(|i| (format!("chat-{i}"), json!(0))).collect();
+    h.send(json!({ "type": "resume", "chats": many })).await;
+    assert_eq!(h.next("error").await["code"], "validation_failed");
     a.send(json!({ "type": "chat-message", "content": "second" })).await;
     a.next("ack").await;
     assert!(h.collect("new-message", Duration::from_millis(400)).await.is_empty());
@@ -335,6 +354,12 @@ async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
         .await;
     assert_eq!((status, body["resolution"].as_str()), (StatusCode::OK, Some("Answered.")));
     assert!(body["endedAt"].is_string());
+    let (status, body) = app
+        .api(Method::PATCH, &format!("/api/chats/{chat_a}"), &s.agent, Some(json!({ "resolution": "x".repeat(2001) })))
+        .await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("resolution")));
+    let (status, body) = app.api(Method::GET, "/api/chats?status=lost", &s.agent, None).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")));
     let (status, body) = app
         .api(
             Method::POST,

@@ -219,24 +219,17 @@ async fn set_memberships(
     website_ids: &[String],
 ) -> Result<(), AppError> {
     let website_ids = assignable_websites(ctx, db, website_ids).await?;
-    let managed_sites: Vec<String> = if ctx.is_super_admin() {
-        websites::Entity::find().all(db).await?.into_iter().map(|w| w.id).collect()
-    } else {
-        websites::Entity::find()
-            .filter(websites::Column::UserId.eq(ctx.user_id()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|w| w.id)
-            .collect()
-    };
-    if !managed_sites.is_empty() {
-        website_members::Entity::delete_many()
-            .filter(website_members::Column::UserId.eq(user_id))
-            .filter(website_members::Column::WebsiteId.is_in(managed_sites))
-            .exec(db)
-            .await?;
+    // One statement: super admins replace every membership; admins only those on websites they own.
+    let mut clear = website_members::Entity::delete_many().filter(website_members::Column::UserId.eq(user_id));
+    if !ctx.is_super_admin() {
+        let owned = Query::select()
+            .column(websites::Column::Id)
+            .from(websites::Entity)
+            .and_where(websites::Column::UserId.eq(ctx.user_id()))
+            .to_owned();
+        clear = clear.filter(website_members::Column::WebsiteId.in_subquery(owned));
     }
+    clear.exec(db).await?;
     let now = chrono::Utc::now().naive_utc();
     for website_id in website_ids {
         website_members::ActiveModel {
