@@ -9,6 +9,10 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cach
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-e2e-'));
 const port = Number(process.env.HELPDESK_E2E_PORT ?? 3180);
 export const baseURL = `http://127.0.0.1:${port}`;
+const hostPort = Number(process.env.HELPDESK_E2E_HOST_PORT ?? 3181);
+/** The customer's website (allowed) and the same page under a host name the website does not allow. */
+export const hostURL = `http://127.0.0.1:${hostPort}`;
+export const foreignHostURL = `http://localhost:${hostPort}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -36,7 +40,7 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [{
     command: path.join(targetDir, 'release', 'server'),
     cwd: root,
     url: `${baseURL}/healthz`,
@@ -52,5 +56,13 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(root, 'target/site'),
       RUST_LOG: 'warn',
     },
-  },
+  }, {
+    // A customer's website on another origin, for the widget.
+    command: 'node host-server.mjs',
+    cwd: __dirname,
+    url: `http://127.0.0.1:${hostPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 20_000,
+    env: { HOST_PORT: String(hostPort), HELPDESK_URL: baseURL },
+  }],
 });

@@ -63,6 +63,9 @@ fi
 step "release build"
 scripts/build.sh
 
+step "widget size budget"
+scripts/check-widget-size.sh
+
 step "browser tests (Playwright + Chromium)"
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
 

@@ -34,6 +34,12 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     BadRequest(String),
+    /// An upload or body over its size cap.
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload whose content (by its bytes, not its name) is not a type we accept.
+    #[error("{0}")]
+    UnsupportedType(String),
     /// The cause was logged on the server; the client only learns that something failed.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -65,6 +71,8 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::BadRequest(_) => "bad_request",
+            AppError::TooLarge(_) => "payload_too_large",
+            AppError::UnsupportedType(_) => "unsupported_media_type",
             AppError::Internal => "internal",
         }
     }
@@ -78,6 +86,8 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::RateLimited { .. } => 429,
             AppError::BadRequest(_) => 400,
+            AppError::TooLarge(_) => 413,
+            AppError::UnsupportedType(_) => 415,
             AppError::Internal => 500,
         }
     }

@@ -15,6 +15,8 @@ mod m20261124_000008_create_widget_settings;
 mod m20261124_000009_create_activity_logs;
 mod m20261124_000010_add_users_created_by;
 mod m20261124_000011_create_visitor_pages;
+mod m20261124_000012_create_attachments;
+mod m20261124_000013_add_visitors_contact;
 
 pub struct Migrator;
 
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_activity_logs::Migration),
             Box::new(m20261124_000010_add_users_created_by::Migration),
             Box::new(m20261124_000011_create_visitor_pages::Migration),
+            Box::new(m20261124_000012_create_attachments::Migration),
+            Box::new(m20261124_000013_add_visitors_contact::Migration),
         ]
     }
 }

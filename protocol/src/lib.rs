@@ -422,6 +422,8 @@ pub enum ChatStatus {
     Ongoing,
     Closed,
     Resolved,
+    /// Left through the widget's offline form (outside business hours): the visitor expects an answer by email.
+    Offline,
 }
 
 impl ChatStatus {
@@ -431,10 +433,11 @@ impl ChatStatus {
             ChatStatus::Ongoing => "ongoing",
             ChatStatus::Closed => "closed",
             ChatStatus::Resolved => "resolved",
+            ChatStatus::Offline => "offline",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [ChatStatus::Waiting, ChatStatus::Ongoing, ChatStatus::Closed, ChatStatus::Resolved]
+        [ChatStatus::Waiting, ChatStatus::Ongoing, ChatStatus::Closed, ChatStatus::Resolved, ChatStatus::Offline]
             .into_iter()
             .find(|t| t.as_str() == s)
     }
@@ -456,6 +459,36 @@ pub struct ChatMessage {
     pub kind: String,
     pub client_msg_id: Option<String>,
     pub created_at: String,
+    /// For `file` and `image` messages: the stored file (`content` is then its name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// A file sent in a chat. Fetch it from `/api/attachments/{id}` (and `/thumbnail` when `thumbnail` is true) as a
+/// participant of the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    pub mime: String,
+    pub size: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub thumbnail: bool,
+}
+
+/// The widget's offline form: `POST /api/widget/offline?apiKey=`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OfflineMessage {
+    #[serde(default)]
+    pub visitor_token: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub message: String,
 }
 
 /// A chat as lists and events show it.
@@ -625,6 +658,9 @@ pub struct VisitorInfo {
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub country: Option<String>,
+    /// From the offline form, when the visitor left one.
+    pub name: Option<String>,
+    pub email: Option<String>,
     pub first_seen: String,
     pub last_seen: String,
     pub online: bool,

@@ -37,6 +37,10 @@ pub struct Config {
     pub country_header: Option<String>,
     /// Widget requests allowed per client IP per 15 minutes (the seed's 100); 0 turns the limit off.
     pub widget_requests_per_15min: u32,
+    /// Chat attachments are stored here (default: `uploads` under `data_dir`).
+    pub upload_dir: PathBuf,
+    /// Largest attachment accepted, in bytes (10 MB unless set).
+    pub upload_max_bytes: usize,
     pub leptos: LeptosOptions,
 }
 
@@ -125,7 +129,17 @@ impl Config {
                 .map_err(|_| invalid("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "use a whole number (0: no limit)"))?,
             None => 100,
         };
+        let upload_dir = var("HELPDESK_UPLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads"));
+        let upload_max_bytes = match var("HELPDESK_UPLOAD_MAX_MB") {
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(mb) if (1..=100).contains(&mb) => mb * 1024 * 1024,
+                _ => return Err(invalid("HELPDESK_UPLOAD_MAX_MB", "use a whole number of megabytes from 1 to 100")),
+            },
+            None => app::server::services::attachments::DEFAULT_MAX_BYTES,
+        };
         Ok(Config {
+            upload_dir,
+            upload_max_bytes,
             widget_requests_per_15min,
             country_header,
             public_url,

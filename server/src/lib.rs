@@ -45,7 +45,7 @@ pub struct Helpdesk {
 }
 
 /// Largest request body outside the API's own limits (server functions, forms).
-const BODY_LIMIT: usize = 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     let db = db::connect(&config.database_url).await?;
@@ -56,6 +56,11 @@ pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     let roles = app::server::ctx::load_role_permissions(&db).await?;
     let auth = AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure);
     let mut state = AppState::new(db, auth, roles, &config.public_url);
+    std::fs::create_dir_all(&config.upload_dir)?;
+    state.uploads = std::sync::Arc::new(app::server::services::attachments::Uploads::new(
+        config.upload_dir.clone(),
+        config.upload_max_bytes,
+    ));
     state.country_header =
         config.country_header.as_deref().and_then(|h| axum::http::HeaderName::from_bytes(h.as_bytes()).ok());
     let router = router(state.clone(), config);
@@ -72,19 +77,24 @@ fn router(state: AppState, config: &Config) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos_options);
+        .with_state(leptos_options)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
 
     let api = Router::new()
-        .nest("/api", routes::api::router(config.widget_requests_per_15min))
+        .nest("/api", routes::api::router(config.widget_requests_per_15min, config.upload_max_bytes))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/ws", get(routes::ws::upgrade))
         .with_state(state.clone());
 
-    api.merge(dashboard)
+    let site_root = std::path::PathBuf::from(config.leptos.site_root.as_ref());
+    let dev = config.leptos.env == leptos::config::Env::DEV;
+    let widget = routes::widget_assets::router(routes::widget_assets::WidgetAssets::new(&site_root, dev));
+
+    api.merge(widget)
+        .merge(dashboard)
         .layer(axum::middleware::from_fn_with_state(state, middleware::admin_guard::admin_guard))
         .layer(axum::middleware::from_fn(middleware::csrf::same_origin_for_cookie_sessions))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

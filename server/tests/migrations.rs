@@ -135,6 +135,8 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         ip_address: Set(None),
         user_agent: Set(None),
         country: Set(None),
+        name: Set(None),
+        email: Set(None),
         last_seen: Set(now()),
         created_at: Set(now()),
     }

@@ -64,6 +64,7 @@ fn status_label(status: ChatStatus) -> &'static str {
         ChatStatus::Ongoing => "Ongoing",
         ChatStatus::Closed => "Closed",
         ChatStatus::Resolved => "Resolved",
+        ChatStatus::Offline => "Offline message",
     }
 }
 
@@ -145,6 +146,7 @@ pub fn ChatsPage() -> impl IntoView {
                     view! {
                         {group(&[ChatStatus::Waiting], "Waiting", "inbox-waiting")}
                         {group(&[ChatStatus::Ongoing], "Ongoing", "inbox-ongoing")}
+                        {group(&[ChatStatus::Offline], "Offline messages", "inbox-offline")}
                         {group(&[ChatStatus::Closed, ChatStatus::Resolved], "Closed and resolved", "inbox-closed")}
                     }.into_any()
                 }
@@ -245,6 +247,28 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
         }
     };
 
+    let uploading = RwSignal::new(0u32);
+    let upload_error = RwSignal::new(None::<String>);
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+                return;
+            };
+            if let Some(files) = input.files() {
+                for i in 0..files.length() {
+                    if let Some(file) = files.get(i) {
+                        leptos::task::spawn_local(upload_file(id.get_value(), file, uploading, upload_error));
+                    }
+                }
+            }
+            input.set_value("");
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, uploading, upload_error);
+    };
+
     let update = ServerAction::<UpdateChat>::new();
     Effect::new(move |_| {
         if let Some(Ok(summary)) = update.value().get() {
@@ -296,7 +320,10 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
                         let mine = m.sender_type == SenderType::Admin;
                         view! {
                             <li class="message" class:mine=mine class:visitor=!mine data-seq=m.seq>
-                                <div class="bubble">{m.content}</div>
+                                <div class="bubble">{match m.attachment {
+                                    Some(a) => view! { <AttachmentLink attachment=a/> }.into_any(),
+                                    None => m.content.into_any(),
+                                }}</div>
                                 <div class="meta muted">{if mine { "Agent" } else { "Visitor" }}" · "{when(&m.created_at)}</div>
                             </li>
                         }
@@ -306,11 +333,16 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
                     {move || rt.typing.get().contains(&typing_id).then_some("The visitor is typing…")}
                 </p>
                 <form class="composer" id="composer" on:submit=on_submit>
+                    <label class="attach button secondary small" title="Attach a file or image">
+                        <input type="file" id="attach-file" aria-label="Attach a file or image" on:change=on_file/>
+                        {move || if uploading.get() > 0 { "Uploading…" } else { "Attach" }}
+                    </label>
                     <textarea id="reply" aria-label="Reply" rows="2" placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
                         bind:value=draft on:input=on_input on:keydown=on_keydown maxlength="5000"></textarea>
                     <button type="submit" class="button primary" id="send-reply">"Send"</button>
                 </form>
                 <p class="form-error">{move || notice.get()}</p>
+                <p class="form-error" id="upload-error" role="alert">{move || upload_error.get()}</p>
             </section>
             <aside class="side">
                 <section class="card">
@@ -345,6 +377,10 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
                 <section class="card visitor-panel" id="visitor-panel">
                     <h2>"Visitor " {move || if visitor_online() { view! { <span class="badge ok">"online"</span> } } else { view! { <span class="badge off">"offline"</span> } }}</h2>
                     <dl>
+                        {visitor.name.clone().map(|name| view! { <dt>"Name"</dt><dd id="visitor-name">{name}</dd> })}
+                        {visitor.email.clone().map(|email| view! {
+                            <dt>"Email"</dt><dd id="visitor-email"><a href=format!("mailto:{email}")>{email.clone()}</a></dd>
+                        })}
                         <dt>"IP address"</dt><dd>{visitor.ip_address.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Country"</dt><dd>{visitor.country.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Browser"</dt><dd class="small">{visitor.user_agent.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -384,4 +420,77 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// `12345` → `12 KB`.
+fn size_label(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} B"),
+    }
+}
+
+/// A file or image of the chat: images as a thumbnail, both linking to the download (the cookie authorises it).
+#[component]
+fn AttachmentLink(attachment: protocol::Attachment) -> impl IntoView {
+    let href = format!("/api/attachments/{}", attachment.id);
+    if attachment.thumbnail {
+        let src = format!("{href}/thumbnail");
+        view! {
+            <a class="attachment image" href=href title=attachment.name.clone()>
+                <img src=src alt=attachment.name.clone() loading="lazy"/>
+            </a>
+        }
+        .into_any()
+    } else {
+        view! {
+            <a class="attachment file" href=href>
+                "📎 "{attachment.name.clone()}" ("{size_label(attachment.size)}")"
+            </a>
+        }
+        .into_any()
+    }
+}
+
+/// Sends a file to the chat; the message itself arrives on the socket like any other.
+#[cfg(feature = "hydrate")]
+async fn upload_file(chat_id: String, file: web_sys::File, uploading: RwSignal<u32>, error: RwSignal<Option<String>>) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    uploading.update(|n| *n += 1);
+    error.set(None);
+    let result: Result<(), String> = async {
+        let fail = |_| "The file could not be sent. Check your connection.".to_string();
+        let form = web_sys::FormData::new().map_err(fail)?;
+        form.append_with_blob("file", &file).map_err(fail)?;
+        form.append_with_str("clientMsgId", &client_msg_id()).map_err(fail)?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&form);
+        let window = web_sys::window().ok_or("No window.")?;
+        let url = format!("/api/chats/{chat_id}/attachments");
+        let res: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(fail)?
+            .dyn_into()
+            .map_err(fail)?;
+        if res.ok() {
+            return Ok(());
+        }
+        let body = match res.json() {
+            Ok(p) => JsFuture::from(p).await.ok(),
+            Err(_) => None,
+        };
+        let message = body
+            .and_then(|b| js_sys::Reflect::get(&b, &"message".into()).ok())
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| format!("The file could not be sent ({}).", res.status()));
+        Err(message)
+    }
+    .await;
+    if let Err(message) = result {
+        error.set(Some(message));
+    }
+    uploading.update(|n| *n = n.saturating_sub(1));
 }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub writer: Arc<services::messages::MessageWriter>,
     /// The request header a trusted proxy puts the visitor's country in (e.g. `CF-IPCountry`), if any.
     pub country_header: Option<http::HeaderName>,
+    /// Where chat attachments are stored, and their size cap.
+    pub uploads: Arc<services::attachments::Uploads>,
 }
 
 impl AppState {
@@ -53,6 +55,10 @@ impl AppState {
             widget_cache: Arc::new(WidgetConfigCache::default()),
             hub,
             country_header: None,
+            uploads: Arc::new(services::attachments::Uploads::new(
+                "data/uploads".into(),
+                services::attachments::DEFAULT_MAX_BYTES,
+            )),
         }
     }
 

@@ -1,6 +1,8 @@
-//! HTTP routes outside the Leptos app: the REST API under `/api` and the health endpoints.
+//! HTTP routes outside the Leptos app: the REST API under `/api`, the socket, the widget files and the health
+//! endpoints.
 
 pub mod api;
 pub mod health;
 pub mod openapi;
+pub mod widget_assets;
 pub mod ws;

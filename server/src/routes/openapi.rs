@@ -16,6 +16,7 @@ use super::api;
         api::users::list, api::users::create, api::users::update, api::users::reset_password,
         api::activity::list,
         api::widget::config_handler,
+        api::attachments::upload, api::attachments::download,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -23,6 +24,7 @@ use super::api;
         (name = "websites", description = "Websites, API keys and widget settings"),
         (name = "users", description = "Users, roles and website assignments"),
         (name = "activity", description = "The activity log"),
+        (name = "chats", description = "Chats, messages and attachments"),
         (name = "widget", description = "Called by the widget on customers' pages (API key + Origin)"),
     )
 )]

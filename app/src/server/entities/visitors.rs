@@ -11,6 +11,9 @@ pub struct Model {
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub country: Option<String>,
+    /// Left in the offline form.
+    pub name: Option<String>,
+    pub email: Option<String>,
     pub last_seen: DateTime,
     pub created_at: DateTime,
 }

@@ -83,13 +83,18 @@ pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats:
     if let Some(chat) = open {
         return Ok(chat);
     }
+    create(v, state, ChatStatus::Waiting).await
+}
+
+/// A new chat of the visitor, announced to the website's agents.
+pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Result<chats::Model, AppError> {
     let now = chrono::Utc::now().naive_utc();
     let chat = chats::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         website_id: Set(v.website_id.clone()),
         visitor_id: Set(v.visitor_id.clone()),
         assigned_to: Set(None),
-        status: Set(ChatStatus::Waiting.as_str().into()),
+        status: Set(status.as_str().into()),
         resolution: Set(None),
         last_seq: Set(0),
         started_at: Set(now),
@@ -136,7 +141,8 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
     out.sort_by_key(|c| match c.status {
         ChatStatus::Waiting => 0,
         ChatStatus::Ongoing => 1,
-        ChatStatus::Closed | ChatStatus::Resolved => 2,
+        ChatStatus::Offline => 2,
+        ChatStatus::Closed | ChatStatus::Resolved => 3,
     });
     Ok(out)
 }
@@ -257,6 +263,8 @@ pub async fn visitor_info(state: &AppState, chat: &chats::Model) -> Result<Visit
         ip_address: visitor.ip_address.clone(),
         user_agent: visitor.user_agent.clone(),
         country: visitor.country.clone(),
+        name: visitor.name.clone(),
+        email: visitor.email.clone(),
         last_seen: time(visitor.last_seen),
         first_seen: time(visitor.created_at),
         online: state.hub.has_subscribers(&Topic::Visitor(visitor.id)),

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use protocol::{ChatMessage, ChatStatus, SenderType, ServerEvent};
+use protocol::{Attachment, ChatMessage, ChatStatus, SenderType, ServerEvent};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -25,6 +25,9 @@ pub const MAX_CLIENT_MSG_ID: usize = 64;
 pub const PAGE: u64 = 500;
 
 pub fn to_view(m: &messages::Model) -> ChatMessage {
+    let attachment = (m.kind != KIND_TEXT)
+        .then(|| m.metadata.clone().and_then(|meta| serde_json::from_value::<Attachment>(meta).ok()))
+        .flatten();
     ChatMessage {
         id: m.id.clone(),
         chat_id: m.chat_id.clone(),
@@ -35,10 +38,34 @@ pub fn to_view(m: &messages::Model) -> ChatMessage {
         kind: m.kind.clone(),
         client_msg_id: m.client_msg_id.clone(),
         created_at: m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        attachment,
     }
 }
 
-fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppError> {
+pub const KIND_TEXT: &str = "text";
+pub const KIND_IMAGE: &str = "image";
+pub const KIND_FILE: &str = "file";
+
+/// What a message carries: text, or a stored attachment (its name becomes the content).
+pub enum Content {
+    Text(String),
+    Attachment(Attachment),
+}
+
+pub fn check_client_msg_id(client_msg_id: Option<&str>) -> Result<(), AppError> {
+    if let Some(id) = client_msg_id {
+        let ok = !id.is_empty()
+            && id.len() <= MAX_CLIENT_MSG_ID
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(AppError::validation("clientMsgId", "Use up to 64 letters, digits, - or _."));
+        }
+    }
+    Ok(())
+}
+
+/// A message's text, trimmed, or why it cannot be sent.
+pub fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppError> {
     let content = content.trim();
     if content.is_empty() {
         return Err(AppError::validation("content", "Write a message first."));
@@ -49,14 +76,7 @@ fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppError>
             format!("Messages may have at most {MAX_CONTENT_CHARS} characters."),
         ));
     }
-    if let Some(id) = client_msg_id {
-        let ok = !id.is_empty()
-            && id.len() <= MAX_CLIENT_MSG_ID
-            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !ok {
-            return Err(AppError::validation("clientMsgId", "Use up to 64 letters, digits, - or _."));
-        }
-    }
+    check_client_msg_id(client_msg_id)?;
     Ok(content.to_string())
 }
 
@@ -83,6 +103,24 @@ pub async fn send(
             return Err(AppError::validation("chatId", "Say which chat the message is for."))
         }
     };
+    send_content(principal, state, chat, Content::Text(content), client_msg_id).await
+}
+
+/// Stores `content` in `chat` (already authorised for `principal`) and publishes it.
+pub async fn send_content(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat: chats::Model,
+    content: Content,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    let (kind, content, metadata) = match content {
+        Content::Text(text) => (KIND_TEXT, text, None),
+        Content::Attachment(a) => {
+            let kind = if a.mime.starts_with("image/") { KIND_IMAGE } else { KIND_FILE };
+            (kind, a.name.clone(), serde_json::to_value(&a).ok())
+        }
+    };
     let (sender_type, sender_id) = match principal {
         Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),
         Principal::Visitor(v) => (SenderType::Visitor, v.visitor_id.clone()),
@@ -95,6 +133,8 @@ pub async fn send(
             sender_type,
             sender_id,
             content,
+            kind,
+            metadata,
             client_msg_id: client_msg_id.map(String::from),
             taking,
             reply: None,
@@ -108,6 +148,8 @@ pub struct Job {
     sender_type: SenderType,
     sender_id: String,
     content: String,
+    kind: &'static str,
+    metadata: Option<serde_json::Value>,
     client_msg_id: Option<String>,
     /// An agent answering a waiting chat: it becomes ongoing (and theirs, if unassigned).
     taking: bool,
@@ -256,8 +298,8 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
             sender_type: Set(job.sender_type.as_str().into()),
             sender_id: Set(Some(job.sender_id.clone())),
             content: Set(job.content.clone()),
-            kind: Set("text".into()),
-            metadata: Set(None),
+            kind: Set(job.kind.into()),
+            metadata: Set(job.metadata.clone()),
             created_at: Set(now),
         }
         .insert(&txn)

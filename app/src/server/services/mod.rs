@@ -2,6 +2,7 @@
 //! bootstrap, the credentials that will produce one) and scopes its queries to it.
 
 pub mod activity;
+pub mod attachments;
 pub mod auth;
 pub mod chats;
 pub mod messages;

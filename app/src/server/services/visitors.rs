@@ -68,6 +68,8 @@ pub async fn start(
                 ip_address: Set(ip.map(|ip| ip.to_string())),
                 user_agent: Set(user_agent.map(|ua| ua.chars().take(512).collect())),
                 country: Set(country.clone()),
+                name: Set(None),
+                email: Set(None),
                 last_seen: Set(now),
                 created_at: Set(now),
             }
@@ -134,4 +136,65 @@ pub async fn record_page(
         .exec(&state.db)
         .await?;
     Ok((url, title))
+}
+
+pub const MAX_NAME: usize = 100;
+pub const MAX_EMAIL: usize = 255;
+
+/// A plausible address: one `@`, something before it, a dotted domain after it, no spaces. Deliverability is
+/// the agent's mail client's business.
+fn plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
+}
+
+/// The offline form: the visitor's name and email are kept on the visitor, and their message opens an `offline`
+/// chat that agents find in the inbox. Returns that chat's id.
+pub async fn leave_offline(
+    v: &VisitorCtx,
+    state: &AppState,
+    form: &protocol::OfflineMessage,
+) -> Result<String, AppError> {
+    use crate::server::ctx::Principal;
+    use crate::server::services::{chats, messages};
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(AppError::validation("name", format!("Tell us your name (at most {MAX_NAME} characters).")));
+    }
+    let email = form.email.trim();
+    if email.len() > MAX_EMAIL || !plausible_email(email) {
+        return Err(AppError::validation("email", "Enter an email address we can answer to."));
+    }
+    let message = messages::check(&form.message, None)?;
+    visitors::Entity::update_many()
+        .col_expr(visitors::Column::Name, sea_orm::sea_query::Expr::value(name))
+        .col_expr(visitors::Column::Email, sea_orm::sea_query::Expr::value(email))
+        .filter(visitors::Column::Id.eq(v.visitor_id.as_str()))
+        .exec(&state.db)
+        .await?;
+    let chat = chats::create(v, state, protocol::ChatStatus::Offline).await?;
+    let chat_id = chat.id.clone();
+    messages::send_content(Principal::Visitor(v), state, chat, messages::Content::Text(message), None).await?;
+    Ok(chat_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plausible_email;
+
+    #[test]
+    fn emails_are_checked_for_shape_only() {
+        assert!(plausible_email("ana@example.com"));
+        assert!(plausible_email("ana+help@mail.example.co.uk"));
+        for bad in
+            ["", "ana", "ana@", "@example.com", "ana@example", "ana@@example.com", "a na@example.com", "ana@.com"]
+        {
+            assert!(!plausible_email(bad), "{bad}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! answer JSON.
 
 pub mod activity;
+pub mod attachments;
 pub mod auth;
 pub mod chats;
 pub mod users;
@@ -14,6 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::Router;
 use std::net::{IpAddr, SocketAddr};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use app::server::ctx::Ctx;
 use app::server::services::auth as auth_service;
@@ -24,7 +26,14 @@ use crate::error::ApiError;
 /// JSON bodies of the API are small; uploads get their own limit on their own routes.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
 
-pub fn router(widget_requests_per_15min: u32) -> Router<AppState> {
+/// `upload_max`: the attachment size cap; upload routes accept that plus multipart overhead, everything else
+/// the small limits.
+pub fn router(widget_requests_per_15min: u32, upload_max: usize) -> Router<AppState> {
+    let upload_limit = upload_max + attachments::MULTIPART_OVERHEAD;
+    let uploads = Router::new()
+        .route("/chats/{id}/attachments", post(attachments::upload))
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit));
     Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -41,10 +50,14 @@ pub fn router(widget_requests_per_15min: u32) -> Router<AppState> {
         .route("/chats/{id}", get(chats::get).patch(chats::update))
         .route("/chats/{id}/messages", get(chats::messages))
         .route("/messages", post(chats::send))
+        .route("/attachments/{id}", get(attachments::download))
+        .route("/attachments/{id}/thumbnail", get(attachments::thumbnail))
         .route("/openapi.json", get(super::openapi::openapi_json))
-        .nest("/widget", widget::router(widget_requests_per_15min))
-        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .merge(uploads)
+        .nest("/widget", widget::router(widget_requests_per_15min, upload_limit))
+        .fallback(not_found)
 }
 
 async fn not_found() -> ApiError {

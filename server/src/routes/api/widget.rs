@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,17 +16,29 @@ use serde::Deserialize;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::PeerIpKeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 
-use app::server::services::widget_settings;
+use app::error::AppError;
+use app::server::ctx::{Principal, VisitorCtx};
+use app::server::services::{attachments, visitors, widget_settings};
 use app::server::AppState;
 
 use crate::error::ApiError;
 
 /// `per_15min` requests per client IP per 15 minutes (a burst of that many, refilled evenly); 0: no limit.
-pub fn router(per_15min: u32) -> Router<AppState> {
+pub fn router(per_15min: u32, upload_limit: usize) -> Router<AppState> {
+    let uploads = Router::new()
+        .route("/attachments", axum::routing::post(upload_handler).options(preflight))
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit));
     let router = Router::new()
         .route("/config", get(config_handler).options(preflight))
-        .route("/session", axum::routing::post(session_handler).options(preflight));
+        .route("/session", axum::routing::post(session_handler).options(preflight))
+        .route("/offline", axum::routing::post(offline_handler).options(preflight))
+        .route("/attachments/{id}", get(download_handler).options(preflight))
+        .route("/attachments/{id}/thumbnail", get(thumbnail_handler).options(preflight))
+        .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
+        .merge(uploads);
     if per_15min == 0 {
         return router;
     }
@@ -109,7 +122,7 @@ async fn preflight(
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, authorization"));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     Ok(with_cors(res, origin.unwrap_or_default()))
 }
@@ -126,21 +139,140 @@ pub struct SessionRequest {
 pub async fn session_handler(
     State(state): State<AppState>,
     Query(query): Query<KeyQuery>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     crate::error::ApiJson(body): crate::error::ApiJson<SessionRequest>,
 ) -> Result<Response, ApiError> {
-    let origin = origin(&headers);
+    let (_, session) = start_visitor(&state, query, peer, &headers, body.visitor_token.as_deref()).await?;
+    Ok(with_cors(Json(session).into_response(), origin(&headers).unwrap_or_default()))
+}
+
+async fn start_visitor(
+    state: &AppState,
+    query: KeyQuery,
+    peer: std::net::SocketAddr,
+    headers: &HeaderMap,
+    visitor_token: Option<&str>,
+) -> Result<(VisitorCtx, visitors::VisitorSession), AppError> {
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    let (_, session) = app::server::services::visitors::start(
-        &state,
+    visitors::start(
+        state,
         &query.api_key.unwrap_or_default(),
-        origin,
-        body.visitor_token.as_deref(),
+        origin(headers),
+        visitor_token,
         Some(peer.ip()),
         user_agent,
         state.country_header.as_ref().and_then(|h| headers.get(h)).and_then(|v| v.to_str().ok()),
     )
-    .await?;
-    Ok(with_cors(Json(session).into_response(), origin.unwrap_or_default()))
+    .await
+}
+
+/// What `/offline` answers: the session (possibly new) and the offline chat.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OfflineAnswer {
+    #[serde(flatten)]
+    session: visitors::VisitorSession,
+    chat_id: String,
+}
+
+/// The offline form: keeps name and email on the visitor and opens an `offline` chat with the message.
+pub async fn offline_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    crate::error::ApiJson(form): crate::error::ApiJson<protocol::OfflineMessage>,
+) -> Result<Response, ApiError> {
+    let (ctx, session) = start_visitor(&state, query, peer, &headers, form.visitor_token.as_deref()).await?;
+    let chat_id = visitors::leave_offline(&ctx, &state, &form).await?;
+    let res = (StatusCode::CREATED, Json(OfflineAnswer { session, chat_id })).into_response();
+    Ok(with_cors(res, origin(&headers).unwrap_or_default()))
+}
+
+/// The visitor behind `Authorization: Bearer <visitor token>`, on a page the website allows.
+async fn visitor(
+    state: &AppState,
+    query: &KeyQuery,
+    headers: &HeaderMap,
+    peer: std::net::SocketAddr,
+) -> Result<VisitorCtx, AppError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized)?;
+    visitors::authenticate(
+        state,
+        query.api_key.as_deref().unwrap_or_default(),
+        origin(headers),
+        token.trim(),
+        Some(peer.ip()),
+    )
+    .await
+}
+
+/// A visitor's file or image, into their open chat (or `chatId`, one of theirs).
+pub async fn upload_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let cors_origin = origin(&headers).unwrap_or_default().to_string();
+    let result = async {
+        let v = visitor(&state, &query, &headers, peer).await?;
+        let form = super::attachments::read_form(&state, multipart).await?;
+        let message = attachments::upload(Principal::Visitor(&v), &state, form.chat_id.as_deref(), form.upload).await?;
+        Ok::<_, ApiError>((StatusCode::CREATED, Json(message)).into_response())
+    }
+    .await;
+    // Errors carry CORS too (for an allowed origin), so the widget can show why an upload failed.
+    let res = result.unwrap_or_else(IntoResponse::into_response);
+    Ok(cors_if_allowed(&state, &query, res, &cors_origin).await)
+}
+
+async fn cors_if_allowed(state: &AppState, query: &KeyQuery, res: Response, origin: &str) -> Response {
+    let allowed =
+        widget_settings::public_config(state, query.api_key.as_deref().unwrap_or_default(), Some(origin)).await.is_ok();
+    if allowed {
+        with_cors(res, origin)
+    } else {
+        res
+    }
+}
+
+async fn visitor_download(
+    state: AppState,
+    query: KeyQuery,
+    headers: HeaderMap,
+    peer: std::net::SocketAddr,
+    id: String,
+    thumbnail: bool,
+) -> Result<Response, ApiError> {
+    let v = visitor(&state, &query, &headers, peer).await?;
+    let download = attachments::download(Principal::Visitor(&v), &state, &id, thumbnail).await?;
+    Ok(with_cors(super::attachments::file_response(download), origin(&headers).unwrap_or_default()))
+}
+
+/// A file of one of the visitor's chats (Bearer visitor token).
+pub async fn download_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    visitor_download(state, query, headers, peer, id, false).await
+}
+
+pub async fn thumbnail_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    visitor_download(state, query, headers, peer, id, true).await
 }

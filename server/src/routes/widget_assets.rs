@@ -1,0 +1,200 @@
+//! `/widget.js` (the loader customers embed) and the chat bundle it loads. The bundle is what
+//! `scripts/build-widget.sh` put under `<site root>/widget/`; it is served under names carrying a hash of its
+//! content with a year-long immutable cache, and the loader — whose URL never changes — is short-cached and points
+//! at the current names. Everything is gzipped once at start-up. In development (`LEPTOS_ENV=DEV`) the files are
+//! read again on every request, so a rebuilt widget shows on the next reload.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+const LOADER: &str = include_str!("../../../widget-wasm/loader.js");
+const GLUE: &str = "widget.js";
+const WASM: &str = "widget_bg.wasm";
+
+struct Asset {
+    content_type: &'static str,
+    plain: Vec<u8>,
+    gzip: Vec<u8>,
+}
+
+impl Asset {
+    fn new(content_type: &'static str, plain: Vec<u8>) -> Asset {
+        let gzip = gzip(&plain);
+        Asset { content_type, plain, gzip }
+    }
+}
+
+/// The loader and the hashed chat bundle, ready to serve.
+pub struct Bundle {
+    loader: Asset,
+    loader_etag: String,
+    js_name: String,
+    js: Asset,
+    wasm_name: String,
+    wasm: Asset,
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    if encoder.write_all(bytes).is_err() {
+        return Vec::new();
+    }
+    encoder.finish().unwrap_or_default()
+}
+
+/// FNV-1a: stable across builds and platforms, enough to tell two bundles apart in a URL.
+fn content_hash(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for part in parts {
+        for b in *part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+impl Bundle {
+    /// Reads the built widget from `dir`; `None` if it has not been built.
+    pub fn load(dir: &Path) -> Option<Bundle> {
+        let js = std::fs::read(dir.join(GLUE)).ok()?;
+        let wasm = std::fs::read(dir.join(WASM)).ok()?;
+        let hash = content_hash(&[&js, &wasm]);
+        let js_name = format!("chat.{hash}.js");
+        let wasm_name = format!("chat.{hash}.wasm");
+        let loader = LOADER
+            .replace("__HD_JS__", &format!("/widget/{js_name}"))
+            .replace("__HD_WASM__", &format!("/widget/{wasm_name}"));
+        let loader_etag = format!("\"{}\"", content_hash(&[loader.as_bytes()]));
+        Some(Bundle {
+            loader: Asset::new("text/javascript; charset=utf-8", loader.into_bytes()),
+            loader_etag,
+            js_name,
+            js: Asset::new("text/javascript; charset=utf-8", js),
+            wasm_name,
+            wasm: Asset::new("application/wasm", wasm),
+        })
+    }
+
+    /// Sizes for the budget check: (loader gzip, chat js + wasm gzip).
+    pub fn gzip_sizes(&self) -> (usize, usize) {
+        (self.loader.gzip.len(), self.js.gzip.len() + self.wasm.gzip.len())
+    }
+}
+
+/// Where the bundle comes from, and whether to read it again per request.
+#[derive(Clone)]
+pub struct WidgetAssets {
+    dir: PathBuf,
+    dev: bool,
+    bundle: Option<Arc<Bundle>>,
+}
+
+impl WidgetAssets {
+    pub fn new(site_root: &Path, dev: bool) -> WidgetAssets {
+        let dir = site_root.join("widget");
+        let bundle = Bundle::load(&dir).map(Arc::new);
+        match &bundle {
+            Some(b) => {
+                let (loader, chat) = b.gzip_sizes();
+                tracing::info!(loader_gzip = loader, chat_gzip = chat, "widget bundle loaded");
+            }
+            None => {
+                tracing::warn!(dir = %dir.display(), "widget not built (scripts/build-widget.sh): /widget.js will say so")
+            }
+        }
+        WidgetAssets { dir, dev, bundle }
+    }
+
+    fn current(&self) -> Option<Arc<Bundle>> {
+        if self.dev {
+            Bundle::load(&self.dir).map(Arc::new)
+        } else {
+            self.bundle.clone()
+        }
+    }
+}
+
+pub fn router(assets: WidgetAssets) -> Router {
+    Router::new().route("/widget.js", get(loader)).route("/widget/{name}", get(chat_file)).with_state(assets)
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")))
+}
+
+fn serve(asset: &Asset, headers: &HeaderMap, cache: &'static str) -> Response {
+    let gzip = accepts_gzip(headers) && !asset.gzip.is_empty();
+    let body = if gzip { asset.gzip.clone() } else { asset.plain.clone() };
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    // Loaded by pages of any website: the module import and the wasm fetch are CORS requests.
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin"));
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    res
+}
+
+async fn loader(State(assets): State<WidgetAssets>, headers: HeaderMap) -> Response {
+    let Some(bundle) = assets.current() else {
+        let body = "console.error('Helpdesk widget: this server has no widget build (run scripts/build.sh).');";
+        let mut res = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+        return res;
+    };
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(bundle.loader_etag.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut res = serve(&bundle.loader, &headers, "public, max-age=300, stale-while-revalidate=3600");
+    if let Ok(etag) = HeaderValue::from_str(&bundle.loader_etag) {
+        res.headers_mut().insert(header::ETAG, etag);
+    }
+    res
+}
+
+async fn chat_file(State(assets): State<WidgetAssets>, UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Response {
+    let immutable = "public, max-age=31536000, immutable";
+    match assets.current() {
+        Some(b) if name == b.js_name => serve(&b.js, &headers, immutable),
+        Some(b) if name == b.wasm_name => serve(&b.wasm, &headers, immutable),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_names_follow_content_and_the_loader_points_at_them() {
+        let dir = std::env::temp_dir().join(format!("hd-widget-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join(GLUE), b"export default function(){}").expect("js");
+        std::fs::write(dir.join(WASM), b"\0asm1").expect("wasm");
+        let first = Bundle::load(&dir).expect("bundle");
+        let loader = String::from_utf8(first.loader.plain.clone()).expect("utf-8");
+        assert!(loader.contains(&format!("/widget/{}", first.js_name)));
+        assert!(loader.contains(&format!("/widget/{}", first.wasm_name)));
+        assert!(!loader.contains("__HD_"));
+        std::fs::write(dir.join(WASM), b"\0asm2").expect("wasm");
+        let second = Bundle::load(&dir).expect("bundle");
+        assert_ne!(first.wasm_name, second.wasm_name);
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(Bundle::load(&dir).is_none());
+    }
+}

@@ -1,0 +1,55 @@
+//! The widget's files: `/widget.js` short-cached with an ETag and pointing at the content-hashed bundle, the bundle
+//! immutable and readable by any page, gzip when asked; and a wrong key answered so the loader can say why.
+
+mod common;
+
+use std::io::Read;
+
+use common::{Backend, TestApp, TestDb};
+use reqwest::StatusCode;
+
+per_backend!(the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules);
+
+async fn the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let config = common::test_config(&db, &[]);
+    let widget_dir = std::path::PathBuf::from(config.leptos.site_root.as_ref()).join("widget");
+    std::fs::create_dir_all(&widget_dir).expect("dir");
+    std::fs::write(widget_dir.join("widget.js"), "export default async function init() {}\n".repeat(50)).expect("js");
+    std::fs::write(widget_dir.join("widget_bg.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
+    let app = TestApp::start(db, config).await;
+
+    let res = app.client.get(app.url("/widget.js")).header("Accept-Encoding", "gzip").send().await.expect("loader");
+    assert_eq!(res.status(), StatusCode::OK);
+    let header = |res: &reqwest::Response, name: &str| {
+        res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    };
+    assert!(header(&res, "content-type").starts_with("text/javascript"));
+    assert_eq!(header(&res, "content-encoding"), "gzip");
+    assert!(header(&res, "cache-control").contains("max-age=300"));
+    let etag = header(&res, "etag");
+    let mut loader = String::new();
+    flate2::read::GzDecoder::new(&res.bytes().await.expect("bytes")[..]).read_to_string(&mut loader).expect("gzip");
+    let js_name = loader
+        .split("'/widget/")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .expect("bundle name in the loader")
+        .to_string();
+    assert!(js_name.starts_with("chat.") && js_name.ends_with(".js"), "{js_name}");
+    let res = app.client.get(app.url("/widget.js")).header("If-None-Match", &etag).send().await.expect("loader");
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    let res = app.client.get(app.url(&format!("/widget/{js_name}"))).send().await.expect("bundle");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(header(&res, "access-control-allow-origin"), "*");
+    let wasm_name = js_name.replace(".js", ".wasm");
+    let res = app.client.get(app.url(&format!("/widget/{wasm_name}"))).send().await.expect("wasm");
+    assert_eq!(header(&res, "content-type"), "application/wasm");
+    assert_eq!(res.bytes().await.expect("bytes").as_ref(), b"\0asm\x01\0\0\0");
+    let res = app.client.get(app.url("/widget/chat.0000000000000000.js")).send().await.expect("old");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    app.stop().await;
+}
