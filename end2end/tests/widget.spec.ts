@@ -1,5 +1,5 @@
 import { test, expect, type Page, type BrowserContext } from '@playwright/test';
-import { createWebsite, hydrated, signIn, FOREIGN_HOST_URL, HOST_URL } from './fixtures';
+import { createWebsite, hydrated, makePng, signIn, FOREIGN_HOST_URL, HOST_URL } from './fixtures';
 
 // The visitor's side: the widget embedded on a customer's page (another origin, hostile CSS), against a live
 // agent in a second browser context.
@@ -28,6 +28,13 @@ function hostPage(key: string, base = HOST_URL) {
 
 test('a visitor chats live with an agent, sends an image, and gets the chat back after a reload', async ({ browser }) => {
   const visitorContext = await browser.newContext();
+  // The widget's socket goes through the test, which can cut it.
+  const connection = { down: false, open: [] as any[] };
+  await visitorContext.routeWebSocket(/\/ws\?/, (ws) => {
+    if (connection.down) return ws.close();
+    ws.connectToServer();
+    connection.open.push(ws);
+  });
   const visitor = await visitorContext.newPage();
   await visitor.goto(hostPage(site.key));
 
@@ -71,16 +78,13 @@ test('a visitor chats live with an agent, sends an image, and gets the chat back
   await panel.locator('.hd-input').fill('');
 
   // An image: a thumbnail on both sides.
-  const png = Buffer.from(
-    'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-    'base64',
-  );
+  const png = makePng(480, 320);
   await panel.locator('.hd-file').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: png });
   const thumb = panel.locator('.hd-me img.hd-thumb');
   await expect(thumb).toHaveAttribute('src', /^blob:/);
   await expect(thumb).toHaveAttribute('alt', 'receipt.png');
   await expect(agent.locator('#messages .attachment.image img')).toHaveAttribute('src', /\/api\/attachments\/.+\/thumbnail$/);
-  expect(await agent.locator('#messages .attachment.image img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2);
+  expect(await agent.locator('#messages .attachment.image img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
   await visitor.screenshot({ path: 'test-results/widget-open.png' });
 
   // A refused upload says why, in the conversation.
@@ -105,17 +109,23 @@ test('a visitor chats live with an agent, sends an image, and gets the chat back
   await expect(visitor.locator('.hd-panel')).toBeVisible();
   await expect(visitor.locator('.hd-launcher')).toHaveAttribute('aria-expanded', 'true');
 
-  // The network drops: the widget says so, keeps what is typed, and sends it once when it is back.
-  await visitorContext.setOffline(true);
-  await expect(visitor.locator('.hd-status')).toBeVisible();
+  // The connection drops (the test cuts the socket and refuses new ones for a moment): the widget says so, keeps
+  // what is typed, resumes from its last seq (getting the agent's message it missed) and sends the outbox once.
+  connection.down = true;
+  for (const ws of connection.open.splice(0)) await ws.close();
+  await expect(visitor.locator('.hd-status')).toContainText('Reconnecting');
   await visitor.locator('.hd-input').fill('Written while offline');
   await visitor.locator('.hd-input').press('Enter');
   await expect(visitor.locator('.hd-me.hd-pending')).toContainText('Written while offline');
-  await visitorContext.setOffline(false);
+  await agent.locator('#reply').fill('Are you still there?');
+  await agent.locator('#send-reply').click();
+  await expect(agent.locator('#messages .message.mine').last()).toContainText('Are you still there?');
+  connection.down = false;
   await expect(visitor.locator('.hd-me.hd-pending')).toHaveCount(0, { timeout: 20_000 });
   await expect(visitor.locator('.hd-status')).toBeHidden();
-  await expect(agent.locator('#messages')).toContainText('Written while offline');
+  await expect(visitor.locator('.hd-agent').last()).toContainText('Are you still there?');
   await expect(agent.locator('#messages .message', { hasText: 'Written while offline' })).toHaveCount(1);
+  await expect(visitor.locator('.hd-me', { hasText: 'Written while offline' })).toHaveCount(1);
   await visitorContext.close();
 });
 
@@ -183,7 +193,11 @@ test('outside business hours the visitor leaves a message that agents find in th
   await expect(form.locator('[name=email]')).toBeFocused();
   await form.locator('[name=email]').fill('ana@example.com');
   await form.getByRole('button', { name: 'Leave a message' }).click();
+  await expect(visitor.locator('.hd-thanks')).toBeVisible();
   await expect(visitor.locator('.hd-thanks')).toHaveText('Thank you, Ana Silva! We will answer at ana@example.com.');
+  await expect(visitor.locator('.hd-me')).toContainText('Do you have this in blue?');
+  await expect(visitor.locator('.hd-log > li').last()).toHaveClass(/hd-thanks/);
+  await expect(form).toBeHidden();
   await visitor.screenshot({ path: 'test-results/widget-offline.png' });
 
   await agent.goto('/admin/chats');

@@ -323,6 +323,11 @@ async fn the_offline_form_leaves_a_message_agents_find(app: &TestApp) {
     ] {
         let res = post(body).await.expect("offline");
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+            Some(ORIGIN),
+            "the form can show the error"
+        );
         assert_eq!(res.json::<Value>().await.expect("json")["field"], field);
     }
     let (_, chats) = app.api(Method::GET, "/api/chats", &s.agent, None).await;

@@ -260,6 +260,26 @@ async fn a_retried_message_is_stored_once(app: &TestApp) {
     assert_eq!(history.as_array().expect("list").len(), 1);
     visitor.send(json!({ "type": "chat-message", "clientMsgId": "next-id", "content": "then the next" })).await;
     assert_eq!(visitor.next("ack").await["seq"], 2, "no seq was burnt by the retries");
+
+    // Retries sent back to back (one write batch on SQLite) are stored once too, beside a new message.
+    for (id, text) in [("burst", "a"), ("burst", "a"), ("other", "b"), ("burst", "a")] {
+        visitor.send(json!({ "type": "chat-message", "chatId": chat_id, "clientMsgId": id, "content": text })).await;
+    }
+    let mut acks = Vec::new();
+    for _ in 0..4 {
+        let ack = visitor.next("ack").await;
+        acks.push((ack["clientMsgId"].as_str().unwrap_or_default().to_string(), ack["seq"].as_i64().unwrap_or(0)));
+    }
+    let burst: Vec<i64> = acks.iter().filter(|(id, _)| id == "burst").map(|(_, seq)| *seq).collect();
+    let other: Vec<i64> = acks.iter().filter(|(id, _)| id == "other").map(|(_, seq)| *seq).collect();
+    assert_eq!(burst.len(), 3, "{acks:?}");
+    assert!(burst.iter().all(|s| *s == burst[0]), "{acks:?}");
+    assert_eq!(other.len(), 1);
+    let mut seqs = vec![burst[0], other[0]];
+    seqs.sort();
+    assert_eq!(seqs, [3, 4], "{acks:?}");
+    let (_, history) = app.api(Method::GET, &format!("/api/chats/{chat_id}/messages"), &s.agent, None).await;
+    assert_eq!(history.as_array().expect("list").len(), 4);
 }
 
 async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {

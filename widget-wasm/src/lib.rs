@@ -296,7 +296,9 @@ fn wire(w: &Rc<Widget>) {
     let me = w.clone();
     on(&win, "online", move |_| {
         me.state.borrow_mut().attempts = 0;
-        if !me.state.borrow().connected {
+        if me.state.borrow().connected {
+            me.set_status("");
+        } else if me.state.borrow().socket.is_none() {
             me.connect();
         }
     });
@@ -577,7 +579,13 @@ impl Widget {
             Some(node) => node,
             None => {
                 let node = self.bubble(&sender, &get_str(m, "content").unwrap_or_default());
-                add(&self.ui.log, &node);
+                // The offline form's thanks stays below the message it thanks for, whichever arrived first.
+                match self.ui.log.last_element_child().filter(|l| l.class_list().contains("hd-thanks")) {
+                    Some(thanks) => {
+                        let _ = self.ui.log.insert_before(&node, Some(&thanks));
+                    }
+                    None => add(&self.ui.log, &node),
+                }
                 node
             }
         };
@@ -821,17 +829,17 @@ impl Widget {
             match js::fetch_json(&url, "POST", Some(&JsValue::from_str(&body)), true, None).await {
                 Ok((201, data)) => {
                     me.state.borrow_mut().token = get_str(&data, "visitorToken");
-                    me.save();
-                    text(&me.ui.offline, "");
-                    let thanks = el("p", "hd-thanks");
-                    attr(&thanks, "role", "status");
+                    // The message is now the conversation (it also arrives on the socket); the thanks goes below.
+                    me.adopt_chat(get_str(&data, "chatId"));
                     let mut t = String::from("Thank you, ");
                     t.push_str(name.trim());
                     t.push_str("! We will answer at ");
                     t.push_str(email.trim());
                     t.push('.');
+                    let thanks = el("li", "hd-m hd-system hd-thanks");
                     text(&thanks, &t);
-                    add(&me.ui.offline, &thanks);
+                    add(&me.ui.log, &thanks);
+                    me.scroll();
                 }
                 Ok((_, data)) => {
                     text(&me.ui.offline_error, &js::api_message(&data, "Your message could not be sent."));

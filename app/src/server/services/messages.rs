@@ -7,8 +7,8 @@ use std::sync::Arc;
 use protocol::{Attachment, ChatMessage, ChatStatus, SenderType, ServerEvent};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -248,65 +248,146 @@ async fn run_writer(db: DatabaseConnection, hub: Arc<Hub>, mut jobs: mpsc::Recei
     }
 }
 
-/// Writes `batch` in one transaction: for each message, the chat's `last_seq` is bumped first (taking its row
-/// lock on MySQL, the write lock on SQLite) and the new value is its seq. A retried `clientMsgId` gives the bump back
-/// and answers the stored message.
+/// Writes `batch` in one transaction with a handful of statements whatever its size: each chat's `last_seq` is
+/// bumped by its number of sends first (taking its row lock on MySQL, the write lock on SQLite), then retries are
+/// found in one query (after the lock, so a concurrent retry sees the first copy) and their bumps given back, the
+/// new `last_seq`s read in one query, and the new messages inserted in one statement, numbered in batch order.
 async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(messages::Model, bool)>, DbErr> {
+    use std::collections::{BTreeMap, HashMap};
     let now = chrono::Utc::now().naive_utc();
     let txn = db.begin().await?;
-    let mut out = Vec::with_capacity(batch.len());
+
+    // Per chat, in first-seen order: how many sends, and whether an agent is taking it (and who).
+    let mut per_chat: BTreeMap<&str, (i64, Option<&Job>)> = BTreeMap::new();
     for job in batch {
-        let chat_id = job.chat.id.as_str();
+        let entry = per_chat.entry(job.chat.id.as_str()).or_insert((0, None));
+        entry.0 += 1;
+        if job.taking && entry.1.is_none() {
+            entry.1 = Some(job);
+        }
+    }
+    for (chat_id, (count, taking)) in &per_chat {
         let mut bump = chats::Entity::update_many()
-            .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).add(1))
+            .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).add(*count))
             .col_expr(chats::Column::UpdatedAt, Expr::value(now));
-        if job.taking {
+        if let Some(job) = taking {
             bump = bump.col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()));
             if job.chat.assigned_to.is_none() {
                 bump = bump.col_expr(chats::Column::AssignedTo, Expr::value(job.sender_id.clone()));
             }
         }
-        bump.filter(chats::Column::Id.eq(chat_id)).exec(&txn).await?;
-        if let Some(client_id) = &job.client_msg_id {
-            let existing = messages::Entity::find()
-                .filter(messages::Column::ChatId.eq(chat_id))
-                .filter(messages::Column::ClientMsgId.eq(client_id.as_str()))
-                .one(&txn)
-                .await?;
-            if let Some(existing) = existing {
-                chats::Entity::update_many()
-                    .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).sub(1))
-                    .filter(chats::Column::Id.eq(chat_id))
-                    .exec(&txn)
-                    .await?;
-                out.push((existing, false));
-                continue;
+        let updated = bump.filter(chats::Column::Id.eq(*chat_id)).exec(&txn).await?;
+        if updated.rows_affected == 0 {
+            return Err(DbErr::RecordNotFound(format!("chat {chat_id}")));
+        }
+    }
+
+    // Retries: client ids already stored in these chats, or repeated within the batch.
+    let client_ids: Vec<&str> = batch.iter().filter_map(|j| j.client_msg_id.as_deref()).collect();
+    let mut stored: HashMap<(String, String), messages::Model> = HashMap::new();
+    if !client_ids.is_empty() {
+        let rows = messages::Entity::find()
+            .filter(messages::Column::ChatId.is_in(per_chat.keys().copied()))
+            .filter(messages::Column::ClientMsgId.is_in(client_ids))
+            .all(&txn)
+            .await?;
+        for row in rows {
+            if let Some(cid) = row.client_msg_id.clone() {
+                stored.insert((row.chat_id.clone(), cid), row);
             }
         }
-        let seq = chats::Entity::find_by_id(chat_id)
-            .select_only()
-            .column(chats::Column::LastSeq)
-            .into_tuple::<i64>()
-            .one(&txn)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound(format!("chat {chat_id}")))?;
-        let stored = messages::ActiveModel {
-            id: Set(uuid::Uuid::now_v7().to_string()),
-            chat_id: Set(chat_id.to_string()),
-            seq: Set(seq),
-            client_msg_id: Set(job.client_msg_id.clone()),
-            sender_type: Set(job.sender_type.as_str().into()),
-            sender_id: Set(Some(job.sender_id.clone())),
-            content: Set(job.content.clone()),
-            kind: Set(job.kind.into()),
-            metadata: Set(job.metadata.clone()),
-            created_at: Set(now),
+    }
+    enum Slot {
+        Stored(messages::Model),
+        /// A repeat of the batch's own earlier send (index into `out`).
+        Repeat(usize),
+        New(usize),
+    }
+    let mut first_in_batch: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut given_back: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut slots = Vec::with_capacity(batch.len());
+    let mut fresh: Vec<&Job> = Vec::new();
+    for (i, job) in batch.iter().enumerate() {
+        let chat_id = job.chat.id.as_str();
+        let slot = match job.client_msg_id.as_deref() {
+            Some(cid) => {
+                if let Some(row) = stored.get(&(chat_id.to_string(), cid.to_string())) {
+                    Slot::Stored(row.clone())
+                } else if let Some(first) = first_in_batch.get(&(chat_id, cid)) {
+                    Slot::Repeat(*first)
+                } else {
+                    first_in_batch.insert((chat_id, cid), i);
+                    Slot::New(fresh.len())
+                }
+            }
+            None => Slot::New(fresh.len()),
+        };
+        match slot {
+            Slot::New(_) => fresh.push(job),
+            _ => *given_back.entry(chat_id).or_default() += 1,
         }
-        .insert(&txn)
-        .await?;
-        out.push((stored, true));
+        slots.push(slot);
+    }
+    for (chat_id, n) in &given_back {
+        chats::Entity::update_many()
+            .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).sub(*n))
+            .filter(chats::Column::Id.eq(*chat_id))
+            .exec(&txn)
+            .await?;
+    }
+
+    // Number the new messages: each chat's last `count` seqs, in batch order.
+    let last: HashMap<String, i64> = chats::Entity::find()
+        .select_only()
+        .column(chats::Column::Id)
+        .column(chats::Column::LastSeq)
+        .filter(chats::Column::Id.is_in(per_chat.keys().copied()))
+        .into_tuple::<(String, i64)>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut fresh_count: HashMap<&str, i64> = HashMap::new();
+    for job in &fresh {
+        *fresh_count.entry(job.chat.id.as_str()).or_default() += 1;
+    }
+    let mut next: HashMap<&str, i64> =
+        fresh_count.iter().map(|(chat, n)| (*chat, last.get(*chat).copied().unwrap_or(*n) - n + 1)).collect();
+    let models: Vec<messages::Model> = fresh
+        .iter()
+        .map(|job| {
+            let chat_id = job.chat.id.as_str();
+            let seq = next.get(chat_id).copied().unwrap_or(1);
+            next.insert(chat_id, seq + 1);
+            messages::Model {
+                id: uuid::Uuid::now_v7().to_string(),
+                chat_id: chat_id.to_string(),
+                seq,
+                client_msg_id: job.client_msg_id.clone(),
+                sender_type: job.sender_type.as_str().into(),
+                sender_id: Some(job.sender_id.clone()),
+                content: job.content.clone(),
+                kind: job.kind.into(),
+                metadata: job.metadata.clone(),
+                created_at: now,
+            }
+        })
+        .collect();
+    if !models.is_empty() {
+        let rows: Vec<messages::ActiveModel> = models.iter().cloned().map(Into::into).collect();
+        messages::Entity::insert_many(rows).exec_without_returning(&txn).await?;
     }
     txn.commit().await?;
+
+    let mut out: Vec<(messages::Model, bool)> = Vec::with_capacity(batch.len());
+    for slot in slots {
+        let item = match slot {
+            Slot::Stored(row) => (row, false),
+            Slot::New(k) => (models[k].clone(), true),
+            Slot::Repeat(i) => (out[i].0.clone(), false),
+        };
+        out.push(item);
+    }
     Ok(out)
 }
 

@@ -184,10 +184,17 @@ pub async fn offline_handler(
     headers: HeaderMap,
     crate::error::ApiJson(form): crate::error::ApiJson<protocol::OfflineMessage>,
 ) -> Result<Response, ApiError> {
-    let (ctx, session) = start_visitor(&state, query, peer, &headers, form.visitor_token.as_deref()).await?;
-    let chat_id = visitors::leave_offline(&ctx, &state, &form).await?;
-    let res = (StatusCode::CREATED, Json(OfflineAnswer { session, chat_id })).into_response();
-    Ok(with_cors(res, origin(&headers).unwrap_or_default()))
+    let cors_origin = origin(&headers).unwrap_or_default().to_string();
+    let key = KeyQuery { api_key: query.api_key.clone() };
+    let result = async {
+        let (ctx, session) = start_visitor(&state, query, peer, &headers, form.visitor_token.as_deref()).await?;
+        let chat_id = visitors::leave_offline(&ctx, &state, &form).await?;
+        Ok::<_, AppError>((StatusCode::CREATED, Json(OfflineAnswer { session, chat_id })).into_response())
+    }
+    .await;
+    // Field errors carry CORS too (for an allowed origin), so the form can show them.
+    let res = result.unwrap_or_else(|e| ApiError::from(e).into_response());
+    Ok(cors_if_allowed(&state, &key, res, &cors_origin).await)
 }
 
 /// The visitor behind `Authorization: Bearer <visitor token>`, on a page the website allows.
