@@ -298,7 +298,7 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
         }
     }
     enum Slot {
-        Stored(messages::Model),
+        Stored(Box<messages::Model>),
         /// A repeat of the batch's own earlier send (index into `out`).
         Repeat(usize),
         New(usize),
@@ -312,7 +312,7 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
         let slot = match job.client_msg_id.as_deref() {
             Some(cid) => {
                 if let Some(row) = stored.get(&(chat_id.to_string(), cid.to_string())) {
-                    Slot::Stored(row.clone())
+                    Slot::Stored(Box::new(row.clone()))
                 } else if let Some(first) = first_in_batch.get(&(chat_id, cid)) {
                     Slot::Repeat(*first)
                 } else {
@@ -382,7 +382,7 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
     let mut out: Vec<(messages::Model, bool)> = Vec::with_capacity(batch.len());
     for slot in slots {
         let item = match slot {
-            Slot::Stored(row) => (row, false),
+            Slot::Stored(row) => (*row, false),
             Slot::New(k) => (models[k].clone(), true),
             Slot::Repeat(i) => (out[i].0.clone(), false),
         };
