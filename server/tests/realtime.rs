@@ -19,6 +19,7 @@ backend_tests!(
     visitor_and_agent_talk_and_type_both_ways,
     a_reconnecting_agent_resumes_exactly_the_missed_messages,
     a_retried_message_is_stored_once,
+    after_a_chat_is_closed_the_next_visitor_message_starts_a_new_one,
     refusals_foreign_tokens_forged_chats_non_members,
     deactivating_an_agent_closes_their_socket,
     bad_frames_get_errors_and_the_socket_survives,
@@ -460,4 +461,24 @@ async fn bad_frames_get_errors_and_the_socket_survives(app: &TestApp) {
     let mut again = agent_ws(app, &s.agent, &s.website).await;
     again.send(json!({ "type": "ping" })).await;
     again.next("pong").await;
+}
+
+async fn after_a_chat_is_closed_the_next_visitor_message_starts_a_new_one(app: &TestApp) {
+    let s = setup(app).await;
+    let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+    let mut visitor = visitor_ws(app, &s.key, &token).await;
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "c-1", "content": "first chat" })).await;
+    let first = visitor.next("ack").await["chatId"].as_str().expect("chat").to_string();
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "c-2", "content": "same chat" })).await;
+    assert_eq!(visitor.next("ack").await["chatId"], first.as_str());
+
+    let (status, _) =
+        app.api(Method::PATCH, &format!("/api/chats/{first}"), &s.agent, Some(json!({ "status": "closed" }))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(visitor.next("chat-updated").await["chat"]["status"], "closed");
+
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "c-3", "content": "a new question" })).await;
+    let ack = visitor.next("ack").await;
+    assert_ne!(ack["chatId"], first.as_str(), "the closed chat is not reused");
+    assert_eq!(ack["seq"], 1);
 }

@@ -3,6 +3,7 @@
 //! event is then authorised again against the acting principal. Frames are JSON (`docs/protocol.md`), at most
 //! 64 KB, at most 20 events a second per socket; a bad frame gets an error frame and the socket stays open.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use serde::Deserialize;
 
 use app::error::AppError;
 use app::server::ctx::{Ctx, Principal, VisitorCtx};
+use app::server::entities::chats as chats_entity;
 use app::server::hub::{CloseReason, Conn, Topic};
 use app::server::services::{auth, chats, messages, visitors, websites};
 use app::server::AppState;
@@ -45,6 +47,45 @@ pub struct WsQuery {
 enum Who {
     Agent(Ctx),
     Visitor(VisitorCtx),
+}
+
+/// What a visitor's socket already knows about its chats, so a send does not read the database first: the chat an
+/// id names (a chat never changes owner) and the open chat a send without an id goes to. A `chat-updated` for this
+/// visitor forgets both (the open chat may just have been closed).
+#[derive(Default)]
+struct VisitorChats {
+    open: Option<chats_entity::Model>,
+    known: HashMap<String, chats_entity::Model>,
+}
+
+const KNOWN_CHATS: usize = 32;
+
+impl VisitorChats {
+    fn forget(&mut self) {
+        self.open = None;
+        self.known.clear();
+    }
+
+    async fn named(&mut self, state: &AppState, v: &VisitorCtx, id: &str) -> Result<chats_entity::Model, AppError> {
+        if let Some(chat) = self.known.get(id) {
+            return Ok(chat.clone());
+        }
+        let chat = chats::find_for(Principal::Visitor(v), &state.db, id).await?;
+        if self.known.len() >= KNOWN_CHATS {
+            self.known.clear();
+        }
+        self.known.insert(chat.id.clone(), chat.clone());
+        Ok(chat)
+    }
+
+    async fn open(&mut self, state: &AppState, v: &VisitorCtx) -> Result<chats_entity::Model, AppError> {
+        if let Some(chat) = &self.open {
+            return Ok(chat.clone());
+        }
+        let chat = chats::open_for_visitor(v, state).await?;
+        self.open = Some(chat.clone());
+        Ok(chat)
+    }
 }
 
 impl Who {
@@ -148,9 +189,14 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
 
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let mut visitor_chats = VisitorChats::default();
     let close = loop {
         tokio::select! {
             Some(out) = queue.recv() => {
+                // Frames are ours: serde writes the tag first.
+                if out.starts_with(r#"{"type":"chat-updated""#) {
+                    visitor_chats.forget();
+                }
                 if sink.send(Message::Text(out.as_ref().into())).await.is_err() {
                     break None;
                 }
@@ -162,7 +208,7 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
                         continue;
                     }
                     match serde_json::from_str::<ClientEvent>(text.as_str()) {
-                        Ok(event) => handle(&state, &who, &conn, event).await,
+                        Ok(event) => handle(&state, &who, &conn, &mut visitor_chats, event).await,
                         Err(e) => {
                             conn.send(error_frame(&AppError::BadRequest(format!("Unknown or malformed event: {e}"))));
                         }
@@ -203,13 +249,19 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
     }
 }
 
-async fn handle(state: &AppState, who: &Who, conn: &Conn, event: ClientEvent) {
-    if let Err(err) = handle_inner(state, who, conn, event).await {
+async fn handle(state: &AppState, who: &Who, conn: &Conn, visitor_chats: &mut VisitorChats, event: ClientEvent) {
+    if let Err(err) = handle_inner(state, who, conn, visitor_chats, event).await {
         conn.send(error_frame(&err));
     }
 }
 
-async fn handle_inner(state: &AppState, who: &Who, conn: &Conn, event: ClientEvent) -> Result<(), AppError> {
+async fn handle_inner(
+    state: &AppState,
+    who: &Who,
+    conn: &Conn,
+    visitor_chats: &mut VisitorChats,
+    event: ClientEvent,
+) -> Result<(), AppError> {
     match event {
         ClientEvent::JoinWebsite { website_id } => {
             let Who::Agent(ctx) = who else { return Err(AppError::Forbidden) };
@@ -218,8 +270,21 @@ async fn handle_inner(state: &AppState, who: &Who, conn: &Conn, event: ClientEve
             conn.send(frame(&ServerEvent::Joined { website_id }));
         }
         ClientEvent::ChatMessage { chat_id, client_msg_id, content } => {
-            let sent =
-                messages::send(who.principal(), state, chat_id.as_deref(), &content, client_msg_id.as_deref()).await?;
+            let sent = match who {
+                Who::Visitor(v) => {
+                    let text = messages::check(&content, client_msg_id.as_deref())?;
+                    let chat = match chat_id.as_deref() {
+                        Some(id) => visitor_chats.named(state, v, id).await?,
+                        None => visitor_chats.open(state, v).await?,
+                    };
+                    let content = messages::Content::Text(text);
+                    messages::send_content(who.principal(), state, chat, content, client_msg_id.as_deref()).await?
+                }
+                Who::Agent(_) => {
+                    messages::send(who.principal(), state, chat_id.as_deref(), &content, client_msg_id.as_deref())
+                        .await?
+                }
+            };
             let m = sent.message;
             conn.send(frame(&ServerEvent::Ack {
                 client_msg_id: m.client_msg_id.clone(),
