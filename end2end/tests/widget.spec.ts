@@ -87,6 +87,14 @@ test('a visitor chats live with an agent, sends an image, and gets the chat back
   expect(await agent.locator('#messages .attachment.image img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
   await visitor.screenshot({ path: 'test-results/widget-open.png' });
 
+  // The agent attaches a PDF from the dashboard; the visitor gets a download button.
+  await agent.locator('#attach-file').setInputFiles({ name: 'invoice.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await expect(agent.locator('#messages .attachment.file')).toContainText('invoice.pdf');
+  await expect(panel.locator('.hd-agent .hd-file-link')).toHaveAttribute('aria-label', 'Download invoice.pdf');
+  const download = visitor.waitForEvent('download');
+  await panel.locator('.hd-agent .hd-file-link').click();
+  expect((await download).suggestedFilename()).toBe('invoice.pdf');
+
   // A refused upload says why, in the conversation.
   await panel.locator('.hd-file').setInputFiles({ name: 'evil.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg onload="alert(1)"/>') });
   await expect(panel.locator('.hd-failed .hd-note')).toContainText('Send an image');
@@ -97,8 +105,9 @@ test('a visitor chats live with an agent, sends an image, and gets the chat back
   await visitor.locator('.hd-launcher').click();
   await expect(visitor.locator('.hd-panel')).toBeVisible();
   await expect(visitor.locator('.hd-me').first()).toContainText('Hello, do you ship to Lisbon?');
-  await expect(visitor.locator('.hd-agent').last()).toContainText('Yes, we do! Delivery takes 3 days.');
+  await expect(visitor.locator('.hd-agent', { hasText: 'Yes, we do! Delivery takes 3 days.' })).toHaveCount(1);
   await expect(visitor.locator('.hd-me img.hd-thumb')).toHaveAttribute('src', /^blob:/);
+  await expect(visitor.locator('.hd-agent .hd-file-link')).toHaveAttribute('aria-label', 'Download invoice.pdf');
 
   // Keyboard: Escape closes and gives focus back to the launcher; Enter opens again.
   await visitor.locator('.hd-input').press('Escape');
@@ -163,11 +172,13 @@ test('a domain the website does not allow shows nothing and logs why', async ({ 
 });
 
 test('outside business hours the visitor leaves a message that agents find in the inbox', async ({ browser }) => {
-  // Closed every day.
+  // Closed every day; and the site's custom CSS restyles the widget's header, and only the widget.
   const status = await agent.evaluate(async (id) => {
     const settings = await fetch(`/api/websites/${id}/settings`).then((r) => r.json());
     settings.businessHours = { enabled: true, timezone: 'UTC', days: [[], [], [], [], [], [], []] };
     settings.offlineMessage = 'We are away. Leave a message and we will email you.';
+    settings.customCss = '.hd-head { background: rgb(0, 128, 0); } h1 { color: rgb(0, 0, 255) !important; }';
+    settings.primaryColor = '#aa3300';
     const res = await fetch(`/api/websites/${id}/settings`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -180,7 +191,10 @@ test('outside business hours the visitor leaves a message that agents find in th
   const context = await browser.newContext();
   const visitor = await context.newPage();
   await visitor.goto(hostPage(site.key));
+  await expect(visitor.locator('.hd-launcher')).toHaveCSS('background-color', 'rgb(170, 51, 0)');
   await visitor.locator('.hd-launcher').click();
+  await expect(visitor.locator('.hd-head')).toHaveCSS('background-color', 'rgb(0, 128, 0)');
+  await expect(visitor.locator('h1')).toHaveCSS('color', 'rgb(255, 0, 255)'); // the host page's own rule, untouched
   const form = visitor.locator('.hd-offline');
   await expect(form).toBeVisible();
   await expect(visitor.locator('.hd-composer')).toBeHidden();

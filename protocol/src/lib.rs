@@ -198,6 +198,9 @@ pub struct BusinessHours {
     /// IANA name, e.g. `Europe/Paris`.
     pub timezone: String,
     pub days: Vec<Vec<TimeRange>>,
+    /// Also offline (the offline form) while no agent of the website is connected.
+    #[serde(default)]
+    pub offline_when_no_agents: bool,
 }
 
 impl Default for BusinessHours {
@@ -207,6 +210,7 @@ impl Default for BusinessHours {
             enabled: false,
             timezone: "UTC".into(),
             days: vec![weekday.clone(), weekday.clone(), weekday.clone(), weekday.clone(), weekday, vec![], vec![]],
+            offline_when_no_agents: false,
         }
     }
 }

@@ -173,6 +173,39 @@ async fn online_follows_business_hours(app: &TestApp) {
         assert_eq!(body["online"], online, "{body}");
     }
 
+    // A site may also go offline while none of its agents is connected.
+    let mut settings = app.api(Method::GET, &format!("/api/websites/{id}/settings"), &token, None).await.1;
+    settings["businessHours"] = json!({ "enabled": false, "timezone": "UTC", "days": [[], [], [], [], [], [], []], "offlineWhenNoAgents": true });
+    let (status, body) = app.api(Method::PUT, &format!("/api/websites/{id}/settings"), &token, Some(settings)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let online =
+        || async { config(app, Some(&key), origin).await.json::<Value>().await.expect("json")["online"].clone() };
+    assert_eq!(online().await, false, "no agent connected");
+    {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let url = format!("{}/ws?token={token}", app.base.replace("http://", "ws://"));
+        let (mut agent, _) = tokio_tungstenite::connect_async(url).await.expect("agent socket");
+        let join = json!({ "type": "join-website", "websiteId": id }).to_string();
+        agent.send(Message::Text(join.into())).await.expect("join");
+        while let Some(Ok(msg)) = agent.next().await {
+            if matches!(&msg, Message::Text(t) if t.as_str().contains("\"joined\"")) {
+                break;
+            }
+        }
+        assert_eq!(online().await, true, "an agent follows the website");
+        agent.close(None).await.ok();
+    }
+    let mut offline_again = false;
+    for _ in 0..50 {
+        if online().await == false {
+            offline_again = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(offline_again, "the last agent left");
+
     // Invalid settings are refused with the field named, and nothing is saved.
     let before = app.api(Method::GET, &format!("/api/websites/{id}/settings"), &token, None).await.1;
     for (field, patch) in [

@@ -147,6 +147,13 @@ fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) -> Result<U
     let base_css = el("style", "");
     text(&base_css, CSS);
     root.append_child(&base_css)?;
+    // The site's own CSS comes last, so it can restyle the widget; inside the shadow root it reaches nothing else.
+    let custom = get_str(config, "customCss").unwrap_or_default();
+    if !custom.trim().is_empty() {
+        let site_css = el("style", "hd-custom");
+        text(&site_css, &custom);
+        root.append_child(&site_css)?;
+    }
 
     let mut classes = String::from("hd-panel");
     if get_str(config, "position").as_deref() == Some("bottom-left") {

@@ -240,6 +240,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
     let offline = RwSignal::new(settings.offline_message.clone());
     let css = RwSignal::new(settings.custom_css.clone());
     let hours_enabled = RwSignal::new(settings.business_hours.enabled);
+    let offline_without_agents = RwSignal::new(settings.business_hours.offline_when_no_agents);
     let timezone = RwSignal::new(settings.business_hours.timezone.clone());
     let days: Vec<RwSignal<String>> = (0..7)
         .map(|i| RwSignal::new(settings.business_hours.days.get(i).map(|d| format_day(d)).unwrap_or_default()))
@@ -256,6 +257,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
             enabled: hours_enabled.get(),
             timezone: timezone.get(),
             days: days.with_value(|d| d.iter().map(|s| parse_day(&s.get())).collect()),
+            offline_when_no_agents: offline_without_agents.get(),
         },
         offline_message: offline.get(),
         custom_css: css.get(),
@@ -376,6 +378,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
 
                     <h3>"Business hours"</h3>
                     <label class="check"><input type="checkbox" id="hours-enabled" bind:checked=hours_enabled/>" Only online during these hours (otherwise always online)"</label>
+                    <label class="check"><input type="checkbox" id="offline-without-agents" bind:checked=offline_without_agents/>" Also offline while no agent is signed in to the dashboard"</label>
                     <label for="timezone">"Time zone"</label>
                     <input id="timezone" list="timezones" bind:value=timezone/>
                     <datalist id="timezones">{TIMEZONES.iter().map(|tz| view! { <option value=*tz></option> }).collect_view()}</datalist>

@@ -148,7 +148,7 @@ pub fn validate_hours(hours: BusinessHours) -> Result<BusinessHours, AppError> {
         }
         days.push(parsed.into_iter().map(|(_, _, r)| r).collect());
     }
-    Ok(BusinessHours { enabled: hours.enabled, timezone, days })
+    Ok(BusinessHours { enabled: hours.enabled, timezone, days, offline_when_no_agents: hours.offline_when_no_agents })
 }
 
 /// Whether the schedule is open at `now` (UTC). A disabled schedule is always open.
@@ -261,8 +261,15 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
         offline_message: s.offline_message.clone(),
         custom_css: s.custom_css.clone(),
         widget_size: s.widget_size,
-        online: is_open(&s.business_hours, chrono::Utc::now().naive_utc()),
+        online: is_open(&s.business_hours, chrono::Utc::now().naive_utc())
+            && (!s.business_hours.offline_when_no_agents || agents_connected(state, &site.website_id)),
     })
+}
+
+/// Whether an agent of the website has a socket following it on this node (agents join website topics; visitors
+/// never do).
+fn agents_connected(state: &AppState, website_id: &str) -> bool {
+    state.hub.has_subscribers(&crate::server::hub::Topic::Website(website_id.to_string()))
 }
 
 #[cfg(test)]
@@ -278,6 +285,7 @@ mod tests {
             enabled: true,
             timezone: tz.into(),
             days: vec![monday, vec![], vec![], vec![], vec![], vec![], vec![]],
+            offline_when_no_agents: false,
         }
     }
 
