@@ -1,10 +1,11 @@
 //! `bench`: load for the realtime hub, measured end to end through real sockets on loopback.
 //!
-//! Starts Helpdesk in-process on a fresh database (SQLite file by default, `--mysql URL` for MySQL/MariaDB),
-//! creates one website and M agents, opens N visitor sockets, then has the visitors send messages at a target rate
-//! for a duration. Every message is stored with its seq before the agents hear of it; latency is from the
-//! visitor's send to the first agent receiving `new-message`. Reports p50/p99/max latency, the rate achieved,
-//! and server memory per idle socket (RSS before and after opening the sockets).
+//! Starts Helpdesk in a child process (this binary with `--serve`) on a fresh database (SQLite file by default,
+//! `--mysql URL` for MySQL/MariaDB), creates one website and M agents, opens N visitor sockets, then has the
+//! visitors send messages at a target rate for a duration. Every message is stored with its seq before the agents
+//! hear of it; latency is from the visitor's send to the first agent receiving `new-message`. Reports p50/p99/max
+//! latency, the rate achieved, and the server process's memory per idle socket (its RSS before and after opening
+//! the sockets). Both processes share the machine: the load generator's CPU is part of every figure.
 //!
 //! `cargo run -p bench --release -- --visitors 1000 --agents 5 --rate 1000 --seconds 10`
 
@@ -26,10 +27,12 @@ struct Args {
     seconds: u64,
     mysql: Option<String>,
     idle_only: bool,
+    /// Child mode: serve Helpdesk on this database URL and print `LISTEN <base URL>`.
+    serve: Option<String>,
 }
 
 fn args() -> Args {
-    let mut a = Args { visitors: 200, agents: 5, rate: 500, seconds: 10, mysql: None, idle_only: false };
+    let mut a = Args { visitors: 200, agents: 5, rate: 500, seconds: 10, mysql: None, idle_only: false, serve: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -40,14 +43,15 @@ fn args() -> Args {
             "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
             "--mysql" => a.mysql = Some(value()),
             "--idle-only" => a.idle_only = true,
+            "--serve" => a.serve = Some(value()),
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
     a
 }
 
-fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
@@ -58,21 +62,14 @@ fn rss_kb() -> u64 {
 const ORIGIN: &str = "https://bench.example.com";
 const PASSWORD: &str = "bench-password-1";
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let a = args();
+/// Child mode: Helpdesk on `database_url`, until killed.
+async fn serve(database_url: String) -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("helpdesk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let (database_url, backend) = match &a.mysql {
-        Some(url) => {
-            use sea_orm::ConnectionTrait;
-            let name = format!("hd_bench_{}", std::process::id());
-            let admin = sea_orm::Database::connect(url.as_str()).await?;
-            admin.execute_unprepared(&format!("CREATE DATABASE `{name}`")).await?;
-            let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
-            (format!("{base}/{name}"), "MySQL/MariaDB")
-        }
-        None => (format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()), "SQLite"),
+    let database_url = if database_url.is_empty() {
+        format!("sqlite://{}?mode=rwc", dir.join("bench.db").display())
+    } else {
+        database_url
     };
     let vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database_url),
@@ -87,9 +84,80 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = server::Config::from_lookup(|k| vars.get(k).cloned())?;
     let app = server::build_app(&config).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
+    println!("LISTEN http://{}", listener.local_addr()?);
+    server::serve(listener, app.router, std::future::pending()).await?;
+    Ok(())
+}
+
+/// The server child; killed (and its MySQL database dropped) when dropped.
+struct Child {
+    process: std::process::Child,
+    mysql: Option<(String, String)>,
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let a = args();
+    if let Some(url) = a.serve.clone() {
+        // The server gets the machine's worker threads, as in production.
+        return tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(url));
+    }
+    // The load generator runs on one thread, so it competes with the server for one core rather than both.
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(generate(a))
+}
+
+async fn generate(a: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let (database_url, backend, mysql) = match &a.mysql {
+        Some(url) => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("hd_bench_{}", std::process::id());
+            let admin = sea_orm::Database::connect(url.as_str()).await?;
+            admin.execute_unprepared(&format!("CREATE DATABASE `{name}`")).await?;
+            let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+            (format!("{base}/{name}"), "MySQL/MariaDB", Some((url.clone(), name)))
+        }
+        None => (String::new(), "SQLite", None),
+    };
+    let process = std::process::Command::new(std::env::current_exe()?)
+        .args(["--serve", &database_url])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let mut child = Child { process, mysql };
+    let pid = child.process.id();
+    let stdout = child.process.stdout.take().ok_or("no child stdout")?;
+    let base = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line)?;
+        line.trim().strip_prefix("LISTEN ").ok_or("the server did not start")?.to_string()
+    };
     let ws_base = base.replace("http://", "ws://");
-    tokio::spawn(server::serve(listener, app.router, std::future::pending()));
+    let result = drive(&a, backend, pid, &base, &ws_base).await;
+    let mysql = child.mysql.take();
+    drop(child);
+    std::fs::remove_dir_all(std::env::temp_dir().join(format!("helpdesk-bench-{pid}"))).ok();
+    if let Some((url, name)) = mysql {
+        use sea_orm::ConnectionTrait;
+        if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE `{name}`")).await;
+        }
+    }
+    result
+}
+
+/// `clientMsgId` of a `new-message` frame, found without parsing the whole frame.
+fn client_msg_id(frame: &str) -> Option<&str> {
+    let rest = frame.split_once(r#""clientMsgId":""#)?.1;
+    rest.split_once('"').map(|(id, _)| id)
+}
+
+async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> Result<(), Box<dyn std::error::Error>> {
     let http = reqwest::Client::new();
 
     let token: String = http
@@ -121,12 +189,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let received = received.clone();
         tokio::spawn(async move {
             while let Some(Ok(Message::Text(text))) = ws.next().await {
-                if text.as_str().contains("\"new-message\"") {
+                if text.as_str().starts_with(r#"{"type":"new-message""#) {
                     let now = Instant::now();
-                    if let Ok(v) = serde_json::from_str::<Value>(text.as_str()) {
-                        if let Some(id) = v["message"]["clientMsgId"].as_str() {
-                            received.lock().await.entry(id.to_string()).or_insert(now);
-                        }
+                    if let Some(id) = client_msg_id(text.as_str()) {
+                        received.lock().await.entry(id.to_string()).or_insert(now);
                     }
                 }
             }
@@ -146,7 +212,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
         tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
     }
-    let rss_before = rss_kb();
+    let rss_before = rss_kb(pid);
     let mut sockets = Vec::with_capacity(a.visitors);
     for t in &tokens {
         let mut req = format!("{ws_base}/ws?apiKey={key}&visitorToken={t}").into_client_request()?;
@@ -157,11 +223,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sockets.push(ws);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_after = rss_kb();
-    // The load generator's client sockets live in this process too; the per-socket figure covers both ends.
+    let rss_after = rss_kb(pid);
     let per_socket = (rss_after.saturating_sub(rss_before) as f64 * 1024.0) / a.visitors.max(1) as f64;
     println!("backend: {backend}");
-    println!("idle sockets: {} visitors + {} agents; RSS {} KB -> {} KB; {:.0} bytes per visitor socket (server and client ends together)", a.visitors, a.agents, rss_before, rss_after, per_socket);
+    println!(
+        "idle sockets: {} visitors + {} agents; RSS {} KB -> {} KB; {:.0} bytes per idle visitor socket in the server",
+        a.visitors, a.agents, rss_before, rss_after, per_socket
+    );
     if a.idle_only {
         return Ok(());
     }
@@ -218,6 +286,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(0.99),
         latencies.last().copied().unwrap_or_default()
     );
-    std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

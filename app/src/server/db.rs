@@ -27,10 +27,33 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
+                // Checkpoints run in the background (`checkpoint_in_background`), not inside whichever commit
+                // happens to cross the threshold: that commit would stall every chat message behind it.
+                .pragma("wal_autocheckpoint", "0")
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
     Database::connect(opts).await
+}
+
+/// On SQLite, copies the write-ahead log back into the database every second from a pool connection, without
+/// blocking writers (`PASSIVE`), so the log stays small and no commit pays for a checkpoint.
+pub fn checkpoint_in_background(db: &DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return;
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+    });
 }
 
 /// Brings the schema up to date. Safe to run on every start and from several nodes (migrations are recorded).

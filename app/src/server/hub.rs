@@ -5,11 +5,15 @@
 //! socket that cannot keep up is closed (code 4008) rather than slowing everyone down, and its client resumes from
 //! its last seq. No lock is held across an await: publishing is `try_send` under a read lock.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::{mpsc, Notify};
+
+/// A serialised frame, shared by every socket it goes to (no copy per socket). A thin pointer, so each socket's
+/// queue blocks stay small.
+pub type Frame = Arc<axum::extract::ws::Utf8Bytes>;
 
 /// What a socket can follow.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -35,7 +39,7 @@ pub enum CloseReason {
 #[derive(Clone)]
 pub struct Conn {
     pub id: u64,
-    tx: mpsc::Sender<Arc<str>>,
+    tx: mpsc::Sender<Frame>,
     close: Arc<Notify>,
     reason: Arc<RwLock<Option<CloseReason>>>,
 }
@@ -55,7 +59,7 @@ impl Conn {
     }
 
     /// Queues a frame for this socket only; false (and a close request) if its queue is full.
-    pub fn send(&self, frame: Arc<str>) -> bool {
+    pub fn send(&self, frame: Frame) -> bool {
         match self.tx.try_send(frame) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -73,14 +77,16 @@ pub const QUEUE: usize = 512;
 #[derive(Default)]
 pub struct Hub {
     next_id: AtomicU64,
-    topics: RwLock<HashMap<Topic, HashMap<u64, Conn>>>,
+    /// Vectors, not maps, inside: a topic has a handful of sockets and a socket a handful of topics, and an idle
+    /// visitor socket should cost as little as possible.
+    topics: RwLock<HashMap<Topic, Vec<Conn>>>,
     /// Topics of each socket, to unsubscribe on close.
-    by_conn: RwLock<HashMap<u64, HashSet<Topic>>>,
+    by_conn: RwLock<HashMap<u64, Vec<Topic>>>,
 }
 
 impl Hub {
     /// A new socket: its hub handle and the receiving end of its queue.
-    pub fn connect(&self) -> (Conn, mpsc::Receiver<Arc<str>>) {
+    pub fn connect(&self) -> (Conn, mpsc::Receiver<Frame>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let conn = Conn { id, tx, close: Arc::new(Notify::new()), reason: Arc::new(RwLock::new(None)) };
@@ -89,10 +95,16 @@ impl Hub {
 
     pub fn subscribe(&self, conn: &Conn, topic: Topic) {
         if let Ok(mut topics) = self.topics.write() {
-            topics.entry(topic.clone()).or_default().insert(conn.id, conn.clone());
+            let conns = topics.entry(topic.clone()).or_default();
+            if !conns.iter().any(|c| c.id == conn.id) {
+                conns.push(conn.clone());
+            }
         }
         if let Ok(mut by_conn) = self.by_conn.write() {
-            by_conn.entry(conn.id).or_default().insert(topic);
+            let topics = by_conn.entry(conn.id).or_default();
+            if !topics.contains(&topic) {
+                topics.push(topic);
+            }
         }
     }
 
@@ -105,7 +117,7 @@ impl Hub {
         if let Ok(mut map) = self.topics.write() {
             for topic in topics {
                 if let Some(conns) = map.get_mut(&topic) {
-                    conns.remove(&conn.id);
+                    conns.retain(|c| c.id != conn.id);
                     if conns.is_empty() {
                         map.remove(&topic);
                     }
@@ -115,10 +127,10 @@ impl Hub {
     }
 
     /// Sends `frame` to every socket following `topic`, except `skip`. Returns how many got it.
-    pub fn publish(&self, topic: &Topic, frame: Arc<str>, skip: Option<u64>) -> usize {
+    pub fn publish(&self, topic: &Topic, frame: Frame, skip: Option<u64>) -> usize {
         let Ok(map) = self.topics.read() else { return 0 };
         let Some(conns) = map.get(topic) else { return 0 };
-        conns.values().filter(|c| Some(c.id) != skip).filter(|c| c.send(frame.clone())).count()
+        conns.iter().filter(|c| Some(c.id) != skip).filter(|c| c.send(frame.clone())).count()
     }
 
     /// Whether anyone follows `topic` (e.g. an agent online for a website).
@@ -131,9 +143,7 @@ impl Hub {
         let conns: Vec<Conn> = self
             .topics
             .read()
-            .map(|m| {
-                m.get(&Topic::User(user_id.to_string())).map(|c| c.values().cloned().collect()).unwrap_or_default()
-            })
+            .map(|m| m.get(&Topic::User(user_id.to_string())).cloned().unwrap_or_default())
             .unwrap_or_default();
         for conn in conns {
             conn.request_close(CloseReason::Revoked);
@@ -150,6 +160,10 @@ impl Hub {
 mod tests {
     use super::*;
 
+    fn frame(text: &'static str) -> Frame {
+        Arc::new(text.into())
+    }
+
     #[tokio::test]
     async fn publish_reaches_subscribers_only_and_a_full_queue_asks_to_close() {
         let hub = Hub::default();
@@ -157,16 +171,16 @@ mod tests {
         let (b, mut b_rx) = hub.connect();
         let site = Topic::Website("w1".into());
         hub.subscribe(&a, site.clone());
-        assert_eq!(hub.publish(&site, "one".into(), None), 1);
-        assert_eq!(a_rx.recv().await.as_deref(), Some("one"));
+        assert_eq!(hub.publish(&site, frame("one"), None), 1);
+        assert_eq!(a_rx.recv().await.as_deref().map(|f| f.as_str()), Some("one"));
         assert!(b_rx.try_recv().is_err());
 
         hub.subscribe(&b, site.clone());
-        assert_eq!(hub.publish(&site, "two".into(), Some(a.id)), 1, "the sender is skipped");
+        assert_eq!(hub.publish(&site, frame("two"), Some(a.id)), 1, "the sender is skipped");
         for _ in 0..QUEUE {
-            b.send("x".into());
+            b.send(frame("x"));
         }
-        assert!(!b.send("overflow".into()));
+        assert!(!b.send(frame("overflow")));
         assert_eq!(b.closed().await, CloseReason::Lagging);
 
         hub.disconnect(&a);

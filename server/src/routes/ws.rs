@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -21,7 +20,7 @@ use serde::Deserialize;
 use app::error::AppError;
 use app::server::ctx::{Ctx, Principal, VisitorCtx};
 use app::server::entities::chats as chats_entity;
-use app::server::hub::{CloseReason, Conn, Topic};
+use app::server::hub::{CloseReason, Conn, Frame, Topic};
 use app::server::services::{auth, chats, messages, visitors, websites};
 use app::server::AppState;
 
@@ -29,11 +28,16 @@ use crate::error::ApiError;
 use crate::middleware::csrf::origin_authority;
 
 pub const MAX_FRAME: usize = 64 * 1024;
-const IO_BUFFER: usize = 2 * 1024;
+/// Read chunk per socket, allocated up front: most frames are far smaller, and a larger one just takes more reads.
+const READ_BUFFER: usize = 256;
+/// Frames are written out once this much is buffered (or on flush).
+const WRITE_BUFFER: usize = 2 * 1024;
 const EVENTS_PER_SECOND: u32 = 20;
 const EVENT_BURST: u32 = 40;
 const MAX_RESUME_CHATS: usize = 100;
 const PING_EVERY: Duration = Duration::from_secs(25);
+/// Most queued frames written before one flush.
+const FLUSH_EVERY: usize = 64;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -135,30 +139,26 @@ pub async fn upgrade(
     Ok(ws
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .read_buffer_size(IO_BUFFER)
-        .write_buffer_size(IO_BUFFER)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| session(socket, state, who)))
 }
 
-fn frame(event: &ServerEvent) -> Arc<str> {
-    serde_json::to_string(event).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":""}"#.into()).into()
+fn frame(event: &ServerEvent) -> Frame {
+    let text =
+        serde_json::to_string(event).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":""}"#.into());
+    std::sync::Arc::new(text.into())
 }
 
-fn error_frame(err: &AppError) -> Arc<str> {
+fn error_frame(err: &AppError) -> Frame {
     frame(&ServerEvent::Error { code: err.code().into(), message: err.to_string() })
 }
 
-async fn session(socket: WebSocket, state: AppState, who: Who) {
-    let (conn, mut queue) = state.hub.connect();
-    let (mut sink, mut stream) = socket.split();
-    let limiter = RateLimiter::direct(
-        Quota::per_second(NonZeroU32::new(EVENTS_PER_SECOND).unwrap_or(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(EVENT_BURST).unwrap_or(NonZeroU32::MIN)),
-    );
-
-    let hello = match &who {
+/// Subscribes the socket to its own topics, announces a visitor, and builds the `hello` frame.
+async fn hello(state: &AppState, conn: &Conn, who: &Who) -> Frame {
+    let hello = match who {
         Who::Agent(ctx) => {
-            state.hub.subscribe(&conn, Topic::User(ctx.user_id().to_string()));
+            state.hub.subscribe(conn, Topic::User(ctx.user_id().to_string()));
             ServerEvent::Hello {
                 v: PROTOCOL_VERSION,
                 role: "agent".into(),
@@ -168,7 +168,7 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
             }
         }
         Who::Visitor(v) => {
-            state.hub.subscribe(&conn, Topic::Visitor(v.visitor_id.clone()));
+            state.hub.subscribe(conn, Topic::Visitor(v.visitor_id.clone()));
             let online =
                 ServerEvent::VisitorOnline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
             state.hub.publish(&Topic::Website(v.website_id.clone()), frame(&online), None);
@@ -185,19 +185,59 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
             }
         }
     };
-    conn.send(frame(&hello));
+    frame(&hello)
+}
 
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    let mut visitor_chats = VisitorChats::default();
+/// The socket's life. Split before the future is made, so the future does not keep the unsplit socket's storage
+/// for the whole session (arguments of an `async fn` live as long as it does).
+fn session(socket: WebSocket, state: AppState, who: Who) -> impl std::future::Future<Output = ()> + Send {
+    let (sink, stream) = socket.split();
+    run(sink, stream, state, who)
+}
+
+async fn run(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    state: AppState,
+    who: Who,
+) {
+    let (conn, mut queue) = state.hub.connect();
+    let limiter = RateLimiter::direct(
+        Quota::per_second(NonZeroU32::new(EVENTS_PER_SECOND).unwrap_or(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(EVENT_BURST).unwrap_or(NonZeroU32::MIN)),
+    );
+
+    // Boxed, like every database call here: the session future (one per socket) keeps only what idles.
+    conn.send(Box::pin(hello(&state, &conn, &who)).await);
+
+    // A plain timer kept inside the session future (an `Interval` would be one more allocation per socket).
+    let ping = tokio::time::sleep(PING_EVERY);
+    tokio::pin!(ping);
+    let mut visitor_chats: Option<Box<VisitorChats>> = None;
     let close = loop {
         tokio::select! {
             Some(out) = queue.recv() => {
-                // Frames are ours: serde writes the tag first.
-                if out.starts_with(r#"{"type":"chat-updated""#) {
-                    visitor_chats.forget();
+                // Whatever else is already queued goes out with it, in one flush (one write for a burst).
+                let mut next = Some(out);
+                let mut written = 0;
+                let mut ok = true;
+                while let Some(out) = next.take() {
+                    // Frames are ours: serde writes the tag first.
+                    if out.as_str().starts_with(r#"{"type":"chat-updated""#) {
+                        if let Some(known) = visitor_chats.as_mut() {
+                            known.forget();
+                        }
+                    }
+                    if sink.feed(Message::Text(Frame::unwrap_or_clone(out))).await.is_err() {
+                        ok = false;
+                        break;
+                    }
+                    written += 1;
+                    if written < FLUSH_EVERY {
+                        next = queue.try_recv().ok();
+                    }
                 }
-                if sink.send(Message::Text(out.as_ref().into())).await.is_err() {
+                if !ok || sink.flush().await.is_err() {
                     break None;
                 }
             }
@@ -208,7 +248,9 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
                         continue;
                     }
                     match serde_json::from_str::<ClientEvent>(text.as_str()) {
-                        Ok(event) => handle(&state, &who, &conn, &mut visitor_chats, event).await,
+                        // Boxed: the session future (one per socket, mostly idle) stays small instead of
+                        // carrying the largest database call's state inline.
+                        Ok(event) => Box::pin(handle(&state, &who, &conn, &mut visitor_chats, event)).await,
                         Err(e) => {
                             conn.send(error_frame(&AppError::BadRequest(format!("Unknown or malformed event: {e}"))));
                         }
@@ -225,7 +267,8 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
                 }
             },
             reason = conn.closed() => break Some(reason),
-            _ = ping.tick() => {
+            _ = &mut ping => {
+                ping.as_mut().reset(tokio::time::Instant::now() + PING_EVERY);
                 if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
                     break None;
                 }
@@ -249,7 +292,13 @@ async fn session(socket: WebSocket, state: AppState, who: Who) {
     }
 }
 
-async fn handle(state: &AppState, who: &Who, conn: &Conn, visitor_chats: &mut VisitorChats, event: ClientEvent) {
+async fn handle(
+    state: &AppState,
+    who: &Who,
+    conn: &Conn,
+    visitor_chats: &mut Option<Box<VisitorChats>>,
+    event: ClientEvent,
+) {
     if let Err(err) = handle_inner(state, who, conn, visitor_chats, event).await {
         conn.send(error_frame(&err));
     }
@@ -259,7 +308,7 @@ async fn handle_inner(
     state: &AppState,
     who: &Who,
     conn: &Conn,
-    visitor_chats: &mut VisitorChats,
+    visitor_chats: &mut Option<Box<VisitorChats>>,
     event: ClientEvent,
 ) -> Result<(), AppError> {
     match event {
@@ -273,6 +322,7 @@ async fn handle_inner(
             let sent = match who {
                 Who::Visitor(v) => {
                     let text = messages::check(&content, client_msg_id.as_deref())?;
+                    let visitor_chats = visitor_chats.get_or_insert_with(Box::default);
                     let chat = match chat_id.as_deref() {
                         Some(id) => visitor_chats.named(state, v, id).await?,
                         None => visitor_chats.open(state, v).await?,

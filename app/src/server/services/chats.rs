@@ -115,7 +115,7 @@ pub fn publish_chat(state: &AppState, chat: &chats::Model, event: ServerEvent) {
 
 pub fn publish_chat_via(hub: &crate::server::hub::Hub, chat: &chats::Model, event: ServerEvent) {
     if let Ok(frame) = serde_json::to_string(&event) {
-        let frame: std::sync::Arc<str> = frame.into();
+        let frame: crate::server::hub::Frame = std::sync::Arc::new(frame.into());
         hub.publish(&Topic::Website(chat.website_id.clone()), frame.clone(), None);
         hub.publish(&Topic::Visitor(chat.visitor_id.clone()), frame, None);
     }
