@@ -184,7 +184,8 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
     // Agents: join the website and timestamp every new-message they receive.
     let received: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     for _ in 0..a.agents {
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws?token={token}")).await?;
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(format!("{ws_base}/ws?token={token}"), None, true).await?;
         ws.send(Message::Text(json!({ "type": "join-website", "websiteId": website }).to_string().into())).await?;
         let received = received.clone();
         tokio::spawn(async move {
@@ -219,7 +220,7 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         req.headers_mut().insert("Origin", ORIGIN.parse()?);
         // Small client buffers, so the measurement is mostly the server's side.
         let config = WebSocketConfig::default().read_buffer_size(1024).write_buffer_size(0);
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), false).await?;
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
         sockets.push(ws);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
