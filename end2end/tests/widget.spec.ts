@@ -129,12 +129,17 @@ test('a visitor chats live with an agent, sends an image, and gets the chat back
   await agent.locator('#reply').fill('Are you still there?');
   await agent.locator('#send-reply').click();
   await expect(agent.locator('#messages .message.mine').last()).toContainText('Are you still there?');
+  // Even a reload before the connection is back keeps the unsent message.
+  await visitor.reload();
+  await visitor.locator('.hd-launcher').click();
+  await expect(visitor.locator('.hd-me.hd-pending')).toContainText('Written while offline');
   connection.down = false;
   await expect(visitor.locator('.hd-me.hd-pending')).toHaveCount(0, { timeout: 20_000 });
   await expect(visitor.locator('.hd-status')).toBeHidden();
   await expect(visitor.locator('.hd-agent').last()).toContainText('Are you still there?');
   await expect(agent.locator('#messages .message', { hasText: 'Written while offline' })).toHaveCount(1);
   await expect(visitor.locator('.hd-me', { hasText: 'Written while offline' })).toHaveCount(1);
+  await expect(visitor.locator('.hd-log > li').last()).toContainText('Written while offline');
   await visitorContext.close();
 });
 

@@ -92,6 +92,17 @@ pub fn start(
         ui,
         state: RefCell::new(state),
     });
+    // Messages written but not yet acknowledged before the page went away: shown again, sent on connect (their
+    // client ids make a second copy impossible).
+    let outbox = get(&saved, "o");
+    if js_sys::Array::is_array(&outbox) {
+        for item in js_sys::Array::from(&outbox).iter().filter(js_sys::Array::is_array) {
+            let item = js_sys::Array::from(&item);
+            if let (Some(cid), Some(content)) = (item.get(0).as_string(), item.get(1).as_string()) {
+                widget.pending(cid, content);
+            }
+        }
+    }
     wire(&widget);
     widget.show_mode();
     WIDGET.with(|w| *w.borrow_mut() = Some(widget.clone()));
@@ -324,9 +335,25 @@ impl Widget {
 
     fn save(&self) {
         let s = self.state.borrow();
-        let active = s.chat_id.is_some();
-        let v = obj(&[("t", js::opt(s.token.as_deref())), ("c", JsValue::from_bool(active))]);
+        let active = s.chat_id.is_some() || !s.outbox.is_empty();
+        let outbox = js_sys::Array::new();
+        for p in &s.outbox {
+            let pair = js_sys::Array::new();
+            pair.push(&JsValue::from_str(&p.client_id));
+            pair.push(&JsValue::from_str(&p.content));
+            outbox.push(&pair);
+        }
+        let v = obj(&[("t", js::opt(s.token.as_deref())), ("c", JsValue::from_bool(active)), ("o", outbox.into())]);
         js::storage_set(&storage_key(&self.key), &v);
+    }
+
+    /// Shows a message as sending and keeps it in the outbox (and in storage) until it is acknowledged.
+    fn pending(&self, client_id: String, content: String) {
+        let node = self.bubble("visitor", &content);
+        let _ = node.class_list().add_1("hd-pending");
+        add(&self.ui.log, &node);
+        self.state.borrow_mut().outbox.push(Pending { client_id, content, node });
+        self.save();
     }
 
     fn set_open(&self, open: bool) {
@@ -582,20 +609,26 @@ impl Widget {
         let mine = sender == "visitor";
         // Our own message, shown when it was written: mark it delivered instead of drawing it twice.
         let pending = if mine { self.take_pending(cid.as_deref()) } else { None };
-        let node = match pending {
-            Some(node) => node,
-            None => {
-                let node = self.bubble(&sender, &get_str(m, "content").unwrap_or_default());
-                // The offline form's thanks stays below the message it thanks for, whichever arrived first.
-                match self.ui.log.last_element_child().filter(|l| l.class_list().contains("hd-thanks")) {
-                    Some(thanks) => {
-                        let _ = self.ui.log.insert_before(&node, Some(&thanks));
+        let node =
+            match pending {
+                Some(node) => node,
+                None => {
+                    let node = self.bubble(&sender, &get_str(m, "content").unwrap_or_default());
+                    // Messages still sending stay last, and the offline form's thanks stays below the message it
+                    // thanks for, whichever arrived first.
+                    let before =
+                        self.ui.log.query_selector(".hd-pending").ok().flatten().or_else(|| {
+                            self.ui.log.last_element_child().filter(|l| l.class_list().contains("hd-thanks"))
+                        });
+                    match before {
+                        Some(next) => {
+                            let _ = self.ui.log.insert_before(&node, Some(&next));
+                        }
+                        None => add(&self.ui.log, &node),
                     }
-                    None => add(&self.ui.log, &node),
+                    node
                 }
-                node
-            }
-        };
+            };
         let _ = node.class_list().remove_1("hd-pending");
         attr(&node, "data-seq", &num(seq));
         let attachment = get(m, "attachment");
@@ -614,9 +647,13 @@ impl Widget {
 
     fn take_pending(&self, client_id: Option<&str>) -> Option<Element> {
         let cid = client_id?;
-        let mut s = self.state.borrow_mut();
-        let i = s.outbox.iter().position(|p| p.client_id == cid)?;
-        Some(s.outbox.remove(i).node)
+        let node = {
+            let mut s = self.state.borrow_mut();
+            let i = s.outbox.iter().position(|p| p.client_id == cid)?;
+            s.outbox.remove(i).node
+        };
+        self.save();
+        Some(node)
     }
 
     fn delivered(&self, client_id: Option<&str>, seq: i64) {
@@ -651,10 +688,7 @@ impl Widget {
             return;
         }
         let cid = js::random_id();
-        let node = self.bubble("visitor", content);
-        let _ = node.class_list().add_1("hd-pending");
-        add(&self.ui.log, &node);
-        self.state.borrow_mut().outbox.push(Pending { client_id: cid.clone(), content: content.into(), node });
+        self.pending(cid.clone(), content.into());
         self.ui.input.set_value("");
         self.scroll();
         self.transmit(&cid, content);
