@@ -255,6 +255,9 @@ mod tests {
             ("HELPDESK_PUBLIC_URL", "help.example.com"),
             ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "lots"),
             ("HELPDESK_COUNTRY_HEADER", "bad header"),
+            ("HELPDESK_UPLOAD_MAX_MB", "0"),
+            ("HELPDESK_UPLOAD_MAX_MB", "101"),
+            ("HELPDESK_UPLOAD_MAX_MB", "ten"),
         ] {
             let err = config(&[("HELPDESK_DATA_DIR", &dir), (name, value)]).expect_err(name);
             assert!(err.to_string().starts_with(name), "{err}");

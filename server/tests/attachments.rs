@@ -204,6 +204,9 @@ async fn files_and_images_reach_both_sides_and_only_participants(app: &TestApp) 
 
     // Nobody else: another visitor of the same site, an agent of another site, a page of another origin.
     let stranger = visitor(app, &s.key).await;
+    let into_foreign_chat = form("x.txt", b"hello".to_vec()).text("chatId", chat_id.clone());
+    let (status, body, _) = visitor_upload(app, &s.key, &stranger, into_foreign_chat).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a visitor cannot post into another visitor's chat: {body}");
     for path in [id.clone(), format!("{id}/thumbnail"), pdf_id.clone()] {
         assert_eq!(visitor_get(app, &s.key, &stranger, &path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
@@ -265,6 +268,9 @@ async fn uploads_are_refused_when_too_large_of_the_wrong_type_or_dangerous(app: 
         assert_eq!((status, body["error"].as_str()), (want, Some(code)), "{name}: {body}");
         assert_eq!(cors.as_deref(), Some(ORIGIN), "{name}: the widget can read why");
     }
+    let bad_id = form_with_id("a.txt", b"hello".to_vec(), "not a valid id!");
+    let (status, body, _) = visitor_upload(app, &s.key, &token, bad_id).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("clientMsgId")));
     // No file field, not multipart, no token, a foreign page.
     let (status, body, _) = visitor_upload(app, &s.key, &token, Form::new().text("chatId", "x")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -162,15 +162,15 @@ impl AuthKeys {
 
 /// Bearer token first (REST integrations), then the session cookie (dashboard).
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let mut parts = value.splitn(2, ' ');
-        if let (Some(scheme), Some(token)) = (parts.next(), parts.next()) {
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
-                return Some(token.trim().to_string());
-            }
-        }
-    }
-    session_cookie_value(headers)
+    bearer_token(headers).or_else(|| session_cookie_value(headers))
+}
+
+/// The token of `Authorization: Bearer …` (scheme case-insensitive), never a cookie: what the widget sends.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
 fn session_cookie_value(headers: &HeaderMap) -> Option<String> {

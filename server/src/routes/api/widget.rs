@@ -204,19 +204,9 @@ async fn visitor(
     headers: &HeaderMap,
     peer: std::net::SocketAddr,
 ) -> Result<VisitorCtx, AppError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(AppError::Unauthorized)?;
-    visitors::authenticate(
-        state,
-        query.api_key.as_deref().unwrap_or_default(),
-        origin(headers),
-        token.trim(),
-        Some(peer.ip()),
-    )
-    .await
+    let token = app::server::services::auth::bearer_token(headers).ok_or(AppError::Unauthorized)?;
+    let api_key = query.api_key.as_deref().unwrap_or_default();
+    visitors::authenticate(state, api_key, origin(headers), &token, Some(peer.ip())).await
 }
 
 /// A visitor's file or image, into their open chat (or `chatId`, one of theirs).
