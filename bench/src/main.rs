@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -151,11 +150,15 @@ async fn generate(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     result
 }
 
-/// `clientMsgId` of a `new-message` frame, found without parsing the whole frame.
-fn client_msg_id(frame: &str) -> Option<&str> {
-    let rest = frame.split_once(r#""clientMsgId":""#)?.1;
-    rest.split_once('"').map(|(id, _)| id)
+/// The bench's number `i` in the `clientMsgId` (`b{i}`) of a `new-message` frame, found without parsing the frame:
+/// the generator shares the machine with the server, so it does as little per frame as it can.
+fn message_number(frame: &str) -> Option<usize> {
+    let rest = frame.split_once(r#""clientMsgId":"b"#)?.1;
+    rest.split_once('"').and_then(|(n, _)| n.parse().ok())
 }
+
+/// When each message was sent and first received by an agent, by message number.
+type Times = Arc<std::sync::Mutex<Vec<Option<Instant>>>>;
 
 async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> Result<(), Box<dyn std::error::Error>> {
     let http = reqwest::Client::new();
@@ -182,7 +185,8 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         (site["id"].as_str().unwrap_or_default().to_string(), site["apiKey"].as_str().unwrap_or_default().to_string());
 
     // Agents: join the website and timestamp every new-message they receive.
-    let received: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let total = (a.rate * a.seconds) as usize;
+    let received: Times = Arc::new(std::sync::Mutex::new(vec![None; total]));
     for _ in 0..a.agents {
         let (mut ws, _) =
             tokio_tungstenite::connect_async_with_config(format!("{ws_base}/ws?token={token}"), None, true).await?;
@@ -192,8 +196,10 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
             while let Some(Ok(Message::Text(text))) = ws.next().await {
                 if text.as_str().starts_with(r#"{"type":"new-message""#) {
                     let now = Instant::now();
-                    if let Some(id) = client_msg_id(text.as_str()) {
-                        received.lock().await.entry(id.to_string()).or_insert(now);
+                    if let (Some(i), Ok(mut received)) = (message_number(text.as_str()), received.lock()) {
+                        if let Some(slot) = received.get_mut(i) {
+                            slot.get_or_insert(now);
+                        }
                     }
                 }
             }
@@ -240,8 +246,7 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
     for mut stream in streams.drain(..) {
         tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
     }
-    let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let total = a.rate * a.seconds;
+    let mut sent_at: Vec<Option<Instant>> = vec![None; total];
     let interval = Duration::from_secs_f64(1.0 / a.rate.max(1) as f64);
     let start = Instant::now();
     for i in 0..total {
@@ -249,22 +254,24 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             tokio::time::sleep(wait).await;
         }
-        let id = format!("b{i}");
-        let frame = json!({ "type": "chat-message", "clientMsgId": id, "content": "benchmark message" }).to_string();
-        sent_at.lock().await.insert(id, Instant::now());
-        let sink = &mut sinks[(i as usize) % a.visitors.max(1)];
+        let frame = format!(r#"{{"type":"chat-message","clientMsgId":"b{i}","content":"benchmark message"}}"#);
+        sent_at[i] = Some(Instant::now());
+        let sink = &mut sinks[i % a.visitors.max(1)];
         sink.send(Message::Text(frame.into())).await?;
     }
     let sending = start.elapsed();
     // Wait for stragglers.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while received.lock().await.len() < total as usize && Instant::now() < deadline {
+    let delivered = || received.lock().map(|r| r.iter().flatten().count()).unwrap_or(0);
+    while delivered() < total && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let received = received.lock().await;
-    let sent_at = sent_at.lock().await;
-    let mut latencies: Vec<Duration> =
-        sent_at.iter().filter_map(|(id, t)| received.get(id).map(|r| r.saturating_duration_since(*t))).collect();
+    let received = received.lock().map(|r| r.clone()).unwrap_or_default();
+    let mut latencies: Vec<Duration> = sent_at
+        .iter()
+        .zip(&received)
+        .filter_map(|(sent, got)| Some(got.as_ref()?.saturating_duration_since((*sent)?)))
+        .collect();
     latencies.sort();
     let pct = |p: f64| {
         latencies
@@ -279,7 +286,7 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         sending.as_secs_f64(),
         total as f64 / sending.as_secs_f64(),
         latencies.len(),
-        total as usize - latencies.len()
+        total - latencies.len()
     );
     println!(
         "visitor->agent latency: p50 {:?}  p99 {:?}  max {:?}",
@@ -287,5 +294,32 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         pct(0.99),
         latencies.last().copied().unwrap_or_default()
     );
+    // p99 of each second of sending, to tell a stall at the start (chats being opened) from periodic ones.
+    let per_second: Vec<String> = sent_at
+        .iter()
+        .zip(&received)
+        .filter_map(|(sent, got)| Some(got.as_ref()?.saturating_duration_since((*sent)?)))
+        .collect::<Vec<_>>()
+        .chunks(a.rate.max(1) as usize)
+        .map(|second| {
+            let mut second = second.to_vec();
+            second.sort();
+            let p99 = second[((second.len() as f64 * 0.99) as usize).min(second.len() - 1)];
+            format!("{:.1}", p99.as_secs_f64() * 1000.0)
+        })
+        .collect();
+    println!("  p99 of each second, ms: {}", per_second.join(" "));
+    // The first message of each visitor also opens their chat; the rest only store and fan out.
+    let mut later: Vec<Duration> = sent_at
+        .iter()
+        .zip(&received)
+        .skip(a.visitors)
+        .filter_map(|(sent, got)| Some(got.as_ref()?.saturating_duration_since((*sent)?)))
+        .collect();
+    later.sort();
+    if let Some(max) = later.last() {
+        let p99 = later[((later.len() as f64 * 0.99) as usize).min(later.len() - 1)];
+        println!("  without each visitor's first message (chat creation): p99 {p99:?}  max {max:?}");
+    }
     Ok(())
 }

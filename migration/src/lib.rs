@@ -17,6 +17,7 @@ mod m20261124_000010_add_users_created_by;
 mod m20261124_000011_create_visitor_pages;
 mod m20261124_000012_create_attachments;
 mod m20261124_000013_add_visitors_contact;
+mod m20261124_000014_drop_messages_sender_index;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_create_visitor_pages::Migration),
             Box::new(m20261124_000012_create_attachments::Migration),
             Box::new(m20261124_000013_add_visitors_contact::Migration),
+            Box::new(m20261124_000014_drop_messages_sender_index::Migration),
         ]
     }
 }

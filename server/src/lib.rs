@@ -50,7 +50,6 @@ pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     let db = db::connect(&config.database_url).await?;
     db::migrate(&db).await?;
-    db::checkpoint_in_background(&db);
     let bootstrap = users::ensure_super_admin(&db, config.admin_email.as_deref(), config.admin_password.as_deref())
         .await
         .map_err(StartupError::Bootstrap)?;

@@ -20,6 +20,7 @@ backend_tests!(
     a_reconnecting_agent_resumes_exactly_the_missed_messages,
     a_retried_message_is_stored_once,
     after_a_chat_is_closed_the_next_visitor_message_starts_a_new_one,
+    many_visitors_at_once_get_their_own_gap_free_seqs,
     refusals_foreign_tokens_forged_chats_non_members,
     deactivating_an_agent_closes_their_socket,
     bad_frames_get_errors_and_the_socket_survives,
@@ -281,6 +282,60 @@ async fn a_retried_message_is_stored_once(app: &TestApp) {
     assert_eq!(seqs, [3, 4], "{acks:?}");
     let (_, history) = app.api(Method::GET, &format!("/api/chats/{chat_id}/messages"), &s.agent, None).await;
     assert_eq!(history.as_array().expect("list").len(), 4);
+}
+
+/// Many chats written together (one batch on SQLite: one `UPDATE … FROM (VALUES …)` for every chat, one join for
+/// the retries): each visitor's messages get 1, 2, 3 … in their own chat, and the agent hears every chat's messages
+/// in seq order.
+async fn many_visitors_at_once_get_their_own_gap_free_seqs(app: &TestApp) {
+    const VISITORS: usize = 30;
+    const EACH: usize = 4;
+    let s = setup(app).await;
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    let mut visitors = Vec::new();
+    for _ in 0..VISITORS {
+        let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+        visitors.push(visitor_ws(app, &s.key, &token).await);
+    }
+    // Every visitor's first message opens its chat; the rest are sent without waiting for acks, all at once.
+    let mut chat_of = Vec::new();
+    for (v, ws) in visitors.iter_mut().enumerate() {
+        ws.send(json!({ "type": "chat-message", "clientMsgId": format!("v{v}-0"), "content": format!("v{v} m0") }))
+            .await;
+        chat_of.push(ws.next("ack").await["chatId"].as_str().expect("chat").to_string());
+    }
+    for m in 1..EACH {
+        for (v, ws) in visitors.iter_mut().enumerate() {
+            let event = json!({ "type": "chat-message", "chatId": chat_of[v], "clientMsgId": format!("v{v}-{m}"),
+                                "content": format!("v{v} m{m}") });
+            ws.send(event).await;
+        }
+    }
+    for (v, ws) in visitors.iter_mut().enumerate() {
+        let mut acks: Vec<(String, i64)> = Vec::new();
+        for _ in 1..EACH {
+            let ack = ws.next("ack").await;
+            assert_eq!(ack["chatId"], chat_of[v].as_str());
+            acks.push((ack["clientMsgId"].as_str().expect("id").into(), ack["seq"].as_i64().expect("seq")));
+        }
+        acks.sort();
+        let expected: Vec<(String, i64)> = (1..EACH).map(|m| (format!("v{v}-{m}"), m as i64 + 1)).collect();
+        assert_eq!(acks, expected, "visitor {v}");
+    }
+    let mut heard: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    for _ in 0..VISITORS * EACH {
+        let event = agent.next("new-message").await;
+        let message = &event["message"];
+        let seq = message["seq"].as_i64().expect("seq");
+        let v: usize =
+            message["clientMsgId"].as_str().and_then(|id| id[1..].split('-').next()?.parse().ok()).expect("v");
+        assert_eq!(message["content"], format!("v{v} m{}", seq - 1), "the content stored under each seq");
+        heard.entry(event["chatId"].as_str().expect("chat").into()).or_default().push(seq);
+    }
+    assert_eq!(heard.len(), VISITORS);
+    for seqs in heard.values() {
+        assert_eq!(*seqs, (1..=EACH as i64).collect::<Vec<_>>(), "in seq order, none missing or repeated");
+    }
 }
 
 async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {

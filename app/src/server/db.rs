@@ -30,16 +30,22 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 // Checkpoints run in the background (`checkpoint_in_background`), not inside whichever commit
                 // happens to cross the threshold: that commit would stall every chat message behind it.
                 .pragma("wal_autocheckpoint", "0")
+                // Statement journals (a multi-row write inside a transaction keeps one, to undo just that
+                // statement) and sort spills in memory, not in a temporary file opened and closed each time.
+                .pragma("temp_store", "memory")
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
     Database::connect(opts).await
 }
 
-/// On SQLite, copies the write-ahead log back into the database every second from a pool connection, without
-/// blocking writers (`PASSIVE`), so the log stays small and no commit pays for a checkpoint.
-pub fn checkpoint_in_background(db: &DatabaseConnection) {
-    use sea_orm::ConnectionTrait;
+/// On SQLite, copies the write-ahead log back into the database every second, so the log stays small and no
+/// commit pays for a checkpoint. Most of the copying runs beside the writers (`PASSIVE`); when writes went on
+/// meanwhile and left frames behind, the rest is copied during a write turn (`turns`, see
+/// `MessageWriter::turn`), which is short and lets the next commit start the log again from its beginning. Without
+/// it a log under constant writes is never fully copied, so it is never restarted and grows without end, and every
+/// commit then writes into new file blocks (the kernel zeroes each one first).
+pub fn checkpoint_in_background(db: &DatabaseConnection, turns: std::sync::Arc<tokio::sync::Mutex<()>>) {
     if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
         return;
     }
@@ -49,11 +55,64 @@ pub fn checkpoint_in_background(db: &DatabaseConnection) {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
+            // Twice beside the writers: the second copies only what was written during the first, so what is
+            // left for the turn is small.
+            let r = match checkpoint(&db).await {
+                Ok(_) => checkpoint(&db).await,
+                Err(e) => Err(e),
+            };
+            match r {
+                // Under steady writes the log is never empty at a moment a commit could restart it: once it is
+                // large, finish the copy during a turn (a short pause for chat writes, mostly two fsyncs).
+                Ok((log, _)) if log > RESTART_LOG_AT => {
+                    let _turn = turns.lock().await;
+                    if let Err(e) = checkpoint(&db).await {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
             }
         }
     });
+}
+
+/// Frames (pages) in the write-ahead log above which a checkpoint pauses chat writes to let the log restart: 64 MB,
+/// a few seconds of a busy site's writes, so the pause is rare at ordinary rates.
+const RESTART_LOG_AT: i64 = 16 * 1024;
+
+/// One `PASSIVE` checkpoint: the frames in the log, and how many of them are now in the database.
+async fn checkpoint(db: &DatabaseConnection) -> Result<(i64, i64), DbErr> {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA wal_checkpoint(PASSIVE)"))
+        .await?
+        .ok_or_else(|| DbErr::Custom("wal_checkpoint returned nothing".into()))?;
+    Ok((row.try_get_by_index(1)?, row.try_get_by_index(2)?))
+}
+
+/// The connection the SQLite message writer keeps to itself: a pool of one, with the same options as `db`. SQLite
+/// drops a connection's page cache whenever another connection has written since it last ran, so a writer that took
+/// whichever pooled connection was free re-read its B-tree pages on every batch; its own connection keeps them.
+/// Other backends (and in-memory SQLite) get `db` itself.
+pub fn dedicated_writer(db: &DatabaseConnection) -> DatabaseConnection {
+    use sea_orm::sqlx::sqlite::SqlitePoolOptions;
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return db.clone();
+    }
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let file = options.get_filename().to_string_lossy();
+    if file == ":memory:" || file.starts_with("file:sqlx-in-memory") {
+        return db.clone();
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        // The pages a burst of chats touches (their rows and index leaves) stay in memory: 64 MB at most.
+        .connect_lazy_with((*options).clone().pragma("cache_size", "-65536"));
+    sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
 }
 
 /// Brings the schema up to date. Safe to run on every start and from several nodes (migrations are recorded).

@@ -72,7 +72,7 @@ impl Conn {
 }
 
 /// Frames queued per socket before it counts as lagging.
-pub const QUEUE: usize = 512;
+pub const QUEUE: usize = 4096;
 
 #[derive(Default)]
 pub struct Hub {

@@ -89,6 +89,7 @@ pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats:
 /// A new chat of the visitor, announced to the website's agents.
 pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Result<chats::Model, AppError> {
     let now = chrono::Utc::now().naive_utc();
+    let turn = state.writer.turn().await;
     let chat = chats::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         website_id: Set(v.website_id.clone()),
@@ -102,8 +103,9 @@ pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Res
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(turn.db())
     .await?;
+    drop(turn);
     publish_chat(state, &chat, ServerEvent::ChatCreated { chat: to_summary(&chat) });
     Ok(chat)
 }

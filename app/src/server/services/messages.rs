@@ -7,8 +7,8 @@ use std::sync::Arc;
 use protocol::{Attachment, ChatMessage, ChatStatus, SenderType, ServerEvent};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -164,19 +164,69 @@ pub struct MessageWriter {
     queue: Option<mpsc::Sender<Job>>,
     db: DatabaseConnection,
     hub: Arc<Hub>,
+    turns: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// The writer's own connection on SQLite (`db::dedicated_writer`); `db` elsewhere.
+    writer_db: DatabaseConnection,
+}
+
+/// A turn to write on the chat path: hold it for the writes, and write through [`Turn::db`].
+pub struct Turn<'a> {
+    _guard: Option<tokio::sync::MutexGuard<'a, ()>>,
+    db: &'a DatabaseConnection,
+}
+
+impl Turn<'_> {
+    /// The connection to write with: on SQLite the writer's own, so its page cache stays valid (SQLite drops a
+    /// connection's cache whenever another connection has written).
+    pub fn db(&self) -> &DatabaseConnection {
+        self.db
+    }
 }
 
 /// Most messages written in one transaction.
-const BATCH: usize = 256;
+const BATCH: usize = 1024;
 
 impl MessageWriter {
     pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>) -> Self {
-        let queue = (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| {
+        let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        let writer_db = crate::server::db::dedicated_writer(&db);
+        let turns: Option<Arc<tokio::sync::Mutex<()>>> = sqlite.then(Arc::default);
+        if let Some(turns) = &turns {
+            crate::server::db::checkpoint_in_background(&db, turns.clone());
+        }
+        let queue = turns.clone().map(|turns| {
             let (queue, jobs) = mpsc::channel(8 * BATCH);
-            tokio::spawn(run_writer(db.clone(), hub.clone(), jobs));
+            // Publishing runs beside writing: while one batch's messages go out, the next batch is being
+            // written. One task, fed in commit order, so every chat's messages are still published in seq order.
+            let (written_tx, written_rx) = mpsc::channel(4);
+            tokio::spawn(publish_written(db.clone(), hub.clone(), written_rx));
+            // The writer gets a thread and a runtime of its own: a batch is a handful of round trips to SQLite's
+            // connection thread, and on the shared runtime each of them waited behind every busy socket.
+            let writer = writer_db.clone();
+            let started = std::thread::Builder::new().name("message-writer".into()).spawn(move || {
+                match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(runtime) => runtime.block_on(run_writer(writer, jobs, turns, written_tx)),
+                    Err(e) => tracing::error!(error = %e, "cannot start the message writer"),
+                }
+            });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "cannot start the message writer");
+            }
             queue
         });
-        MessageWriter { queue, db, hub }
+        MessageWriter { queue, db, hub, turns, writer_db }
+    }
+
+    /// Waits for this task's turn to write, on SQLite; no wait elsewhere. SQLite has one writer at a time, and a
+    /// write that finds the lock taken sleeps in SQLite's busy handler (1, 2, 5, 10 … 100 ms) instead of queueing:
+    /// writes on the chat path (the writer's batches, opening a chat, a page view) take turns here, first come
+    /// first served, so a chat message never waits out a sleep.
+    pub async fn turn(&self) -> Turn<'_> {
+        let guard = match &self.turns {
+            Some(turns) => Some(turns.lock().await),
+            None => None,
+        };
+        Turn { _guard: guard, db: &self.writer_db }
     }
 
     async fn write(&self, mut job: Job) -> Result<Sent, AppError> {
@@ -218,28 +268,47 @@ async fn finish(
     Ok(Sent { message, created })
 }
 
-async fn run_writer(db: DatabaseConnection, hub: Arc<Hub>, mut jobs: mpsc::Receiver<Job>) {
+async fn run_writer(
+    writer: DatabaseConnection,
+    mut jobs: mpsc::Receiver<Job>,
+    turns: Arc<tokio::sync::Mutex<()>>,
+    written_tx: mpsc::Sender<Written>,
+) {
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
+        let turn = turns.lock().await;
+        // Whatever arrived while waiting for the turn joins this batch.
         while batch.len() < BATCH {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
-        let written = match write_batch(&db, &batch).await {
+        let written = match write_batch(&writer, &batch).await {
             Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
             Err(e) => {
                 // One bad message (its chat was just deleted, say) must not fail the others: retry one by one.
                 tracing::warn!(error = %e, size = batch.len(), "batch write failed; writing one by one");
                 let mut out = Vec::with_capacity(batch.len());
                 for job in &batch {
-                    out.push(write_batch(&db, std::slice::from_ref(job)).await.map(|mut r| r.remove(0)));
+                    out.push(write_batch(&writer, std::slice::from_ref(job)).await.map(|mut r| r.remove(0)));
                 }
                 out
             }
         };
-        for (mut job, result) in batch.into_iter().zip(written) {
+        drop(turn);
+        if written_tx.send((batch, written)).await.is_err() {
+            tracing::error!("message publisher stopped");
+            return;
+        }
+    }
+}
+
+type Written = (Vec<Job>, Vec<Result<(messages::Model, bool), DbErr>>);
+
+async fn publish_written(db: DatabaseConnection, hub: Arc<Hub>, mut written: mpsc::Receiver<Written>) {
+    while let Some((batch, results)) = written.recv().await {
+        for (mut job, result) in batch.into_iter().zip(results) {
             let result = finish(&db, &hub, &job, result).await;
             if let Some(reply) = job.reply.take() {
                 let _ = reply.send(result);
@@ -266,31 +335,56 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
             entry.1 = Some(job);
         }
     }
-    for (chat_id, (count, taking)) in &per_chat {
-        let mut bump = chats::Entity::update_many()
-            .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).add(*count))
-            .col_expr(chats::Column::UpdatedAt, Expr::value(now));
-        if let Some(job) = taking {
-            bump = bump.col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()));
-            if job.chat.assigned_to.is_none() {
-                bump = bump.col_expr(chats::Column::AssignedTo, Expr::value(job.sender_id.clone()));
+    // One statement bumps every chat, whatever the batch size (a statement per chat was most of a batch's cost);
+    // on SQLite it also says what it wrote, so no read of `last_seq` follows.
+    let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
+    let mut bumped: Option<HashMap<String, i64>> = None;
+    if sqlite {
+        let rows = txn.query_all_raw(sqlite_bump(&per_chat, now)).await?;
+        let mut seqs = HashMap::with_capacity(rows.len());
+        for row in rows {
+            seqs.insert(row.try_get_by_index::<String>(0)?, row.try_get_by_index::<i64>(1)?);
+        }
+        if seqs.len() != per_chat.len() {
+            return Err(DbErr::RecordNotFound("chat".into()));
+        }
+        bumped = Some(seqs);
+    } else {
+        for (chat_id, (n, _)) in &per_chat {
+            let updated = chats::Entity::update_many()
+                .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).add(*n))
+                .col_expr(chats::Column::UpdatedAt, Expr::value(now))
+                .filter(chats::Column::Id.eq(*chat_id))
+                .exec(&txn)
+                .await?;
+            if updated.rows_affected == 0 {
+                return Err(DbErr::RecordNotFound(format!("chat {chat_id}")));
             }
         }
-        let updated = bump.filter(chats::Column::Id.eq(*chat_id)).exec(&txn).await?;
-        if updated.rows_affected == 0 {
-            return Err(DbErr::RecordNotFound(format!("chat {chat_id}")));
+    }
+    for (chat_id, job) in per_chat.iter().filter_map(|(id, (_, taking))| taking.map(|job| (*id, job))) {
+        let mut take =
+            chats::Entity::update_many().col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()));
+        if job.chat.assigned_to.is_none() {
+            take = take.col_expr(chats::Column::AssignedTo, Expr::value(job.sender_id.clone()));
         }
+        take.filter(chats::Column::Id.eq(chat_id)).exec(&txn).await?;
     }
 
-    // Retries: client ids already stored in these chats, or repeated within the batch.
-    let client_ids: Vec<&str> = batch.iter().filter_map(|j| j.client_msg_id.as_deref()).collect();
+    // Retries: client ids already stored in these chats, or repeated within the batch. Each (chat, client id)
+    // pair is one probe of the unique index (`chat IN (…) AND client id IN (…)` probed every chat with every id).
+    let pairs: Vec<(&str, &str)> =
+        batch.iter().filter_map(|j| Some((j.chat.id.as_str(), j.client_msg_id.as_deref()?))).collect();
     let mut stored: HashMap<(String, String), messages::Model> = HashMap::new();
-    if !client_ids.is_empty() {
-        let rows = messages::Entity::find()
-            .filter(messages::Column::ChatId.is_in(per_chat.keys().copied()))
-            .filter(messages::Column::ClientMsgId.is_in(client_ids))
-            .all(&txn)
-            .await?;
+    if !pairs.is_empty() {
+        let rows = if sqlite {
+            messages::Entity::find().from_raw_sql(sqlite_retries(&pairs)).all(&txn).await?
+        } else {
+            let any = pairs.iter().fold(Condition::any(), |any, (chat_id, cid)| {
+                any.add(messages::Column::ChatId.eq(*chat_id).and(messages::Column::ClientMsgId.eq(*cid)))
+            });
+            messages::Entity::find().filter(any).all(&txn).await?
+        };
         for row in rows {
             if let Some(cid) = row.client_msg_id.clone() {
                 stored.insert((row.chat_id.clone(), cid), row);
@@ -337,16 +431,26 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
     }
 
     // Number the new messages: each chat's last `count` seqs, in batch order.
-    let last: HashMap<String, i64> = chats::Entity::find()
-        .select_only()
-        .column(chats::Column::Id)
-        .column(chats::Column::LastSeq)
-        .filter(chats::Column::Id.is_in(per_chat.keys().copied()))
-        .into_tuple::<(String, i64)>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
+    let last: HashMap<String, i64> = match bumped {
+        Some(mut seqs) => {
+            for (chat_id, n) in &given_back {
+                if let Some(seq) = seqs.get_mut(*chat_id) {
+                    *seq -= n;
+                }
+            }
+            seqs
+        }
+        None => chats::Entity::find()
+            .select_only()
+            .column(chats::Column::Id)
+            .column(chats::Column::LastSeq)
+            .filter(chats::Column::Id.is_in(per_chat.keys().copied()))
+            .into_tuple::<(String, i64)>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect(),
+    };
     let mut fresh_count: HashMap<&str, i64> = HashMap::new();
     for job in &fresh {
         *fresh_count.entry(job.chat.id.as_str()).or_default() += 1;
@@ -389,6 +493,36 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
         out.push(item);
     }
     Ok(out)
+}
+
+/// SQLite: `last_seq += n` for every chat of a batch in one statement, returning the new values. A join on a list
+/// of values probes each chat once (a `CASE` over the chats compared every row with every chat).
+fn sqlite_bump(
+    per_chat: &std::collections::BTreeMap<&str, (i64, Option<&Job>)>,
+    now: chrono::NaiveDateTime,
+) -> Statement {
+    let rows = vec!["(?, ?)"; per_chat.len()].join(", ");
+    let sql = format!(
+        "UPDATE chats SET last_seq = chats.last_seq + v.column2, updated_at = ? FROM (VALUES {rows}) AS v \
+         WHERE chats.id = v.column1 RETURNING chats.id, chats.last_seq"
+    );
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + 2 * per_chat.len());
+    values.push(now.into());
+    for (chat_id, (n, _)) in per_chat {
+        values.push((*chat_id).into());
+        values.push((*n).into());
+    }
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+}
+
+/// SQLite: the stored messages among (chat, client id) pairs, one index probe per pair.
+fn sqlite_retries(pairs: &[(&str, &str)]) -> Statement {
+    let rows = vec!["(?, ?)"; pairs.len()].join(", ");
+    let sql = format!(
+        "SELECT m.* FROM (VALUES {rows}) AS v JOIN messages m ON m.chat_id = v.column1 AND m.client_msg_id = v.column2"
+    );
+    let values: Vec<sea_orm::Value> = pairs.iter().flat_map(|(chat, cid)| [(*chat).into(), (*cid).into()]).collect();
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }
 
 /// Messages of a chat after `after_seq`, in order, at most `PAGE`.

@@ -121,6 +121,7 @@ pub async fn record_page(
     let title: Option<String> =
         title.map(|t| t.trim().chars().take(MAX_TITLE).collect()).filter(|t: &String| !t.is_empty());
     let now = chrono::Utc::now().naive_utc();
+    let turn = state.writer.turn().await;
     visitor_pages::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         visitor_id: Set(v.visitor_id.clone()),
@@ -128,12 +129,12 @@ pub async fn record_page(
         title: Set(title.clone()),
         created_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(turn.db())
     .await?;
     visitors::Entity::update_many()
         .col_expr(visitors::Column::LastSeen, sea_orm::sea_query::Expr::value(now))
         .filter(visitors::Column::Id.eq(v.visitor_id.as_str()))
-        .exec(&state.db)
+        .exec(turn.db())
         .await?;
     Ok((url, title))
 }
