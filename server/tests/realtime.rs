@@ -50,19 +50,23 @@ impl Ws {
 
     /// The next event of `kind`, skipping others; panics after 5 s.
     async fn next(&mut self, kind: &str) -> Value {
+        self.next_of(&[kind]).await
+    }
+
+    /// The next event of any of `kinds`; panics after 5 s.
+    async fn next_of(&mut self, kinds: &[&str]) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         loop {
-            let msg =
-                tokio::time::timeout_at(deadline, self.0.next()).await.unwrap_or_else(|_| panic!("no {kind} event"));
+            let msg = tokio::time::timeout_at(deadline, self.0.next()).await.unwrap_or_else(|_| panic!("no {kinds:?}"));
             match msg {
                 Some(Ok(Message::Text(text))) => {
                     let v: Value = serde_json::from_str(text.as_str()).expect("json frame");
-                    if v["type"] == kind {
+                    if kinds.iter().any(|k| v["type"] == *k) {
                         return v;
                     }
                 }
                 Some(Ok(_)) => {}
-                other => panic!("socket ended while waiting for {kind}: {other:?}"),
+                other => panic!("socket ended while waiting for {kinds:?}: {other:?}"),
             }
         }
     }
@@ -297,12 +301,17 @@ async fn many_visitors_at_once_get_their_own_gap_free_seqs(app: &TestApp) {
         let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
         visitors.push(visitor_ws(app, &s.key, &token).await);
     }
-    // Every visitor's first message opens its chat; the rest are sent without waiting for acks, all at once.
-    let mut chat_of = Vec::new();
+    // Every visitor's first message opens its chat, all at once (on SQLite the chats are created in the batch that
+    // stores their first messages); then the rest, without waiting for acks.
     for (v, ws) in visitors.iter_mut().enumerate() {
         ws.send(json!({ "type": "chat-message", "clientMsgId": format!("v{v}-0"), "content": format!("v{v} m0") }))
             .await;
-        chat_of.push(ws.next("ack").await["chatId"].as_str().expect("chat").to_string());
+    }
+    let mut chat_of = Vec::new();
+    for ws in visitors.iter_mut() {
+        let ack = ws.next("ack").await;
+        assert_eq!(ack["seq"], 1, "{ack}");
+        chat_of.push(ack["chatId"].as_str().expect("chat").to_string());
     }
     for m in 1..EACH {
         for (v, ws) in visitors.iter_mut().enumerate() {
@@ -323,8 +332,16 @@ async fn many_visitors_at_once_get_their_own_gap_free_seqs(app: &TestApp) {
         assert_eq!(acks, expected, "visitor {v}");
     }
     let mut heard: std::collections::HashMap<String, Vec<i64>> = Default::default();
-    for _ in 0..VISITORS * EACH {
-        let event = agent.next("new-message").await;
+    let mut announced = std::collections::HashSet::new();
+    while heard.values().map(Vec::len).sum::<usize>() < VISITORS * EACH {
+        let event = agent.next_of(&["new-message", "chat-created"]).await;
+        if event["type"] == "chat-created" {
+            let chat = event["chat"]["id"].as_str().expect("chat").to_string();
+            assert!(!heard.contains_key(&chat), "a chat is announced before its messages");
+            assert!(announced.insert(chat), "each chat is announced once");
+            continue;
+        }
+        assert!(announced.contains(event["chatId"].as_str().expect("chat")), "messages come after their chat");
         let message = &event["message"];
         let seq = message["seq"].as_i64().expect("seq");
         let v: usize =
@@ -333,6 +350,7 @@ async fn many_visitors_at_once_get_their_own_gap_free_seqs(app: &TestApp) {
         heard.entry(event["chatId"].as_str().expect("chat").into()).or_default().push(seq);
     }
     assert_eq!(heard.len(), VISITORS);
+    assert_eq!(announced.len(), VISITORS);
     for seqs in heard.values() {
         assert_eq!(*seqs, (1..=EACH as i64).collect::<Vec<_>>(), "in seq order, none missing or repeated");
     }

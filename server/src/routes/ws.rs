@@ -82,13 +82,12 @@ impl VisitorChats {
         Ok(chat)
     }
 
-    async fn open(&mut self, state: &AppState, v: &VisitorCtx) -> Result<chats_entity::Model, AppError> {
-        if let Some(chat) = &self.open {
-            return Ok(chat.clone());
+    /// The visitor's open chat, if they have one.
+    async fn open(&mut self, state: &AppState, v: &VisitorCtx) -> Result<Option<chats_entity::Model>, AppError> {
+        if self.open.is_none() {
+            self.open = chats::find_open(v, &state.db).await?;
         }
-        let chat = chats::open_for_visitor(v, state).await?;
-        self.open = Some(chat.clone());
-        Ok(chat)
+        Ok(self.open.clone())
     }
 }
 
@@ -323,12 +322,21 @@ async fn handle_inner(
                 Who::Visitor(v) => {
                     let text = messages::check(&content, client_msg_id.as_deref())?;
                     let visitor_chats = visitor_chats.get_or_insert_with(Box::default);
+                    let content = messages::Content::Text(text);
+                    let cid = client_msg_id.as_deref();
                     let chat = match chat_id.as_deref() {
-                        Some(id) => visitor_chats.named(state, v, id).await?,
+                        Some(id) => Some(visitor_chats.named(state, v, id).await?),
                         None => visitor_chats.open(state, v).await?,
                     };
-                    let content = messages::Content::Text(text);
-                    messages::send_content(who.principal(), state, chat, content, client_msg_id.as_deref()).await?
+                    match chat {
+                        Some(chat) => messages::send_content(who.principal(), state, chat, content, cid).await?,
+                        // The first message opens the chat, in the same write.
+                        None => {
+                            let sent = messages::send_opening(v, state, content, cid).await?;
+                            visitor_chats.open.clone_from(&sent.chat);
+                            sent
+                        }
+                    }
                 }
                 Who::Agent(_) => {
                     messages::send(who.principal(), state, chat_id.as_deref(), &content, client_msg_id.as_deref())

@@ -71,40 +71,52 @@ pub async fn of_visitor(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Vec
         .await?)
 }
 
-/// The visitor's waiting or ongoing chat, or a new one (then announced to the website's agents).
-pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats::Model, AppError> {
-    let open = chats::Entity::find()
+/// The visitor's waiting or ongoing chat, if any.
+pub async fn find_open(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Option<chats::Model>, AppError> {
+    Ok(chats::Entity::find()
         .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
         .filter(chats::Column::WebsiteId.eq(v.website_id.as_str()))
-        .filter(chats::Column::Status.is_in([ChatStatus::Waiting.as_str(), ChatStatus::Ongoing.as_str()]))
+        .filter(chats::Column::Status.is_in(open_statuses()))
         .order_by_desc(chats::Column::CreatedAt)
-        .one(&state.db)
-        .await?;
-    if let Some(chat) = open {
-        return Ok(chat);
+        .one(db)
+        .await?)
+}
+
+/// Statuses of a chat a visitor's next message goes to.
+pub fn open_statuses() -> [&'static str; 2] {
+    [ChatStatus::Waiting.as_str(), ChatStatus::Ongoing.as_str()]
+}
+
+/// The visitor's waiting or ongoing chat, or a new one (then announced to the website's agents).
+pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats::Model, AppError> {
+    match find_open(v, &state.db).await? {
+        Some(chat) => Ok(chat),
+        None => create(v, state, ChatStatus::Waiting).await,
     }
-    create(v, state, ChatStatus::Waiting).await
+}
+
+/// A chat of the visitor that is not stored yet.
+pub fn new_chat(v: &VisitorCtx, status: ChatStatus) -> chats::Model {
+    let now = chrono::Utc::now().naive_utc();
+    chats::Model {
+        id: uuid::Uuid::now_v7().to_string(),
+        website_id: v.website_id.clone(),
+        visitor_id: v.visitor_id.clone(),
+        assigned_to: None,
+        status: status.as_str().into(),
+        resolution: None,
+        last_seq: 0,
+        started_at: now,
+        ended_at: None,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// A new chat of the visitor, announced to the website's agents.
 pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Result<chats::Model, AppError> {
-    let now = chrono::Utc::now().naive_utc();
     let turn = state.writer.turn().await;
-    let chat = chats::ActiveModel {
-        id: Set(uuid::Uuid::now_v7().to_string()),
-        website_id: Set(v.website_id.clone()),
-        visitor_id: Set(v.visitor_id.clone()),
-        assigned_to: Set(None),
-        status: Set(status.as_str().into()),
-        resolution: Set(None),
-        last_seq: Set(0),
-        started_at: Set(now),
-        ended_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(turn.db())
-    .await?;
+    let chat = chats::ActiveModel::from(new_chat(v, status)).insert(turn.db()).await?;
     drop(turn);
     publish_chat(state, &chat, ServerEvent::ChatCreated { chat: to_summary(&chat) });
     Ok(chat)

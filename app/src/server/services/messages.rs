@@ -14,9 +14,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::AppError;
 use crate::server::ctx::Principal;
+use crate::server::ctx::VisitorCtx;
 use crate::server::entities::{chats, messages};
 use crate::server::hub::Hub;
-use crate::server::services::chats::{find_for, open_for_visitor, publish_chat_via, to_summary};
+use crate::server::services::chats::{find_for, find_open, new_chat, open_statuses, publish_chat_via, to_summary};
 use crate::server::AppState;
 
 pub const MAX_CONTENT_CHARS: usize = 5000;
@@ -84,6 +85,8 @@ pub fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppEr
 pub struct Sent {
     pub message: ChatMessage,
     pub created: bool,
+    /// For [`send_opening`]: the chat the message went to (opened by it, or found open meanwhile).
+    pub chat: Option<chats::Model>,
 }
 
 /// Stores a message from `principal` in `chat_id` (visitors may omit it: their open chat, created if needed), then
@@ -95,15 +98,31 @@ pub async fn send(
     content: &str,
     client_msg_id: Option<&str>,
 ) -> Result<Sent, AppError> {
-    let content = check(content, client_msg_id)?;
+    let content = Content::Text(check(content, client_msg_id)?);
     let chat = match (principal, chat_id) {
         (_, Some(id)) => find_for(principal, &state.db, id).await?,
-        (Principal::Visitor(v), None) => open_for_visitor(v, state).await?,
+        (Principal::Visitor(v), None) => match find_open(v, &state.db).await? {
+            Some(chat) => chat,
+            None => return send_opening(v, state, content, client_msg_id).await,
+        },
         (Principal::Agent(_), None) => {
             return Err(AppError::validation("chatId", "Say which chat the message is for."))
         }
     };
-    send_content(principal, state, chat, Content::Text(content), client_msg_id).await
+    send_content(principal, state, chat, content, client_msg_id).await
+}
+
+/// Stores a visitor's message that opens a chat: the chat is created in the same write as the message (one batch
+/// opens any number of chats), unless one was opened for the visitor meanwhile, then the message goes there.
+pub async fn send_opening(
+    v: &VisitorCtx,
+    state: &AppState,
+    content: Content,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    let mut job = job(Principal::Visitor(v), new_chat(v, ChatStatus::Waiting), content, client_msg_id);
+    job.open = true;
+    state.writer.write(job).await
 }
 
 /// Stores `content` in `chat` (already authorised for `principal`) and publishes it.
@@ -114,6 +133,10 @@ pub async fn send_content(
     content: Content,
     client_msg_id: Option<&str>,
 ) -> Result<Sent, AppError> {
+    state.writer.write(job(principal, chat, content, client_msg_id)).await
+}
+
+fn job(principal: Principal<'_>, chat: chats::Model, content: Content, client_msg_id: Option<&str>) -> Job {
     let (kind, content, metadata) = match content {
         Content::Text(text) => (KIND_TEXT, text, None),
         Content::Attachment(a) => {
@@ -126,20 +149,18 @@ pub async fn send_content(
         Principal::Visitor(v) => (SenderType::Visitor, v.visitor_id.clone()),
     };
     let taking = matches!(principal, Principal::Agent(_)) && chat.status == ChatStatus::Waiting.as_str();
-    state
-        .writer
-        .write(Job {
-            chat,
-            sender_type,
-            sender_id,
-            content,
-            kind,
-            metadata,
-            client_msg_id: client_msg_id.map(String::from),
-            taking,
-            reply: None,
-        })
-        .await
+    Job {
+        chat,
+        sender_type,
+        sender_id,
+        content,
+        kind,
+        metadata,
+        client_msg_id: client_msg_id.map(String::from),
+        taking,
+        open: false,
+        reply: None,
+    }
 }
 
 /// One message to store. `reply` is set by [`MessageWriter::write`].
@@ -153,6 +174,8 @@ pub struct Job {
     client_msg_id: Option<String>,
     /// An agent answering a waiting chat: it becomes ongoing (and theirs, if unassigned).
     taking: bool,
+    /// `chat` is not stored yet: store it with the message, unless the visitor has an open chat by then.
+    open: bool,
     reply: Option<oneshot::Sender<Result<Sent, AppError>>>,
 }
 
@@ -244,28 +267,37 @@ impl MessageWriter {
     }
 }
 
-/// After a write: publish a new message (and the chat's change when an agent took it), in the order written.
+/// After a write: publish a new message (after its chat, when the message opened one, and before the chat's change
+/// when an agent took it), in the order written.
 async fn finish(
     db: &DatabaseConnection,
     hub: &Hub,
     job: &Job,
-    result: Result<(messages::Model, bool), DbErr>,
+    result: Result<Stored, DbErr>,
 ) -> Result<Sent, AppError> {
-    let (stored, created) = result?;
+    let Stored { message: stored, created, opened } = result?;
     let message = to_view(&stored);
+    let chat = opened.as_ref().map(|(chat, _)| chat).unwrap_or(&job.chat);
+    if let Some((chat, true)) = &opened {
+        publish_chat_via(hub, chat, ServerEvent::ChatCreated { chat: to_summary(chat) });
+    }
     if created {
-        publish_chat_via(
-            hub,
-            &job.chat,
-            ServerEvent::NewMessage { chat_id: job.chat.id.clone(), message: message.clone() },
-        );
+        publish_chat_via(hub, chat, ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() });
         if job.taking {
-            if let Some(updated) = chats::Entity::find_by_id(job.chat.id.clone()).one(db).await? {
+            if let Some(updated) = chats::Entity::find_by_id(chat.id.clone()).one(db).await? {
                 publish_chat_via(hub, &updated, ServerEvent::ChatUpdated { chat: to_summary(&updated) });
             }
         }
     }
-    Ok(Sent { message, created })
+    Ok(Sent { message, created, chat: opened.map(|(chat, _)| chat) })
+}
+
+/// One send as written: the stored message (a retry's earlier copy when `created` is false) and, for a send that
+/// opens a chat, that chat and whether this send created it.
+struct Stored {
+    message: messages::Model,
+    created: bool,
+    opened: Option<(chats::Model, bool)>,
 }
 
 async fn run_writer(
@@ -304,7 +336,7 @@ async fn run_writer(
     }
 }
 
-type Written = (Vec<Job>, Vec<Result<(messages::Model, bool), DbErr>>);
+type Written = (Vec<Job>, Vec<Result<Stored, DbErr>>);
 
 async fn publish_written(db: DatabaseConnection, hub: Arc<Hub>, mut written: mpsc::Receiver<Written>) {
     while let Some((batch, results)) = written.recv().await {
@@ -321,15 +353,48 @@ async fn publish_written(db: DatabaseConnection, hub: Arc<Hub>, mut written: mps
 /// bumped by its number of sends first (taking its row lock on MySQL, the write lock on SQLite), then retries are
 /// found in one query (after the lock, so a concurrent retry sees the first copy) and their bumps given back, the
 /// new `last_seq`s read in one query, and the new messages inserted in one statement, numbered in batch order.
-async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(messages::Model, bool)>, DbErr> {
+async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
     use std::collections::{BTreeMap, HashMap};
     let now = chrono::Utc::now().naive_utc();
     let txn = db.begin().await?;
 
+    // Chats opened by this batch's sends, by visitor: the visitor's open chat if there is one by now, else the one
+    // made up for the send, stored here before its messages (and `true`: announce it).
+    let mut opened: HashMap<String, (chats::Model, bool)> = HashMap::new();
+    let openers: Vec<&Job> = batch.iter().filter(|j| j.open).collect();
+    if !openers.is_empty() {
+        let found = chats::Entity::find()
+            .filter(chats::Column::VisitorId.is_in(openers.iter().map(|j| j.chat.visitor_id.as_str())))
+            .filter(chats::Column::Status.is_in(open_statuses()))
+            .order_by_desc(chats::Column::CreatedAt)
+            .all(&txn)
+            .await?;
+        for chat in found {
+            opened.entry(chat.visitor_id.clone()).or_insert((chat, false));
+        }
+        let mut new_chats = Vec::new();
+        for job in &openers {
+            opened.entry(job.chat.visitor_id.clone()).or_insert_with(|| {
+                new_chats.push(chats::ActiveModel::from(job.chat.clone()));
+                (job.chat.clone(), true)
+            });
+        }
+        if !new_chats.is_empty() {
+            chats::Entity::insert_many(new_chats).exec_without_returning(&txn).await?;
+        }
+    }
+    let chat_of: Vec<&chats::Model> = batch
+        .iter()
+        .map(|job| match job.open {
+            true => opened.get(&job.chat.visitor_id).map(|(chat, _)| chat).unwrap_or(&job.chat),
+            false => &job.chat,
+        })
+        .collect();
+
     // Per chat, in first-seen order: how many sends, and whether an agent is taking it (and who).
     let mut per_chat: BTreeMap<&str, (i64, Option<&Job>)> = BTreeMap::new();
-    for job in batch {
-        let entry = per_chat.entry(job.chat.id.as_str()).or_insert((0, None));
+    for (job, chat) in batch.iter().zip(&chat_of) {
+        let entry = per_chat.entry(chat.id.as_str()).or_insert((0, None));
         entry.0 += 1;
         if job.taking && entry.1.is_none() {
             entry.1 = Some(job);
@@ -373,8 +438,11 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
 
     // Retries: client ids already stored in these chats, or repeated within the batch. Each (chat, client id)
     // pair is one probe of the unique index (`chat IN (…) AND client id IN (…)` probed every chat with every id).
-    let pairs: Vec<(&str, &str)> =
-        batch.iter().filter_map(|j| Some((j.chat.id.as_str(), j.client_msg_id.as_deref()?))).collect();
+    let pairs: Vec<(&str, &str)> = batch
+        .iter()
+        .zip(&chat_of)
+        .filter_map(|(j, chat)| Some((chat.id.as_str(), j.client_msg_id.as_deref()?)))
+        .collect();
     let mut stored: HashMap<(String, String), messages::Model> = HashMap::new();
     if !pairs.is_empty() {
         let rows = if sqlite {
@@ -400,9 +468,9 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
     let mut first_in_batch: HashMap<(&str, &str), usize> = HashMap::new();
     let mut given_back: BTreeMap<&str, i64> = BTreeMap::new();
     let mut slots = Vec::with_capacity(batch.len());
-    let mut fresh: Vec<&Job> = Vec::new();
+    let mut fresh: Vec<(&Job, &str)> = Vec::new();
     for (i, job) in batch.iter().enumerate() {
-        let chat_id = job.chat.id.as_str();
+        let chat_id = chat_of[i].id.as_str();
         let slot = match job.client_msg_id.as_deref() {
             Some(cid) => {
                 if let Some(row) = stored.get(&(chat_id.to_string(), cid.to_string())) {
@@ -417,7 +485,7 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
             None => Slot::New(fresh.len()),
         };
         match slot {
-            Slot::New(_) => fresh.push(job),
+            Slot::New(_) => fresh.push((job, chat_id)),
             _ => *given_back.entry(chat_id).or_default() += 1,
         }
         slots.push(slot);
@@ -452,15 +520,15 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
             .collect(),
     };
     let mut fresh_count: HashMap<&str, i64> = HashMap::new();
-    for job in &fresh {
-        *fresh_count.entry(job.chat.id.as_str()).or_default() += 1;
+    for (_, chat_id) in &fresh {
+        *fresh_count.entry(chat_id).or_default() += 1;
     }
     let mut next: HashMap<&str, i64> =
         fresh_count.iter().map(|(chat, n)| (*chat, last.get(*chat).copied().unwrap_or(*n) - n + 1)).collect();
     let models: Vec<messages::Model> = fresh
         .iter()
-        .map(|job| {
-            let chat_id = job.chat.id.as_str();
+        .map(|(job, chat_id)| {
+            let chat_id = *chat_id;
             let seq = next.get(chat_id).copied().unwrap_or(1);
             next.insert(chat_id, seq + 1);
             messages::Model {
@@ -483,14 +551,22 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<(mess
     }
     txn.commit().await?;
 
-    let mut out: Vec<(messages::Model, bool)> = Vec::with_capacity(batch.len());
-    for slot in slots {
-        let item = match slot {
+    let mut out: Vec<Stored> = Vec::with_capacity(batch.len());
+    let mut announced = std::collections::HashSet::new();
+    for (job, slot) in batch.iter().zip(slots) {
+        let (message, created) = match slot {
             Slot::Stored(row) => (*row, false),
             Slot::New(k) => (models[k].clone(), true),
-            Slot::Repeat(i) => (out[i].0.clone(), false),
+            Slot::Repeat(i) => (out[i].message.clone(), false),
         };
-        out.push(item);
+        // A chat this batch created is announced once, with the first of its messages.
+        let chat_opened = match job.open {
+            true => {
+                opened.get(&job.chat.visitor_id).map(|(chat, new)| (chat.clone(), *new && announced.insert(&chat.id)))
+            }
+            false => None,
+        };
+        out.push(Stored { message, created, opened: chat_opened });
     }
     Ok(out)
 }
