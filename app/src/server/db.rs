@@ -40,9 +40,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 }
 
 /// On SQLite, copies the write-ahead log back into the database every second, so the log stays small and no
-/// commit pays for a checkpoint. Most of the copying runs beside the writers (`PASSIVE`); when writes went on
-/// meanwhile and left frames behind, the rest is copied during a write turn (`turns`, see
-/// `MessageWriter::turn`), which is short and lets the next commit start the log again from its beginning. Without
+/// commit pays for a checkpoint. Most of the copying runs beside the writers (`PASSIVE`); once the log is large,
+/// the last frames are copied during a write turn (`turns`, see `MessageWriter::turn`), which is short and lets the
+/// next commit start the log again from its beginning. Without
 /// it a log under constant writes is never fully copied, so it is never restarted and grows without end, and every
 /// commit then writes into new file blocks (the kernel zeroes each one first).
 pub fn checkpoint_in_background(db: &DatabaseConnection, turns: std::sync::Arc<tokio::sync::Mutex<()>>) {

@@ -81,14 +81,6 @@ impl VisitorChats {
         self.known.insert(chat.id.clone(), chat.clone());
         Ok(chat)
     }
-
-    /// The visitor's open chat, if they have one.
-    async fn open(&mut self, state: &AppState, v: &VisitorCtx) -> Result<Option<chats_entity::Model>, AppError> {
-        if self.open.is_none() {
-            self.open = chats::find_open(v, &state.db).await?;
-        }
-        Ok(self.open.clone())
-    }
 }
 
 impl Who {
@@ -326,11 +318,11 @@ async fn handle_inner(
                     let cid = client_msg_id.as_deref();
                     let chat = match chat_id.as_deref() {
                         Some(id) => Some(visitor_chats.named(state, v, id).await?),
-                        None => visitor_chats.open(state, v).await?,
+                        None => visitor_chats.open.clone(),
                     };
                     match chat {
                         Some(chat) => messages::send_content(who.principal(), state, chat, content, cid).await?,
-                        // The first message opens the chat, in the same write.
+                        // The writer finds the open chat, or opens one, in the same write.
                         None => {
                             let sent = messages::send_opening(v, state, content, cid).await?;
                             visitor_chats.open.clone_from(&sent.chat);

@@ -72,7 +72,7 @@ pub async fn of_visitor(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Vec
 }
 
 /// The visitor's waiting or ongoing chat, if any.
-pub async fn find_open(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Option<chats::Model>, AppError> {
+async fn find_open(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Option<chats::Model>, AppError> {
     Ok(chats::Entity::find()
         .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
         .filter(chats::Column::WebsiteId.eq(v.website_id.as_str()))

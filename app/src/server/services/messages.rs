@@ -17,7 +17,7 @@ use crate::server::ctx::Principal;
 use crate::server::ctx::VisitorCtx;
 use crate::server::entities::{chats, messages};
 use crate::server::hub::Hub;
-use crate::server::services::chats::{find_for, find_open, new_chat, open_statuses, publish_chat_via, to_summary};
+use crate::server::services::chats::{find_for, new_chat, open_statuses, publish_chat_via, to_summary};
 use crate::server::AppState;
 
 pub const MAX_CONTENT_CHARS: usize = 5000;
@@ -85,7 +85,7 @@ pub fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppEr
 pub struct Sent {
     pub message: ChatMessage,
     pub created: bool,
-    /// For [`send_opening`]: the chat the message went to (opened by it, or found open meanwhile).
+    /// For [`send_opening`]: the chat the message went to (the visitor's open chat, or the one it opened).
     pub chat: Option<chats::Model>,
 }
 
@@ -101,10 +101,7 @@ pub async fn send(
     let content = Content::Text(check(content, client_msg_id)?);
     let chat = match (principal, chat_id) {
         (_, Some(id)) => find_for(principal, &state.db, id).await?,
-        (Principal::Visitor(v), None) => match find_open(v, &state.db).await? {
-            Some(chat) => chat,
-            None => return send_opening(v, state, content, client_msg_id).await,
-        },
+        (Principal::Visitor(v), None) => return send_opening(v, state, content, client_msg_id).await,
         (Principal::Agent(_), None) => {
             return Err(AppError::validation("chatId", "Say which chat the message is for."))
         }
@@ -112,8 +109,8 @@ pub async fn send(
     send_content(principal, state, chat, content, client_msg_id).await
 }
 
-/// Stores a visitor's message that opens a chat: the chat is created in the same write as the message (one batch
-/// opens any number of chats), unless one was opened for the visitor meanwhile, then the message goes there.
+/// Stores a visitor's message in their open chat, found in the same write; when they have none, the chat is
+/// created in that write too (one batch opens any number of chats) and announced before the message.
 pub async fn send_opening(
     v: &VisitorCtx,
     state: &AppState,
