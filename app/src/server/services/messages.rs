@@ -354,6 +354,7 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Store
     use std::collections::{BTreeMap, HashMap};
     let now = chrono::Utc::now().naive_utc();
     let txn = db.begin().await?;
+    let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
 
     // Chats opened by this batch's sends, by visitor: the visitor's open chat if there is one by now, else the one
     // made up for the send, stored here before its messages (and `true`: announce it).
@@ -399,10 +400,9 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Store
     }
     // One statement bumps every chat, whatever the batch size (a statement per chat was most of a batch's cost);
     // on SQLite it also says what it wrote, so no read of `last_seq` follows.
-    let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
     let mut bumped: Option<HashMap<String, i64>> = None;
     if sqlite {
-        let rows = txn.query_all_raw(sqlite_bump(&per_chat, now)).await?;
+        let rows = txn.query_all_raw(sqlite_bump(&per_chat, now)?).await?;
         let mut seqs = HashMap::with_capacity(rows.len());
         for row in rows {
             seqs.insert(row.try_get_by_index::<String>(0)?, row.try_get_by_index::<i64>(1)?);
@@ -443,7 +443,7 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Store
     let mut stored: HashMap<(String, String), messages::Model> = HashMap::new();
     if !pairs.is_empty() {
         let rows = if sqlite {
-            messages::Entity::find().from_raw_sql(sqlite_retries(&pairs)).all(&txn).await?
+            messages::Entity::find().from_raw_sql(sqlite_retries(&pairs)?).all(&txn).await?
         } else {
             let any = pairs.iter().fold(Condition::any(), |any, (chat_id, cid)| {
                 any.add(messages::Column::ChatId.eq(*chat_id).and(messages::Column::ClientMsgId.eq(*cid)))
@@ -542,7 +542,12 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Store
             }
         })
         .collect();
-    if !models.is_empty() {
+    if !models.is_empty() && sqlite {
+        let inserted = txn.execute_raw(sqlite_insert(&models, now)?).await?;
+        if inserted.rows_affected() != models.len() as u64 {
+            return Err(DbErr::Custom(format!("stored {} of {} messages", inserted.rows_affected(), models.len())));
+        }
+    } else if !models.is_empty() {
         let rows: Vec<messages::ActiveModel> = models.iter().cloned().map(Into::into).collect();
         messages::Entity::insert_many(rows).exec_without_returning(&txn).await?;
     }
@@ -568,34 +573,65 @@ async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Store
     Ok(out)
 }
 
-/// SQLite: `last_seq += n` for every chat of a batch in one statement, returning the new values. A join on a list
-/// of values probes each chat once (a `CASE` over the chats compared every row with every chat).
+/// SQLite: `last_seq += n` for every chat of a batch in one statement, returning the new values. The batch goes
+/// in as one JSON array, so the statement's text is the same whatever the batch size: SQLite prepares it once
+/// (a list of `VALUES` had a text per size, and the statement cache kept re-preparing them).
 fn sqlite_bump(
     per_chat: &std::collections::BTreeMap<&str, (i64, Option<&Job>)>,
     now: chrono::NaiveDateTime,
-) -> Statement {
-    let rows = vec!["(?, ?)"; per_chat.len()].join(", ");
-    let sql = format!(
-        "UPDATE chats SET last_seq = chats.last_seq + v.column2, updated_at = ? FROM (VALUES {rows}) AS v \
-         WHERE chats.id = v.column1 RETURNING chats.id, chats.last_seq"
-    );
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + 2 * per_chat.len());
-    values.push(now.into());
-    for (chat_id, (n, _)) in per_chat {
-        values.push((*chat_id).into());
-        values.push((*n).into());
-    }
-    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+) -> Result<Statement, DbErr> {
+    let rows: Vec<(&str, i64)> = per_chat.iter().map(|(chat_id, (n, _))| (*chat_id, *n)).collect();
+    Ok(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "UPDATE chats SET last_seq = chats.last_seq + v.n, updated_at = ? \
+         FROM (SELECT value->>0 AS id, value->>1 AS n FROM json_each(?)) AS v \
+         WHERE chats.id = v.id RETURNING chats.id, chats.last_seq",
+        [now.into(), json_rows(&rows)?.into()],
+    ))
 }
 
 /// SQLite: the stored messages among (chat, client id) pairs, one index probe per pair.
-fn sqlite_retries(pairs: &[(&str, &str)]) -> Statement {
-    let rows = vec!["(?, ?)"; pairs.len()].join(", ");
-    let sql = format!(
-        "SELECT m.* FROM (VALUES {rows}) AS v JOIN messages m ON m.chat_id = v.column1 AND m.client_msg_id = v.column2"
-    );
-    let values: Vec<sea_orm::Value> = pairs.iter().flat_map(|(chat, cid)| [(*chat).into(), (*cid).into()]).collect();
-    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+fn sqlite_retries(pairs: &[(&str, &str)]) -> Result<Statement, DbErr> {
+    Ok(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "SELECT m.* FROM json_each(?) AS v \
+         JOIN messages m ON m.chat_id = v.value->>0 AND m.client_msg_id = v.value->>1",
+        [json_rows(pairs)?.into()],
+    ))
+}
+
+/// SQLite: every new message of a batch in one statement whose text does not depend on the batch size (the
+/// rows are one JSON array: no statement to build and prepare per size, no bound value per column).
+fn sqlite_insert(models: &[messages::Model], now: chrono::NaiveDateTime) -> Result<Statement, DbErr> {
+    let rows: Vec<_> = models
+        .iter()
+        .map(|m| {
+            (
+                &m.id,
+                &m.chat_id,
+                m.seq,
+                &m.client_msg_id,
+                &m.sender_type,
+                &m.sender_id,
+                &m.content,
+                &m.kind,
+                // Stored as JSON text, as the entity writes it.
+                m.metadata.as_ref().map(|meta| meta.to_string()),
+            )
+        })
+        .collect();
+    Ok(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "INSERT INTO messages (id, chat_id, seq, client_msg_id, sender_type, sender_id, content, type, metadata, \
+         created_at) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, \
+         value->>7, value->>8, ? FROM json_each(?)",
+        [now.into(), json_rows(&rows)?.into()],
+    ))
+}
+
+/// Rows as a JSON array of arrays (tuples serialise as arrays), for `json_each`.
+fn json_rows<T: serde::Serialize>(rows: &[T]) -> Result<String, DbErr> {
+    serde_json::to_string(rows).map_err(|e| DbErr::Custom(format!("cannot encode a batch: {e}")))
 }
 
 /// Messages of a chat after `after_seq`, in order, at most `PAGE`.
