@@ -26,6 +26,16 @@ backend_tests!(
     bad_frames_get_errors_and_the_socket_survives,
 );
 
+/// SQLite only: there the writer stores everything queued in one transaction, and a failed batch is written again
+/// one message at a time (MySQL writes each send on its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others() {
+    if let Some(app) = TestApp::spawn(common::Backend::Sqlite).await {
+        a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others(&app).await;
+        app.stop().await;
+    }
+}
+
 const ORIGIN: &str = "https://shop.example.com";
 
 struct Ws(WebSocketStream<MaybeTlsStream<TcpStream>>);
@@ -554,4 +564,43 @@ async fn after_a_chat_is_closed_the_next_visitor_message_starts_a_new_one(app: &
     let ack = visitor.next("ack").await;
     assert_ne!(ack["chatId"], first.as_str(), "the closed chat is not reused");
     assert_eq!(ack["seq"], 1);
+}
+
+async fn a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    let s = setup(app).await;
+    let mut sockets = Vec::new();
+    let mut chats = Vec::new();
+    for v in ["a", "b"] {
+        let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+        let mut ws = visitor_ws(app, &s.key, &token).await;
+        ws.send(json!({ "type": "chat-message", "clientMsgId": format!("{v}-1"), "content": "hello" })).await;
+        chats.push(ws.next("ack").await["chatId"].as_str().expect("chat").to_string());
+        sockets.push(ws);
+    }
+
+    // While the test holds the writer's turn, both sends pass their checks and wait in its queue; chat a is then
+    // deleted, so the batch that takes both fails on it.
+    let turn = app.state.writer.turn().await;
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        ws.send(json!({ "type": "chat-message", "chatId": chats[i], "clientMsgId": format!("second-{i}"),
+                        "content": "second" }))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.state
+        .db
+        .execute_unprepared(&format!("DELETE FROM chats WHERE id = '{}'", chats[0]))
+        .await
+        .expect("delete chat a");
+    drop(turn);
+
+    assert_eq!(sockets[0].next_of(&["ack", "error"]).await["code"], "not_found");
+    let ack = sockets[1].next_of(&["ack", "error"]).await;
+    assert_eq!((ack["type"].as_str(), ack["seq"].as_i64()), (Some("ack"), Some(2)), "{ack}");
+    let (status, history) =
+        app.api(Method::GET, &format!("/api/chats/{}/messages?after_seq=0", chats[1]), &s.agent, None).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let contents: Vec<&str> = history.as_array().expect("list").iter().filter_map(|m| m["content"].as_str()).collect();
+    assert_eq!(contents, ["hello", "second"]);
 }

@@ -272,7 +272,11 @@ async fn finish(
     job: &Job,
     result: Result<Stored, DbErr>,
 ) -> Result<Sent, AppError> {
-    let Stored { message: stored, created, opened } = result?;
+    // A chat deleted while its message waited in the queue: not found, as if the send had come a moment later.
+    let Stored { message: stored, created, opened } = result.map_err(|e| match e {
+        DbErr::RecordNotFound(_) => AppError::NotFound("Chat".into()),
+        e => AppError::from(e),
+    })?;
     let message = to_view(&stored);
     let chat = opened.as_ref().map(|(chat, _)| chat).unwrap_or(&job.chat);
     if let Some((chat, true)) = &opened {
