@@ -67,9 +67,18 @@ pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     Ok(Helpdesk { router, state, bootstrap })
 }
 
+/// The dashboard's routes, worked out once per process. Working them out renders the app with data loading switched
+/// off through a process-wide flag (leptos_server's `SuppressResourceLoad`): a page that starts loading data in that
+/// moment, in another app of the same process (the tests run many at once), would wait for it forever
+/// (leptos-rs/leptos#4773). Seen as a dashboard test timing out on an unfinished page body.
+fn dashboard_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState, config: &Config) -> Router {
     let leptos_options = config.leptos.clone();
-    let routes = generate_route_list(App);
+    let routes = dashboard_routes();
     let context_state = state.clone();
     let dashboard = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, move || provide_context(context_state.clone()), {

@@ -79,7 +79,7 @@ async fn login_form_sets_a_safe_cookie_and_opens_the_dashboard(app: &TestApp) {
         // A website or chat that does not exist is a 404 page, inside the layout.
         let expected = if path.ends_with("/some-id") { StatusCode::NOT_FOUND } else { StatusCode::OK };
         assert_eq!(res.status(), expected, "{path}");
-        let html = res.text().await.unwrap_or_else(|e| panic!("GET {path} body: {e}"));
+        let html = res.text().await.unwrap_or_else(|e| panic!("GET {path} body: {e:?}"));
         assert!(html.contains("Sign out"), "{path} lacks the layout");
         assert!(html.contains(ADMIN_EMAIL), "{path} does not show the signed-in user");
     }
