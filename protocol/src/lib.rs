@@ -3,31 +3,50 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a user may do. Stored as the `users.role` string and as `roles.name`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    SuperAdmin,
-    Admin,
-    Agent,
+/// A fieldless enum that travels as one string (on the wire, in the database): each variant's string is written
+/// once, and serde, `as_str`, `parse` and `ALL` all come from it, so they cannot drift apart.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$variant_meta:meta])* $variant:ident = $text:literal,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$variant_meta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// What a user may do. Stored as the `users.role` string and as `roles.name`.
+    pub enum Role {
+        SuperAdmin = "super_admin",
+        Admin = "admin",
+        Agent = "agent",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::SuperAdmin, Role::Admin, Role::Agent];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::SuperAdmin => "super_admin",
-            Role::Admin => "admin",
-            Role::Agent => "agent",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// Human label for the dashboard.
     pub fn label(self) -> &'static str {
         match self {
@@ -97,15 +116,31 @@ pub struct ErrorBody {
 mod tests {
     use super::*;
 
-    #[test]
-    fn role_round_trips_through_its_string() {
-        for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
-            let json = serde_json::to_string(&role).expect("serialize");
-            assert_eq!(json, format!("\"{}\"", role.as_str()));
+    /// Serde, `as_str` and `parse` agree for every string enum (the macro writes each string once; this checks it
+    /// stays wired that way).
+    fn round_trips<T>(all: &[T], as_str: fn(T) -> &'static str, parse: fn(&str) -> Option<T>)
+    where
+        T: Copy + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
+    {
+        for &value in all {
+            assert_eq!(parse(as_str(value)), Some(value));
+            let json = serde_json::to_string(&value).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", as_str(value)));
+            assert_eq!(serde_json::from_str::<T>(&json).expect("deserialize"), value);
         }
+    }
+
+    #[test]
+    fn string_enums_round_trip_through_their_strings() {
+        round_trips(Role::ALL, Role::as_str, Role::parse);
+        round_trips(WidgetPosition::ALL, WidgetPosition::as_str, WidgetPosition::parse);
+        round_trips(WidgetSize::ALL, WidgetSize::as_str, WidgetSize::parse);
+        round_trips(SenderType::ALL, SenderType::as_str, SenderType::parse);
+        round_trips(ChatStatus::ALL, ChatStatus::as_str, ChatStatus::parse);
         assert_eq!(Role::parse("root"), None);
-        assert_eq!(Role::parse("Admin"), None);
+        assert_eq!(Role::parse("Admin"), None, "strings are exact");
+        assert_eq!(Role::SuperAdmin.as_str(), "super_admin");
+        assert_eq!(WidgetPosition::BottomLeft.as_str(), "bottom-left");
     }
 
     #[test]
@@ -217,43 +252,17 @@ impl Default for BusinessHours {
 
 pub const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "kebab-case")]
-pub enum WidgetPosition {
-    BottomRight,
-    BottomLeft,
-}
-
-impl WidgetPosition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WidgetPosition::BottomRight => "bottom-right",
-            WidgetPosition::BottomLeft => "bottom-left",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [WidgetPosition::BottomRight, WidgetPosition::BottomLeft].into_iter().find(|p| p.as_str() == s)
+string_enum! {
+    pub enum WidgetPosition {
+        BottomRight = "bottom-right",
+        BottomLeft = "bottom-left",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum WidgetSize {
-    Compact,
-    Normal,
-}
-
-impl WidgetSize {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WidgetSize::Compact => "compact",
-            WidgetSize::Normal => "normal",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [WidgetSize::Compact, WidgetSize::Normal].into_iter().find(|p| p.as_str() == s)
+string_enum! {
+    pub enum WidgetSize {
+        Compact = "compact",
+        Normal = "normal",
     }
 }
 
@@ -395,55 +404,23 @@ pub struct Page<T> {
 /// Version of the socket protocol, sent in `hello`.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum SenderType {
-    /// An agent or admin (the seed's name).
-    Admin,
-    Visitor,
-    System,
-}
-
-impl SenderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SenderType::Admin => "admin",
-            SenderType::Visitor => "visitor",
-            SenderType::System => "system",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [SenderType::Admin, SenderType::Visitor, SenderType::System].into_iter().find(|t| t.as_str() == s)
+string_enum! {
+    pub enum SenderType {
+        /// An agent or admin (the seed's name).
+        Admin = "admin",
+        Visitor = "visitor",
+        System = "system",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum ChatStatus {
-    Waiting,
-    Ongoing,
-    Closed,
-    Resolved,
-    /// Left through the widget's offline form (outside business hours): the visitor expects an answer by email.
-    Offline,
-}
-
-impl ChatStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChatStatus::Waiting => "waiting",
-            ChatStatus::Ongoing => "ongoing",
-            ChatStatus::Closed => "closed",
-            ChatStatus::Resolved => "resolved",
-            ChatStatus::Offline => "offline",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [ChatStatus::Waiting, ChatStatus::Ongoing, ChatStatus::Closed, ChatStatus::Resolved, ChatStatus::Offline]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+string_enum! {
+    pub enum ChatStatus {
+        Waiting = "waiting",
+        Ongoing = "ongoing",
+        Closed = "closed",
+        Resolved = "resolved",
+        /// Left through the widget's offline form (outside business hours): the visitor expects an answer by email.
+        Offline = "offline",
     }
 }
 
