@@ -53,23 +53,17 @@ enum Who {
     Visitor(VisitorCtx),
 }
 
-/// What a visitor's socket already knows about its chats, so a send does not read the database first: the chat an
-/// id names (a chat never changes owner) and the open chat a send without an id goes to. A `chat-updated` for this
-/// visitor forgets both (the open chat may just have been closed).
+/// The chats a visitor's socket has already been allowed to write to, by id, so a send does not read the database
+/// first. What a send needs of a chat (its visitor and website) never changes, so nothing here goes stale; a send
+/// without an id is resolved by the message writer itself, in the write (the open chat may have just been closed).
 #[derive(Default)]
 struct VisitorChats {
-    open: Option<chats_entity::Model>,
     known: HashMap<String, chats_entity::Model>,
 }
 
 const KNOWN_CHATS: usize = 32;
 
 impl VisitorChats {
-    fn forget(&mut self) {
-        self.open = None;
-        self.known.clear();
-    }
-
     async fn named(&mut self, state: &AppState, v: &VisitorCtx, id: &str) -> Result<chats_entity::Model, AppError> {
         if let Some(chat) = self.known.get(id) {
             return Ok(chat.clone());
@@ -213,12 +207,6 @@ async fn run(
                 let mut written = 0;
                 let mut ok = true;
                 while let Some(out) = next.take() {
-                    // Frames are ours: serde writes the tag first.
-                    if out.as_str().starts_with(r#"{"type":"chat-updated""#) {
-                        if let Some(known) = visitor_chats.as_mut() {
-                            known.forget();
-                        }
-                    }
                     if sink.feed(Message::Text(Frame::unwrap_or_clone(out))).await.is_err() {
                         ok = false;
                         break;
@@ -316,18 +304,13 @@ async fn handle_inner(
                     let visitor_chats = visitor_chats.get_or_insert_with(Box::default);
                     let content = messages::Content::Text(text);
                     let cid = client_msg_id.as_deref();
-                    let chat = match chat_id.as_deref() {
-                        Some(id) => Some(visitor_chats.named(state, v, id).await?),
-                        None => visitor_chats.open.clone(),
-                    };
-                    match chat {
-                        Some(chat) => messages::send_content(who.principal(), state, chat, content, cid).await?,
-                        // The writer finds the open chat, or opens one, in the same write.
-                        None => {
-                            let sent = messages::send_opening(v, state, content, cid).await?;
-                            visitor_chats.open.clone_from(&sent.chat);
-                            sent
+                    match chat_id.as_deref() {
+                        Some(id) => {
+                            let chat = visitor_chats.named(state, v, id).await?;
+                            messages::send_content(who.principal(), state, chat, content, cid).await?
                         }
+                        // The writer finds the open chat, or opens one, in the same write.
+                        None => messages::send_opening(v, state, content, cid).await?,
                     }
                 }
                 Who::Agent(_) => {

@@ -85,8 +85,6 @@ pub fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppEr
 pub struct Sent {
     pub message: ChatMessage,
     pub created: bool,
-    /// For [`send_opening`]: the chat the message went to (the visitor's open chat, or the one it opened).
-    pub chat: Option<chats::Model>,
 }
 
 /// Stores a message from `principal` in `chat_id` (visitors may omit it: their open chat, created if needed), then
@@ -290,7 +288,7 @@ async fn finish(
             }
         }
     }
-    Ok(Sent { message, created, chat: opened.map(|(chat, _)| chat) })
+    Ok(Sent { message, created })
 }
 
 /// One send as written: the stored message (a retry's earlier copy when `created` is false) and, for a send that
