@@ -361,13 +361,13 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
                     <FieldError error=settings_error field="primaryColor"/>
                     <label for="position">"Position"</label>
                     <select id="position" on:change:target=move |ev| position.set(WidgetPosition::parse(&ev.target().value()).unwrap_or(WidgetPosition::BottomRight))>
-                        <option value="bottom-right" selected=move || position.get() == WidgetPosition::BottomRight>"Bottom right"</option>
-                        <option value="bottom-left" selected=move || position.get() == WidgetPosition::BottomLeft>"Bottom left"</option>
+                        <option value=WidgetPosition::BottomRight.as_str() selected=move || position.get() == WidgetPosition::BottomRight>"Bottom right"</option>
+                        <option value=WidgetPosition::BottomLeft.as_str() selected=move || position.get() == WidgetPosition::BottomLeft>"Bottom left"</option>
                     </select>
                     <label for="widget-size">"Size"</label>
                     <select id="widget-size" on:change:target=move |ev| size.set(WidgetSize::parse(&ev.target().value()).unwrap_or(WidgetSize::Normal))>
-                        <option value="normal" selected=move || size.get() == WidgetSize::Normal>"Normal"</option>
-                        <option value="compact" selected=move || size.get() == WidgetSize::Compact>"Compact"</option>
+                        <option value=WidgetSize::Normal.as_str() selected=move || size.get() == WidgetSize::Normal>"Normal"</option>
+                        <option value=WidgetSize::Compact.as_str() selected=move || size.get() == WidgetSize::Compact>"Compact"</option>
                     </select>
                     <label for="welcome-message">"Welcome message"</label>
                     <textarea id="welcome-message" bind:value=welcome rows="2" maxlength="500"></textarea>

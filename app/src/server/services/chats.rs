@@ -241,7 +241,7 @@ pub async fn assignees(state: &AppState, chat: &chats::Model) -> Result<Vec<User
             sea_orm::Condition::any()
                 .add(users::Column::Id.eq(website.user_id.as_str()))
                 .add(users::Column::Id.in_subquery(members))
-                .add(users::Column::Role.eq("super_admin")),
+                .add(users::Column::Role.eq(protocol::Role::SuperAdmin.as_str())),
         )
         .order_by_asc(users::Column::Name)
         .all(&state.db)
