@@ -30,12 +30,15 @@ struct Args {
     seconds: u64,
     mysql: Option<String>,
     idle_only: bool,
+    /// Every message without its chat id (the server finds the visitor's open chat each time), instead of naming
+    /// the chat the first ack reported, as the widget does.
+    no_chat_id: bool,
     /// Child mode: serve Helpdesk on this database URL and print `LISTEN <base URL>`.
     serve: Option<String>,
 }
 
 fn args() -> Args {
-    let mut a = Args { visitors: 200, agents: 5, rate: 500, seconds: 10, mysql: None, idle_only: false, serve: None };
+    let mut a = Args { visitors: 200, agents: 5, rate: 500, seconds: 10, mysql: None, idle_only: false, no_chat_id: false, serve: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -46,6 +49,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
             "--mysql" => a.mysql = Some(value()),
             "--idle-only" => a.idle_only = true,
+            "--no-chat-id" => a.no_chat_id = true,
             "--serve" => a.serve = Some(value()),
             other => eprintln!("ignoring unknown argument {other}"),
         }
@@ -161,6 +165,12 @@ fn message_number(frame: &str) -> Option<usize> {
     rest.split_once('"').and_then(|(n, _)| n.parse().ok())
 }
 
+/// The chat id of an `ack` frame, found without parsing the frame.
+fn ack_chat_id(frame: &str) -> Option<&str> {
+    let rest = frame.strip_prefix(r#"{"type":"ack""#)?.split_once(r#""chatId":""#)?.1;
+    rest.split_once('"').map(|(id, _)| id)
+}
+
 /// When each message was sent and first received by an agent, by message number.
 type Times = Arc<std::sync::Mutex<Vec<Option<Instant>>>>;
 
@@ -245,10 +255,21 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         return Ok(());
     }
 
-    // Load: round-robin over the visitors at the target rate.
+    // Load: round-robin over the visitors at the target rate. Like the widget, a visitor names its chat once the
+    // first ack has told it which one (the first message opens it).
+    let chat_of: Arc<Vec<std::sync::OnceLock<String>>> = Arc::new((0..a.visitors).map(|_| Default::default()).collect());
     let (mut sinks, mut streams): (Vec<_>, Vec<_>) = sockets.into_iter().map(|s| s.split()).unzip();
-    for mut stream in streams.drain(..) {
-        tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
+    for (k, mut stream) in streams.drain(..).enumerate() {
+        let chat_of = chat_of.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = stream.next().await {
+                if let (Message::Text(text), None) = (&frame, chat_of[k].get()) {
+                    if let Some(chat) = ack_chat_id(text.as_str()) {
+                        let _ = chat_of[k].set(chat.to_string());
+                    }
+                }
+            }
+        });
     }
     let mut sent_at: Vec<Option<Instant>> = vec![None; total];
     let interval = Duration::from_secs_f64(1.0 / a.rate.max(1) as f64);
@@ -258,9 +279,15 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             tokio::time::sleep(wait).await;
         }
-        let frame = format!(r#"{{"type":"chat-message","clientMsgId":"b{i}","content":"benchmark message"}}"#);
+        let k = i % a.visitors.max(1);
+        let frame = match chat_of[k].get().filter(|_| !a.no_chat_id) {
+            Some(chat) => format!(
+                r#"{{"type":"chat-message","chatId":"{chat}","clientMsgId":"b{i}","content":"benchmark message"}}"#
+            ),
+            None => format!(r#"{{"type":"chat-message","clientMsgId":"b{i}","content":"benchmark message"}}"#),
+        };
         sent_at[i] = Some(Instant::now());
-        let sink = &mut sinks[i % a.visitors.max(1)];
+        let sink = &mut sinks[k];
         sink.send(Message::Text(frame.into())).await?;
     }
     let sending = start.elapsed();
@@ -326,4 +353,22 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         println!("  without each visitor's first message (chat creation): p99 {p99:?}  max {max:?}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frame_shortcuts_read_the_servers_own_frames() {
+        let ack = serde_json::to_string(&protocol::ServerEvent::Ack {
+            client_msg_id: Some("b7".into()),
+            chat_id: "chat-1".into(),
+            seq: 3,
+            message_id: "m".into(),
+        })
+        .expect("an ack serialises");
+        assert_eq!(ack_chat_id(&ack), Some("chat-1"));
+        assert_eq!(ack_chat_id(r#"{"type":"new-message","chatId":"chat-1"}"#), None);
+    }
 }
