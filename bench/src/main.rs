@@ -38,7 +38,16 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { visitors: 200, agents: 5, rate: 500, seconds: 10, mysql: None, idle_only: false, no_chat_id: false, serve: None };
+    let mut a = Args {
+        visitors: 200,
+        agents: 5,
+        rate: 500,
+        seconds: 10,
+        mysql: None,
+        idle_only: false,
+        no_chat_id: false,
+        serve: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -257,7 +266,8 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
 
     // Load: round-robin over the visitors at the target rate. Like the widget, a visitor names its chat once the
     // first ack has told it which one (the first message opens it).
-    let chat_of: Arc<Vec<std::sync::OnceLock<String>>> = Arc::new((0..a.visitors).map(|_| Default::default()).collect());
+    let chat_of: Arc<Vec<std::sync::OnceLock<String>>> =
+        Arc::new((0..a.visitors).map(|_| Default::default()).collect());
     let (mut sinks, mut streams): (Vec<_>, Vec<_>) = sockets.into_iter().map(|s| s.split()).unzip();
     for (k, mut stream) in streams.drain(..).enumerate() {
         let chat_of = chat_of.clone();
@@ -274,7 +284,7 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
     let mut sent_at: Vec<Option<Instant>> = vec![None; total];
     let interval = Duration::from_secs_f64(1.0 / a.rate.max(1) as f64);
     let start = Instant::now();
-    for i in 0..total {
+    for (i, sent) in sent_at.iter_mut().enumerate() {
         let due = start + interval.mul_f64(i as f64);
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             tokio::time::sleep(wait).await;
@@ -286,7 +296,7 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
             ),
             None => format!(r#"{{"type":"chat-message","clientMsgId":"b{i}","content":"benchmark message"}}"#),
         };
-        sent_at[i] = Some(Instant::now());
+        *sent = Some(Instant::now());
         let sink = &mut sinks[k];
         sink.send(Message::Text(frame.into())).await?;
     }

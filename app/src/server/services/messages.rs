@@ -609,7 +609,6 @@ async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<S
     Ok(out)
 }
 
-
 /// Messages of a chat after `after_seq`, in order, at most `PAGE`.
 pub async fn after(
     principal: Principal<'_>,

@@ -21,6 +21,7 @@ const MESSAGE_COLUMNS: &str =
     "id, chat_id, seq, client_msg_id, sender_type, sender_id, content, type, metadata, created_at";
 
 /// Writes `batch` in one transaction on the writer's connection (`db`: the dedicated pool of one).
+#[allow(unsafe_code)]
 pub(super) async fn write(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
     let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(sqlx_err)?;
     let mut handle = conn.lock_handle().await.map_err(sqlx_err)?;
@@ -68,7 +69,7 @@ impl BatchStore for SqliteStore<'_> {
             }
         }
         // Newest first across visitors too, as the caller keeps the first chat it sees per visitor.
-        found.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        found.sort_by_key(|chat| std::cmp::Reverse(chat.created_at));
         Ok(found)
     }
 
@@ -102,12 +103,15 @@ impl BatchStore for SqliteStore<'_> {
     async fn bump(&mut self, per_chat: &[(&str, i64)], now: NaiveDateTime) -> Result<HashMap<String, i64>, DbErr> {
         let mut bump = self
             .0
-            .prepare_cached("UPDATE chats SET last_seq = last_seq + ?2, updated_at = ?3 WHERE id = ?1 RETURNING last_seq")
+            .prepare_cached(
+                "UPDATE chats SET last_seq = last_seq + ?2, updated_at = ?3 WHERE id = ?1 RETURNING last_seq",
+            )
             .map_err(err)?;
         let now = time(now);
         let mut last = HashMap::with_capacity(per_chat.len());
         for (chat_id, n) in per_chat {
-            let seq: Option<i64> = bump.query_row(params![chat_id, n, now], |row| row.get(0)).optional().map_err(err)?;
+            let seq: Option<i64> =
+                bump.query_row(params![chat_id, n, now], |row| row.get(0)).optional().map_err(err)?;
             let seq = seq.ok_or_else(|| DbErr::RecordNotFound(format!("chat {chat_id}")))?;
             last.insert(chat_id.to_string(), seq);
         }
