@@ -2,7 +2,8 @@
 //!
 //! Starts Helpdesk in a child process (this binary with `--serve`) on a fresh database (SQLite file by default,
 //! `--mysql URL` for MySQL/MariaDB), creates one website and M agents, opens N visitor sockets, then has the
-//! visitors send messages at a target rate for a duration. Every message is stored with its seq before the agents
+//! visitors send messages at a target rate for a duration. As the widget does, a visitor's first message opens its
+//! chat and later ones name the chat its first ack reported (`--no-chat-id`: never name it). Every message is stored with its seq before the agents
 //! hear of it; latency is from the visitor's send to the first agent receiving `new-message`. Reports p50/p99/max
 //! latency, the rate achieved, and the server process's memory per idle socket (its RSS before and after opening
 //! the sockets). Both processes share the machine: the load generator's CPU is part of every figure.
