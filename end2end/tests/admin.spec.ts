@@ -85,8 +85,10 @@ test('an admin creates an agent who then sees only the assigned website', async 
   await expect(page.locator('#create-website-form')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/agent-websites.png', fullPage: true });
 
-  // The activity log shows what happened, for the super admin.
+  // The activity log shows what happened, for the super admin. Signing out must finish first: a sign-out answered
+  // after the next sign-in would clear the new session's cookie.
   await page.locator('#logout').click();
+  await expect(page).toHaveURL(/\/admin\/login$/);
   await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(/\/admin\/dashboard$/);
   await page.goto('/admin/activity');
