@@ -579,15 +579,19 @@ async fn a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others(app: 
         sockets.push(ws);
     }
 
-    // While the test holds the writer's turn, both sends pass their checks and wait in its queue; chat a is then
-    // deleted, so the batch that takes both fails on it.
+    // While the test holds the writer's turn, both sends pass their checks and wait in its queue (`queued` says
+    // when); chat a is then deleted, so the batch that takes both fails on it.
     let turn = app.state.writer.turn().await;
     for (i, ws) in sockets.iter_mut().enumerate() {
         ws.send(json!({ "type": "chat-message", "chatId": chats[i], "clientMsgId": format!("second-{i}"),
                         "content": "second" }))
             .await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while app.state.writer.queued() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the two sends never reached the writer");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     app.state
         .db
         .execute_unprepared(&format!("DELETE FROM chats WHERE id = '{}'", chats[0]))

@@ -190,6 +190,8 @@ pub struct MessageWriter {
     turns: Option<Arc<tokio::sync::Mutex<()>>>,
     /// The writer's own connection on SQLite (`db::dedicated_writer`); `db` elsewhere.
     writer_db: DatabaseConnection,
+    /// Sends in the writer's queue or batch, not answered yet.
+    queued: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A turn to write on the chat path: hold it for the writes, and write through [`Turn::db`].
@@ -237,7 +239,7 @@ impl MessageWriter {
             }
             queue
         });
-        MessageWriter { queue, db, hub, turns, writer_db }
+        MessageWriter { queue, db, hub, turns, writer_db, queued: Arc::default() }
     }
 
     /// Waits for this task's turn to write, on SQLite; no wait elsewhere. SQLite has one writer at a time, and a
@@ -263,7 +265,29 @@ impl MessageWriter {
             tracing::error!("message writer stopped");
             AppError::Internal
         })?;
+        let _queued = Queued::count(&self.queued);
         rx.await.map_err(|_| AppError::Internal)?
+    }
+
+    /// Sends waiting in the SQLite writer's queue or batch (always 0 elsewhere), for metrics and tests.
+    pub fn queued(&self) -> usize {
+        self.queued.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// One send counted in [`MessageWriter::queued`] until it is answered (or its caller goes away).
+struct Queued<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn count(queued: &'a std::sync::atomic::AtomicUsize) -> Self {
+        queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Queued(queued)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
