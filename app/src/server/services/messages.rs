@@ -381,7 +381,7 @@ async fn publish_written(db: DatabaseConnection, hub: Arc<Hub>, mut written: mps
 /// ([`SeaStore`]), SQLite's own API on the writer's connection ([`sqlite::SqliteStore`]). Every call runs inside
 /// the batch's transaction.
 trait BatchStore {
-    /// The open (waiting or ongoing) chats of these visitors, newest first.
+    /// The open (waiting or ongoing) chats of these visitors, each visitor's newest first.
     async fn open_chats(&mut self, visitors: &[&str]) -> Result<Vec<chats::Model>, DbErr>;
     async fn insert_chats(&mut self, new: &[chats::Model]) -> Result<(), DbErr>;
     /// `last_seq += n` (and `updated_at`) for each chat, taking its row lock; the new `last_seq`s.
@@ -488,7 +488,9 @@ async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<S
     let mut opened: HashMap<String, (chats::Model, bool)> = HashMap::new();
     let openers: Vec<&Job> = batch.iter().filter(|j| j.open).collect();
     if !openers.is_empty() {
-        let visitors: Vec<&str> = openers.iter().map(|j| j.chat.visitor_id.as_str()).collect();
+        let mut visitors: Vec<&str> = openers.iter().map(|j| j.chat.visitor_id.as_str()).collect();
+        visitors.sort_unstable();
+        visitors.dedup();
         for chat in store.open_chats(&visitors).await? {
             opened.entry(chat.visitor_id.clone()).or_insert((chat, false));
         }
@@ -522,9 +524,6 @@ async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<S
     }
     let counts: Vec<(&str, i64)> = per_chat.iter().map(|(id, (n, _))| (*id, *n)).collect();
     let mut last = store.bump(&counts, now).await?;
-    if last.len() != counts.len() {
-        return Err(DbErr::RecordNotFound("chat".into()));
-    }
     for (chat_id, job) in per_chat.iter().filter_map(|(id, (_, taking))| taking.map(|job| (*id, job))) {
         let assignee = job.chat.assigned_to.is_none().then_some(job.sender_id.as_str());
         store.take(chat_id, assignee).await?;

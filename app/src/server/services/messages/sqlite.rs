@@ -68,18 +68,11 @@ impl BatchStore for SqliteStore<'_> {
                 found.push(chat.map_err(err)?);
             }
         }
-        // Newest first across visitors too, as the caller keeps the first chat it sees per visitor.
-        found.sort_by_key(|chat| std::cmp::Reverse(chat.created_at));
         Ok(found)
     }
 
     async fn insert_chats(&mut self, new: &[chats::Model]) -> Result<(), DbErr> {
-        let mut insert = self
-            .0
-            .prepare_cached(&format!(
-                "INSERT INTO chats ({CHAT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-            ))
-            .map_err(err)?;
+        let mut insert = self.0.prepare_cached(&insert_sql("chats", CHAT_COLUMNS)).map_err(err)?;
         for c in new {
             insert
                 .execute(params![
@@ -154,13 +147,14 @@ impl BatchStore for SqliteStore<'_> {
     }
 
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr> {
-        let mut insert = self
-            .0
-            .prepare_cached(&format!(
-                "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-            ))
-            .map_err(err)?;
+        let mut insert = self.0.prepare_cached(&insert_sql("messages", MESSAGE_COLUMNS)).map_err(err)?;
+        // A batch's messages share one `created_at`: formatted once, not per row.
+        let mut stamp: Option<(NaiveDateTime, String)> = None;
         for m in new {
+            if stamp.as_ref().map(|(t, _)| *t) != Some(m.created_at) {
+                stamp = Some((m.created_at, time(m.created_at)));
+            }
+            let created_at = stamp.as_ref().map(|(_, text)| text.as_str());
             insert
                 .execute(params![
                     m.id,
@@ -173,12 +167,18 @@ impl BatchStore for SqliteStore<'_> {
                     m.kind,
                     // JSON as text, as the entity stores it.
                     m.metadata.as_ref().map(|meta| meta.to_string()),
-                    time(m.created_at),
+                    created_at,
                 ])
                 .map_err(err)?;
         }
         Ok(())
     }
+}
+
+/// `INSERT INTO table (columns) VALUES (?1, …, ?n)`, one placeholder per listed column.
+fn insert_sql(table: &str, columns: &str) -> String {
+    let placeholders: Vec<String> = (1..=columns.split(',').count()).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO {table} ({columns}) VALUES ({})", placeholders.join(", "))
 }
 
 fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<chats::Model> {
@@ -252,6 +252,11 @@ mod tests {
     fn the_column_lists_follow_the_entities() {
         assert_eq!(CHAT_COLUMNS, names::<chats::Column>());
         assert_eq!(MESSAGE_COLUMNS, names::<messages::Column>());
+    }
+
+    #[test]
+    fn an_insert_has_one_placeholder_per_column() {
+        assert_eq!(insert_sql("t", "a, b, c"), "INSERT INTO t (a, b, c) VALUES (?1, ?2, ?3)");
     }
 
     #[test]
