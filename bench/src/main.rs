@@ -212,8 +212,12 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
     let total = (a.rate * a.seconds) as usize;
     let received: Times = Arc::new(std::sync::Mutex::new(vec![None; total]));
     for _ in 0..a.agents {
+        // tungstenite zero-fills its read buffer before every read: 16 KB rather than the default 128 KB, or the
+        // generator spends its time in memset.
+        let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
         let (mut ws, _) =
-            tokio_tungstenite::connect_async_with_config(format!("{ws_base}/ws?token={token}"), None, true).await?;
+            tokio_tungstenite::connect_async_with_config(format!("{ws_base}/ws?token={token}"), Some(config), true)
+                .await?;
         ws.send(Message::Text(json!({ "type": "join-website", "websiteId": website }).to_string().into())).await?;
         let received = received.clone();
         tokio::spawn(async move {

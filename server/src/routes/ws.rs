@@ -30,8 +30,12 @@ use crate::middleware::csrf::origin_authority;
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Read chunk per socket, allocated up front: most frames are far smaller, and a larger one just takes more reads.
 const READ_BUFFER: usize = 256;
-/// Frames are written out once this much is buffered (or on flush).
+/// A visitor socket's frames are written out once this much is buffered (or on flush): small, since there are
+/// thousands of them and most idle.
 const WRITE_BUFFER: usize = 2 * 1024;
+/// An agent socket's: an agent of a busy website receives every message, and a burst should go out in one write,
+/// not one per 2 KB (there are few agent sockets).
+const AGENT_WRITE_BUFFER: usize = 64 * 1024;
 const EVENTS_PER_SECOND: u32 = 20;
 const EVENT_BURST: u32 = 40;
 const MAX_RESUME_CHATS: usize = 100;
@@ -121,11 +125,15 @@ pub async fn upgrade(
     };
     // Small I/O buffers (they grow for a large frame): an idle socket should cost kilobytes, not the 128 KiB
     // tungstenite allocates by default.
+    let write_buffer = match who {
+        Who::Agent(_) => AGENT_WRITE_BUFFER,
+        Who::Visitor(_) => WRITE_BUFFER,
+    };
     Ok(ws
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
+        .write_buffer_size(write_buffer)
         .on_upgrade(move |socket| session(socket, state, who)))
 }
 
