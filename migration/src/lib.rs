@@ -18,6 +18,7 @@ mod m20261124_000011_create_visitor_pages;
 mod m20261124_000012_create_attachments;
 mod m20261124_000013_add_visitors_contact;
 mod m20261124_000014_drop_messages_sender_index;
+mod m20261203_000015_drop_sqlite_client_msg_index;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_create_attachments::Migration),
             Box::new(m20261124_000013_add_visitors_contact::Migration),
             Box::new(m20261124_000014_drop_messages_sender_index::Migration),
+            Box::new(m20261203_000015_drop_sqlite_client_msg_index::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! The migrations on both databases: up, down and up again; the seeded roles; and the keys the data model relies
-//! on (per-chat seq and client message id uniqueness, ON DELETE rules).
+//! on (per-chat seq uniqueness, client message id uniqueness on MySQL/MariaDB, ON DELETE rules).
 
 mod common;
 
@@ -164,7 +164,13 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
     message(&conn, &chat.id, 2, None).await.expect("second");
     message(&conn, &chat.id, 3, None).await.expect("two NULL client ids do not collide");
     assert!(message(&conn, &chat.id, 2, None).await.is_err(), "seq is unique per chat");
-    assert!(message(&conn, &chat.id, 4, Some("c-1")).await.is_err(), "client message id is unique per chat");
+    // On SQLite the message writer finds retries itself (it is the only writer there; tested in realtime.rs), so
+    // the index that cost every message a page is gone there; MySQL/MariaDB, written by several nodes, keep it.
+    let repeat = message(&conn, &chat.id, 4, Some("c-1")).await;
+    match backend {
+        Backend::Mysql => assert!(repeat.is_err(), "client message id is unique per chat"),
+        Backend::Sqlite => assert!(repeat.is_ok(), "no client message id index on SQLite"),
+    }
     assert!(message(&conn, "no-such-chat", 1, None).await.is_err(), "messages need their chat");
 
     // Deleting the assigned agent un-assigns the chat; deleting the website removes its chats and messages.

@@ -19,6 +19,7 @@ backend_tests!(
     visitor_and_agent_talk_and_type_both_ways,
     a_reconnecting_agent_resumes_exactly_the_missed_messages,
     a_retried_message_is_stored_once,
+    a_retry_through_another_node_is_stored_once,
     after_a_chat_is_closed_the_next_visitor_message_starts_a_new_one,
     many_visitors_at_once_get_their_own_gap_free_seqs,
     refusals_foreign_tokens_forged_chats_non_members,
@@ -296,6 +297,38 @@ async fn a_retried_message_is_stored_once(app: &TestApp) {
     assert_eq!(seqs, [3, 4], "{acks:?}");
     let (_, history) = app.api(Method::GET, &format!("/api/chats/{chat_id}/messages"), &s.agent, None).await;
     assert_eq!(history.as_array().expect("list").len(), 4);
+}
+
+/// A retry that reaches another node (or this one after a restart, knowing nothing yet) is still a retry, both
+/// ways. On SQLite the writer finds retries in memory, so this is it noticing messages it did not write itself.
+async fn a_retry_through_another_node_is_stored_once(app: &TestApp) {
+    let s = setup(app).await;
+    let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+    let mut here = visitor_ws(app, &s.key, &token).await;
+    here.send(json!({ "type": "chat-message", "clientMsgId": "first", "content": "hello" })).await;
+    let first = here.next("ack").await;
+    let chat_id = first["chatId"].as_str().expect("chat").to_string();
+
+    let node = app.second_node().await;
+    let mut there = visitor_ws(&node, &s.key, &token).await;
+    let send = |cid: &str| json!({ "type": "chat-message", "chatId": chat_id, "clientMsgId": cid, "content": "x" });
+    there.send(send("first")).await;
+    let again = there.next("ack").await;
+    assert_eq!((&again["seq"], &again["messageId"]), (&first["seq"], &first["messageId"]), "{again}");
+    there.send(send("second")).await;
+    let second = there.next("ack").await;
+    assert_eq!(second["seq"], 2, "{second}");
+
+    here.send(send("second")).await;
+    let retried = here.next("ack").await;
+    assert_eq!((&retried["seq"], &retried["messageId"]), (&second["seq"], &second["messageId"]), "{retried}");
+    here.send(send("third")).await;
+    assert_eq!(here.next("ack").await["seq"], 3);
+    let (_, history) = app.api(Method::GET, &format!("/api/chats/{chat_id}/messages"), &s.agent, None).await;
+    let cids: Vec<&str> = history.as_array().expect("list").iter().filter_map(|m| m["clientMsgId"].as_str()).collect();
+    assert_eq!(cids, ["first", "second", "third"]);
+    drop(there);
+    node.stop().await;
 }
 
 /// Many chats written together (one batch on SQLite: one `UPDATE … FROM (VALUES …)` for every chat, one join for

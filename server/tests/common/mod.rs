@@ -124,6 +124,16 @@ impl TestApp {
     }
 
     pub async fn start(db: TestDb, config: Config) -> TestApp {
+        TestApp::serve(Some(db), config).await
+    }
+
+    /// A second server on this one's database, as another node or this one restarted with nothing in memory
+    /// would be. Stopping it leaves the database to the first.
+    pub async fn second_node(&self) -> TestApp {
+        TestApp::serve(None, self.config.clone()).await
+    }
+
+    async fn serve(db: Option<TestDb>, config: Config) -> TestApp {
         let Helpdesk { router, state, bootstrap } = build_app(&config).await.expect("build app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -143,7 +153,7 @@ impl TestApp {
             state,
             config,
             helpdesk_bootstrap: bootstrap,
-            db: Some(db),
+            db,
             shutdown: Some(tx),
             server: Some(server),
         }

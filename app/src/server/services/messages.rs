@@ -334,6 +334,8 @@ async fn run_writer(
     turns: Arc<tokio::sync::Mutex<()>>,
     written_tx: mpsc::Sender<Written>,
 ) {
+    // What the writer knows of each chat's client message ids, kept across batches (see `sqlite::ClientIds`).
+    let mut known = sqlite::ClientIds::default();
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         let turn = turns.lock().await;
@@ -344,14 +346,15 @@ async fn run_writer(
                 Err(_) => break,
             }
         }
-        let written = match sqlite::write(&writer, &batch).await {
+        let written = match sqlite::write(&writer, &mut known, &batch).await {
             Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
             Err(e) => {
                 // One bad message (its chat was just deleted, say) must not fail the others: retry one by one.
                 tracing::warn!(error = %e, size = batch.len(), "batch write failed; writing one by one");
                 let mut out = Vec::with_capacity(batch.len());
                 for job in &batch {
-                    out.push(sqlite::write(&writer, std::slice::from_ref(job)).await.map(|mut r| r.remove(0)));
+                    let one = sqlite::write(&writer, &mut known, std::slice::from_ref(job)).await;
+                    out.push(one.map(|mut r| r.remove(0)));
                 }
                 out
             }

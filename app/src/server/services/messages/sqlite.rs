@@ -2,6 +2,10 @@
 //! worker thread leaves the handle alone until it is given back) and runs on it through SQLite's own API, on the
 //! writer's thread: one hand-off per batch instead of one per statement and per returned row, and one prepared
 //! statement per step with bound values instead of statements whose text depends on the batch size.
+//!
+//! Retries are found in memory ([`ClientIds`]): SQLite keeps no index on `(chat_id, client_msg_id)` (migration 15),
+//! because every message paid a random index page for it, the largest share of what the log and its checkpoints
+//! write.
 
 use std::collections::HashMap;
 
@@ -20,26 +24,149 @@ const CHAT_COLUMNS: &str =
 const MESSAGE_COLUMNS: &str =
     "id, chat_id, seq, client_msg_id, sender_type, sender_id, content, type, metadata, created_at";
 
+/// Client message ids the writer has stored, per chat, so a send is checked for a retry without a read.
+///
+/// What is known of a chat is read once, when the writer first needs it (the client ids of its last
+/// [`ClientIds::WINDOW`] messages, from the `(chat_id, seq)` index), and then kept up to date by the writer's own
+/// commits. That is exact only while nobody else stores messages, which the writer checks at the start of every
+/// batch, inside its write lock: the largest message rowid must be the one it last wrote. If another connection or
+/// process wrote messages since, everything known is dropped and read again. At most [`ClientIds::MAX_IDS`] ids are
+/// kept; past that the chats used longest ago are forgotten (and read again when they next get a message).
+pub(crate) struct ClientIds {
+    chats: HashMap<String, KnownChat>,
+    ids: usize,
+    window: i64,
+    max_ids: usize,
+    /// The largest message rowid when this was last known to match the database (`None`: no messages).
+    last_rowid: Option<i64>,
+    /// Batches seen, for forgetting the chats used longest ago.
+    clock: u64,
+}
+
+#[derive(Default)]
+struct KnownChat {
+    /// Client id → seq.
+    ids: HashMap<String, i64>,
+    used: u64,
+}
+
+impl Default for ClientIds {
+    fn default() -> Self {
+        ClientIds::new(Self::WINDOW, Self::MAX_IDS)
+    }
+}
+
+impl ClientIds {
+    /// A retry is recognised among a chat's last this many messages: a client resends what it did not see
+    /// acknowledged, and no chat gets this many messages while one of its clients waits to reconnect.
+    pub const WINDOW: i64 = 10_000;
+    /// Client ids kept in memory at most (some 100 bytes each).
+    pub const MAX_IDS: usize = 200_000;
+
+    fn new(window: i64, max_ids: usize) -> Self {
+        ClientIds { chats: HashMap::new(), ids: 0, window, max_ids, last_rowid: None, clock: 0 }
+    }
+
+    /// At the start of a batch, with the write lock held: forget everything if someone else wrote messages.
+    fn check(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        self.clock += 1;
+        let last: Option<i64> = conn.query_row("SELECT max(rowid) FROM messages", [], |row| row.get(0))?;
+        if last != self.last_rowid {
+            self.chats.clear();
+            self.ids = 0;
+            self.last_rowid = last;
+        }
+        Ok(())
+    }
+
+    /// The seq of the message stored in `chat_id` with `client_msg_id`, if it is among the chat's last
+    /// `window` messages.
+    fn find(&mut self, conn: &Connection, chat_id: &str, client_msg_id: &str) -> rusqlite::Result<Option<i64>> {
+        let clock = self.clock;
+        if !self.chats.contains_key(chat_id) {
+            let mut read = conn.prepare_cached(
+                "SELECT client_msg_id, seq FROM messages WHERE chat_id = ?1 AND client_msg_id IS NOT NULL \
+                 AND seq > (SELECT coalesce(max(seq), 0) FROM messages WHERE chat_id = ?1) - ?2",
+            )?;
+            let rows = read.query_map(params![chat_id, self.window], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            let ids = rows.collect::<rusqlite::Result<HashMap<String, i64>>>()?;
+            self.ids += ids.len();
+            self.chats.insert(chat_id.to_string(), KnownChat { ids, used: clock });
+        }
+        let seq = self.chats.get_mut(chat_id).and_then(|chat| {
+            chat.used = clock;
+            chat.ids.get(client_msg_id).copied()
+        });
+        Ok(seq)
+    }
+
+    /// After a commit: the messages it stored, and the largest rowid it wrote (`None` if it stored none).
+    fn committed(&mut self, stored: Vec<(String, String, i64)>, last_rowid: Option<i64>) {
+        for (chat_id, client_msg_id, seq) in stored {
+            // A chat not read yet is read in full when it is next needed.
+            if let Some(chat) = self.chats.get_mut(&chat_id) {
+                if chat.ids.insert(client_msg_id, seq).is_none() {
+                    self.ids += 1;
+                }
+                if chat.ids.len() as i64 > 2 * self.window {
+                    let before = chat.ids.len();
+                    chat.ids.retain(|_, s| *s > seq - self.window);
+                    self.ids -= before - chat.ids.len();
+                }
+            }
+        }
+        if last_rowid.is_some() {
+            self.last_rowid = last_rowid;
+        }
+        if self.ids > self.max_ids {
+            self.forget_oldest();
+        }
+    }
+
+    /// Forgets the chats used longest ago until a quarter of the room is free again.
+    fn forget_oldest(&mut self) {
+        let mut by_age: Vec<(u64, String, usize)> =
+            self.chats.iter().map(|(id, chat)| (chat.used, id.clone(), chat.ids.len())).collect();
+        by_age.sort_unstable();
+        for (_, id, n) in by_age {
+            if self.ids <= self.max_ids * 3 / 4 {
+                break;
+            }
+            self.chats.remove(&id);
+            self.ids -= n;
+        }
+    }
+}
+
 /// Writes `batch` in one transaction on the writer's connection (`db`: the dedicated pool of one).
 #[allow(unsafe_code)]
-pub(super) async fn write(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
+pub(super) async fn write(db: &DatabaseConnection, known: &mut ClientIds, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
     let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(sqlx_err)?;
     let mut handle = conn.lock_handle().await.map_err(sqlx_err)?;
     // SAFETY: `handle` keeps sqlx's worker thread off this connection until it drops, after `sqlite` (declared
     // later, dropped first). A connection made with `from_handle` does not close the handle; dropping it finalizes
     // the statements it prepared, so sqlx gets the connection back as it lent it.
     let sqlite = unsafe { Connection::from_handle(handle.as_raw_handle().as_ptr()) }.map_err(err)?;
-    in_transaction(&sqlite, batch).await
+    in_transaction(&sqlite, known, batch).await
 }
 
-async fn in_transaction(sqlite: &Connection, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
+async fn in_transaction(sqlite: &Connection, known: &mut ClientIds, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
     // IMMEDIATE: the write lock is taken now, not when the first write finds it taken by a pooled connection.
     sqlite.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
-    let result = write_batch(&mut SqliteStore(sqlite), batch).await;
-    let result = match result {
-        Ok(stored) => sqlite.execute_batch("COMMIT").map(|_| stored).map_err(err),
+    let mut store = SqliteStore { conn: sqlite, known, stored: Vec::new(), last_rowid: None };
+    let result = match store.known.check(sqlite).map_err(err) {
+        Ok(()) => write_batch(&mut store, batch).await,
         Err(e) => Err(e),
     };
+    let SqliteStore { known, stored, last_rowid, .. } = store;
+    let result = match result {
+        Ok(out) => sqlite.execute_batch("COMMIT").map(|_| out).map_err(err),
+        Err(e) => Err(e),
+    };
+    // Only what was committed becomes known.
+    if result.is_ok() {
+        known.committed(stored, last_rowid);
+    }
     if !sqlite.is_autocommit() {
         // A failed batch (or commit) leaves nothing behind: the connection goes back to sqlx outside a transaction.
         if let Err(e) = sqlite.execute_batch("ROLLBACK") {
@@ -49,13 +176,19 @@ async fn in_transaction(sqlite: &Connection, batch: &[Job]) -> Result<Vec<Stored
     result
 }
 
-pub(super) struct SqliteStore<'c>(&'c Connection);
+pub(super) struct SqliteStore<'c> {
+    conn: &'c Connection,
+    known: &'c mut ClientIds,
+    /// (chat, client id, seq) of the messages inserted in this transaction, for `known` once it commits.
+    stored: Vec<(String, String, i64)>,
+    last_rowid: Option<i64>,
+}
 
 impl BatchStore for SqliteStore<'_> {
     async fn open_chats(&mut self, visitors: &[&str]) -> Result<Vec<chats::Model>, DbErr> {
         let [waiting, ongoing] = open_statuses();
         let mut find = self
-            .0
+            .conn
             .prepare_cached(&format!(
                 "SELECT {CHAT_COLUMNS} FROM chats WHERE visitor_id = ?1 AND status IN (?2, ?3) \
                  ORDER BY created_at DESC"
@@ -72,7 +205,7 @@ impl BatchStore for SqliteStore<'_> {
     }
 
     async fn insert_chats(&mut self, new: &[chats::Model]) -> Result<(), DbErr> {
-        let mut insert = self.0.prepare_cached(&insert_sql("chats", CHAT_COLUMNS)).map_err(err)?;
+        let mut insert = self.conn.prepare_cached(&insert_sql("chats", CHAT_COLUMNS)).map_err(err)?;
         for c in new {
             insert
                 .execute(params![
@@ -95,7 +228,7 @@ impl BatchStore for SqliteStore<'_> {
 
     async fn bump(&mut self, per_chat: &[(&str, i64)], now: NaiveDateTime) -> Result<HashMap<String, i64>, DbErr> {
         let mut bump = self
-            .0
+            .conn
             .prepare_cached(
                 "UPDATE chats SET last_seq = last_seq + ?2, updated_at = ?3 WHERE id = ?1 RETURNING last_seq",
             )
@@ -114,25 +247,24 @@ impl BatchStore for SqliteStore<'_> {
     async fn take(&mut self, chat_id: &str, assignee: Option<&str>) -> Result<(), DbErr> {
         let ongoing = protocol::ChatStatus::Ongoing.as_str();
         let done = match assignee {
-            Some(agent) => self.0.execute(
+            Some(agent) => self.conn.execute(
                 "UPDATE chats SET status = ?2, assigned_to = ?3 WHERE id = ?1",
                 params![chat_id, ongoing, agent],
             ),
-            None => self.0.execute("UPDATE chats SET status = ?2 WHERE id = ?1", params![chat_id, ongoing]),
+            None => self.conn.execute("UPDATE chats SET status = ?2 WHERE id = ?1", params![chat_id, ongoing]),
         };
         done.map(drop).map_err(err)
     }
 
     async fn stored(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<messages::Model>, DbErr> {
-        let mut find = self
-            .0
-            .prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ?1 AND client_msg_id = ?2"
-            ))
-            .map_err(err)?;
         let mut found = Vec::new();
         for (chat_id, cid) in pairs {
-            if let Some(m) = find.query_row(params![chat_id, cid], message_from_row).optional().map_err(err)? {
+            let Some(seq) = self.known.find(self.conn, chat_id, cid).map_err(err)? else { continue };
+            let mut read = self
+                .conn
+                .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ?1 AND seq = ?2"))
+                .map_err(err)?;
+            if let Some(m) = read.query_row(params![chat_id, seq], message_from_row).optional().map_err(err)? {
                 found.push(m);
             }
         }
@@ -140,14 +272,14 @@ impl BatchStore for SqliteStore<'_> {
     }
 
     async fn give_back(&mut self, chat_id: &str, n: i64) -> Result<(), DbErr> {
-        self.0
+        self.conn
             .execute("UPDATE chats SET last_seq = last_seq - ?2 WHERE id = ?1", params![chat_id, n])
             .map(drop)
             .map_err(err)
     }
 
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr> {
-        let mut insert = self.0.prepare_cached(&insert_sql("messages", MESSAGE_COLUMNS)).map_err(err)?;
+        let mut insert = self.conn.prepare_cached(&insert_sql("messages", MESSAGE_COLUMNS)).map_err(err)?;
         // A batch's messages share one `created_at`: formatted once, not per row.
         let mut stamp: Option<(NaiveDateTime, String)> = None;
         for m in new {
@@ -170,7 +302,11 @@ impl BatchStore for SqliteStore<'_> {
                     created_at,
                 ])
                 .map_err(err)?;
+            if let Some(cid) = &m.client_msg_id {
+                self.stored.push((m.chat_id.clone(), cid.clone(), m.seq));
+            }
         }
+        self.last_rowid = Some(self.conn.last_insert_rowid());
         Ok(())
     }
 }
@@ -252,6 +388,79 @@ mod tests {
     fn the_column_lists_follow_the_entities() {
         assert_eq!(CHAT_COLUMNS, names::<chats::Column>());
         assert_eq!(MESSAGE_COLUMNS, names::<messages::Column>());
+    }
+
+    /// A messages table with what `ClientIds` reads, and a way to store into it as the writer does.
+    fn messages_db() -> Connection {
+        let conn = Connection::open_in_memory().expect("sqlite");
+        conn.execute_batch("CREATE TABLE messages (chat_id TEXT NOT NULL, seq INTEGER NOT NULL, client_msg_id TEXT)")
+            .expect("table");
+        conn
+    }
+
+    fn store(conn: &Connection, known: &mut ClientIds, chat: &str, seq: i64, cid: &str) {
+        known.check(conn).expect("check");
+        conn.execute("INSERT INTO messages VALUES (?1, ?2, ?3)", params![chat, seq, cid]).expect("insert");
+        known.committed(vec![(chat.into(), cid.into(), seq)], Some(conn.last_insert_rowid()));
+    }
+
+    #[test]
+    fn client_ids_are_read_once_then_followed_and_dropped_when_someone_else_writes() {
+        let conn = messages_db();
+        for seq in 1..=5 {
+            conn.execute("INSERT INTO messages VALUES ('a', ?1, ?2)", params![seq, format!("old-{seq}")])
+                .expect("insert");
+        }
+        let mut known = ClientIds::new(3, 1000);
+        known.check(&conn).expect("check");
+        assert_eq!(known.find(&conn, "a", "old-5").expect("find"), Some(5));
+        assert_eq!(known.find(&conn, "a", "old-3").expect("find"), Some(3));
+        assert_eq!(known.find(&conn, "a", "old-2").expect("find"), None, "outside the window of 3");
+        assert_eq!(known.find(&conn, "b", "x").expect("find"), None);
+
+        // The writer's own commits are followed without reading.
+        store(&conn, &mut known, "a", 6, "mine");
+        conn.execute("UPDATE messages SET client_msg_id = 'renamed' WHERE client_msg_id = 'mine'", []).expect("update");
+        known.check(&conn).expect("check");
+        assert_eq!(known.find(&conn, "a", "mine").expect("find"), Some(6), "known from the commit, not re-read");
+
+        // A message some other connection stored: everything is read again.
+        conn.execute("INSERT INTO messages VALUES ('a', 7, 'theirs')", []).expect("insert");
+        known.check(&conn).expect("check");
+        assert_eq!(known.find(&conn, "a", "theirs").expect("find"), Some(7));
+        assert_eq!(known.find(&conn, "a", "renamed").expect("find"), Some(6));
+        assert_eq!(known.find(&conn, "a", "mine").expect("find"), None);
+    }
+
+    #[test]
+    fn only_committed_messages_become_known() {
+        let conn = messages_db();
+        let mut known = ClientIds::new(100, 1000);
+        known.check(&conn).expect("check");
+        assert_eq!(known.find(&conn, "a", "x").expect("find"), None);
+        // A batch that rolled back reports nothing; its send is not a stored message.
+        known.committed(Vec::new(), None);
+        known.check(&conn).expect("check");
+        assert_eq!(known.find(&conn, "a", "x").expect("find"), None);
+        store(&conn, &mut known, "a", 1, "x");
+        assert_eq!(known.find(&conn, "a", "x").expect("find"), Some(1));
+    }
+
+    #[test]
+    fn the_chats_used_longest_ago_are_forgotten_past_the_limit() {
+        let conn = messages_db();
+        let mut known = ClientIds::new(100, 8);
+        for (i, chat) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            known.check(&conn).expect("check");
+            assert_eq!(known.find(&conn, chat, "none").expect("find"), None);
+            store(&conn, &mut known, chat, 1, &format!("{chat}-1"));
+            store(&conn, &mut known, chat, 2, &format!("{chat}-2"));
+            assert!(known.ids <= 8, "after chat {i}: {} ids", known.ids);
+        }
+        assert!(!known.chats.contains_key("a") && known.chats.contains_key("e"), "oldest forgotten first");
+        // A forgotten chat is read again when needed.
+        known.check(&conn).expect("check");
+        assert_eq!(known.find(&conn, "a", "a-2").expect("find"), Some(2));
     }
 
     #[test]
