@@ -19,6 +19,7 @@ mod m20261124_000012_create_attachments;
 mod m20261124_000013_add_visitors_contact;
 mod m20261124_000014_drop_messages_sender_index;
 mod m20261203_000015_drop_sqlite_client_msg_index;
+mod m20261203_000016_drop_chats_last_seq;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000013_add_visitors_contact::Migration),
             Box::new(m20261124_000014_drop_messages_sender_index::Migration),
             Box::new(m20261203_000015_drop_sqlite_client_msg_index::Migration),
+            Box::new(m20261203_000016_drop_chats_last_seq::Migration),
         ]
     }
 }

@@ -150,7 +150,6 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         assigned_to: Set(Some(user.id.clone())),
         status: Set("ongoing".into()),
         resolution: Set(None),
-        last_seq: Set(0),
         started_at: Set(now()),
         ended_at: Set(None),
         created_at: Set(now()),

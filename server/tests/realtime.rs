@@ -327,6 +327,11 @@ async fn a_retry_through_another_node_is_stored_once(app: &TestApp) {
     let (_, history) = app.api(Method::GET, &format!("/api/chats/{chat_id}/messages"), &s.agent, None).await;
     let cids: Vec<&str> = history.as_array().expect("list").iter().filter_map(|m| m["clientMsgId"].as_str()).collect();
     assert_eq!(cids, ["first", "second", "third"]);
+    // A chat's last seq is read from its messages, whichever node stored them.
+    let (_, chat) = app.api(Method::GET, &format!("/api/chats/{chat_id}"), &s.agent, None).await;
+    assert_eq!(chat["lastSeq"], 3, "{chat}");
+    let (_, inbox) = node.api(Method::GET, "/api/chats", &s.agent, None).await;
+    assert_eq!(inbox[0]["lastSeq"], 3, "{inbox}");
     drop(there);
     node.stop().await;
 }

@@ -46,7 +46,7 @@ pub async fn chat_detail(id: String) -> Result<ChatBundle, AppError> {
             visitor: chats::visitor_info(&state, &chat).await?,
             assignees: chats::assignees(&state, &chat).await?,
             website_name: website.name,
-            chat: chats::to_summary(&chat),
+            chat: chats::summary(&state.db, &chat).await?,
         })
     })
     .await

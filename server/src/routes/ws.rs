@@ -165,10 +165,10 @@ async fn hello(state: &AppState, conn: &Conn, who: &Who) -> Frame {
             let online =
                 ServerEvent::VisitorOnline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
             state.hub.publish(&Topic::Website(v.website_id.clone()), frame(&online), None);
-            let chats = chats::of_visitor(v, &state.db)
-                .await
-                .map(|c| c.iter().map(chats::to_summary).collect())
-                .unwrap_or_default();
+            let chats = match chats::of_visitor(v, &state.db).await {
+                Ok(list) => chats::summaries(&state.db, &list).await.unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
             ServerEvent::Hello {
                 v: PROTOCOL_VERSION,
                 role: "visitor".into(),

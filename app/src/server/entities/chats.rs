@@ -10,7 +10,6 @@ pub struct Model {
     pub assigned_to: Option<String>,
     pub status: String,
     pub resolution: Option<String>,
-    pub last_seq: i64,
     pub started_at: DateTime,
     pub ended_at: Option<DateTime>,
     pub created_at: DateTime,

@@ -2,15 +2,17 @@
 //! the inbox list, and changes of status, assignee and resolution — each published to the hub.
 
 use protocol::{ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, ServerEvent, UserView, VisitorInfo};
+use std::collections::HashMap;
+
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Set,
 };
 
 use crate::error::AppError;
 use crate::server::ctx::{Ctx, Principal, VisitorCtx};
-use crate::server::entities::{chats, website_members, websites};
+use crate::server::entities::{chats, messages, website_members, websites};
 use crate::server::hub::Topic;
 use crate::server::services::activity::{self, Activity};
 use crate::server::services::websites::visible as visible_websites;
@@ -22,7 +24,8 @@ fn time(t: chrono::NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub fn to_summary(chat: &chats::Model) -> ChatSummary {
+/// `last_seq`: the chat's last message seq (0 before its first), from [`last_seqs`].
+pub fn to_summary(chat: &chats::Model, last_seq: i64) -> ChatSummary {
     ChatSummary {
         id: chat.id.clone(),
         website_id: chat.website_id.clone(),
@@ -30,11 +33,41 @@ pub fn to_summary(chat: &chats::Model) -> ChatSummary {
         assigned_to: chat.assigned_to.clone(),
         status: ChatStatus::parse(&chat.status).unwrap_or(ChatStatus::Waiting),
         resolution: chat.resolution.clone(),
-        last_seq: chat.last_seq,
+        last_seq,
         started_at: time(chat.started_at),
         ended_at: chat.ended_at.map(time),
         updated_at: time(chat.updated_at),
     }
+}
+
+/// Each chat's last seq (chats without messages are left out), read from the messages' `(chat_id, seq)` index.
+/// Chats keep no counter, so storing a message never rewrites its chat's row.
+pub async fn last_seqs(db: &impl ConnectionTrait, ids: &[&str]) -> Result<HashMap<String, i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = messages::Entity::find()
+        .select_only()
+        .column(messages::Column::ChatId)
+        .column_as(messages::Column::Seq.max(), "last_seq")
+        .filter(messages::Column::ChatId.is_in(ids.iter().copied()))
+        .group_by(messages::Column::ChatId)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Summaries of `chats`, in their order.
+pub async fn summaries(db: &impl ConnectionTrait, chats: &[chats::Model]) -> Result<Vec<ChatSummary>, AppError> {
+    let ids: Vec<&str> = chats.iter().map(|c| c.id.as_str()).collect();
+    let last = last_seqs(db, &ids).await?;
+    Ok(chats.iter().map(|c| to_summary(c, last.get(&c.id).copied().unwrap_or(0))).collect())
+}
+
+pub async fn summary(db: &impl ConnectionTrait, chat: &chats::Model) -> Result<ChatSummary, AppError> {
+    let mut one = summaries(db, std::slice::from_ref(chat)).await?;
+    one.pop().ok_or(AppError::Internal)
 }
 
 /// Chats of the websites `ctx` may see.
@@ -105,7 +138,6 @@ pub fn new_chat(v: &VisitorCtx, status: ChatStatus) -> chats::Model {
         assigned_to: None,
         status: status.as_str().into(),
         resolution: None,
-        last_seq: 0,
         started_at: now,
         ended_at: None,
         created_at: now,
@@ -118,7 +150,7 @@ pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Res
     let turn = state.writer.turn().await;
     let chat = chats::ActiveModel::from(new_chat(v, status)).insert(turn.db()).await?;
     drop(turn);
-    publish_chat(state, &chat, ServerEvent::ChatCreated { chat: to_summary(&chat) });
+    publish_chat(state, &chat, ServerEvent::ChatCreated { chat: to_summary(&chat, 0) });
     Ok(chat)
 }
 
@@ -151,7 +183,7 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
         _ => {}
     }
     let rows = query.order_by_asc(chats::Column::CreatedAt).limit(500).all(&state.db).await?;
-    let mut out: Vec<ChatSummary> = rows.iter().map(to_summary).collect();
+    let mut out = summaries(&state.db, &rows).await?;
     out.sort_by_key(|c| match c.status {
         ChatStatus::Waiting => 0,
         ChatStatus::Ongoing => 1,
@@ -219,7 +251,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
         },
     )
     .await?;
-    let summary = to_summary(&chat);
+    let summary = summary(&state.db, &chat).await?;
     publish_chat(state, &chat, ServerEvent::ChatUpdated { chat: summary.clone() });
     Ok(summary)
 }
@@ -282,6 +314,6 @@ pub async fn visitor_info(state: &AppState, chat: &chats::Model) -> Result<Visit
         last_seen: time(visitor.last_seen),
         first_seen: time(visitor.created_at),
         online: state.hub.has_subscribers(&Topic::Visitor(visitor.id)),
-        past_chats: past.iter().map(to_summary).collect(),
+        past_chats: summaries(&state.db, &past).await?,
     })
 }

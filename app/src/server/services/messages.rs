@@ -7,8 +7,6 @@ mod sqlite;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::NaiveDateTime;
-
 use protocol::{Attachment, ChatMessage, ChatStatus, SenderType, ServerEvent};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -22,7 +20,7 @@ use crate::server::ctx::Principal;
 use crate::server::ctx::VisitorCtx;
 use crate::server::entities::{chats, messages};
 use crate::server::hub::Hub;
-use crate::server::services::chats::{find_for, new_chat, open_statuses, publish_chat_via, to_summary};
+use crate::server::services::chats::{find_for, new_chat, open_statuses, publish_chat_via, summary, to_summary};
 use crate::server::AppState;
 
 pub const MAX_CONTENT_CHARS: usize = 5000;
@@ -307,13 +305,14 @@ async fn finish(
     let message = to_view(&stored);
     let chat = opened.as_ref().map(|(chat, _)| chat).unwrap_or(&job.chat);
     if let Some((chat, true)) = &opened {
-        publish_chat_via(hub, chat, ServerEvent::ChatCreated { chat: to_summary(chat) });
+        publish_chat_via(hub, chat, ServerEvent::ChatCreated { chat: to_summary(chat, 0) });
     }
     if created {
         publish_chat_via(hub, chat, ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() });
         if job.taking {
             if let Some(updated) = chats::Entity::find_by_id(chat.id.clone()).one(db).await? {
-                publish_chat_via(hub, &updated, ServerEvent::ChatUpdated { chat: to_summary(&updated) });
+                let summary = summary(db, &updated).await?;
+                publish_chat_via(hub, &updated, ServerEvent::ChatUpdated { chat: summary });
             }
         }
     }
@@ -387,15 +386,13 @@ trait BatchStore {
     /// The open (waiting or ongoing) chats of these visitors, each visitor's newest first.
     async fn open_chats(&mut self, visitors: &[&str]) -> Result<Vec<chats::Model>, DbErr>;
     async fn insert_chats(&mut self, new: &[chats::Model]) -> Result<(), DbErr>;
-    /// `last_seq += n` (and `updated_at`) for each chat, taking its row lock; the new `last_seq`s.
-    /// `RecordNotFound` when a chat is gone.
-    async fn bump(&mut self, per_chat: &[(&str, i64)], now: NaiveDateTime) -> Result<HashMap<String, i64>, DbErr>;
+    /// Each chat's last seq (0 for none yet), taking the chat's row lock first on MySQL (on SQLite the writer holds
+    /// the write lock). `RecordNotFound` when a chat is gone.
+    async fn last_seqs(&mut self, chat_ids: &[&str]) -> Result<HashMap<String, i64>, DbErr>;
     /// An agent takes a waiting chat: ongoing, and theirs when `assignee` is set.
     async fn take(&mut self, chat_id: &str, assignee: Option<&str>) -> Result<(), DbErr>;
     /// Stored messages among these (chat, client message id) pairs.
     async fn stored(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<messages::Model>, DbErr>;
-    /// `last_seq -= n`: bumps given back for retries.
-    async fn give_back(&mut self, chat_id: &str, n: i64) -> Result<(), DbErr>;
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr>;
 }
 
@@ -417,27 +414,26 @@ impl BatchStore for SeaStore<'_> {
         chats::Entity::insert_many(rows).exec_without_returning(self.0).await.map(drop)
     }
 
-    async fn bump(&mut self, per_chat: &[(&str, i64)], now: NaiveDateTime) -> Result<HashMap<String, i64>, DbErr> {
-        for (chat_id, n) in per_chat {
-            let updated = chats::Entity::update_many()
-                .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).add(*n))
-                .col_expr(chats::Column::UpdatedAt, Expr::value(now))
-                .filter(chats::Column::Id.eq(*chat_id))
-                .exec(self.0)
-                .await?;
-            if updated.rows_affected == 0 {
+    async fn last_seqs(&mut self, chat_ids: &[&str]) -> Result<HashMap<String, i64>, DbErr> {
+        let mut last = HashMap::with_capacity(chat_ids.len());
+        for chat_id in chat_ids {
+            // The chat's row lock orders its senders across connections and nodes; the seq read after it, also
+            // locking, sees the previous holder's committed message whatever the isolation level.
+            let locked = chats::Entity::find_by_id(*chat_id).select_only().column(chats::Column::Id).lock_exclusive();
+            if locked.into_tuple::<String>().one(self.0).await?.is_none() {
                 return Err(DbErr::RecordNotFound(format!("chat {chat_id}")));
             }
+            let seq: Option<Option<i64>> = messages::Entity::find()
+                .select_only()
+                .column_as(messages::Column::Seq.max(), "last_seq")
+                .filter(messages::Column::ChatId.eq(*chat_id))
+                .lock_exclusive()
+                .into_tuple()
+                .one(self.0)
+                .await?;
+            last.insert(chat_id.to_string(), seq.flatten().unwrap_or(0));
         }
-        let rows = chats::Entity::find()
-            .select_only()
-            .column(chats::Column::Id)
-            .column(chats::Column::LastSeq)
-            .filter(chats::Column::Id.is_in(per_chat.iter().map(|(id, _)| *id)))
-            .into_tuple::<(String, i64)>()
-            .all(self.0)
-            .await?;
-        Ok(rows.into_iter().collect())
+        Ok(last)
     }
 
     async fn take(&mut self, chat_id: &str, assignee: Option<&str>) -> Result<(), DbErr> {
@@ -456,15 +452,6 @@ impl BatchStore for SeaStore<'_> {
         messages::Entity::find().filter(any).all(self.0).await
     }
 
-    async fn give_back(&mut self, chat_id: &str, n: i64) -> Result<(), DbErr> {
-        chats::Entity::update_many()
-            .col_expr(chats::Column::LastSeq, Expr::col(chats::Column::LastSeq).sub(n))
-            .filter(chats::Column::Id.eq(chat_id))
-            .exec(self.0)
-            .await
-            .map(drop)
-    }
-
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr> {
         let rows = new.iter().cloned().map(messages::ActiveModel::from);
         messages::Entity::insert_many(rows).exec_without_returning(self.0).await.map(drop)
@@ -479,10 +466,10 @@ async fn write_batch_sea(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<S
     Ok(stored)
 }
 
-/// Stores `batch` through `store`, inside its transaction: each chat's `last_seq` is bumped by its number of sends
-/// first (taking its row lock on MySQL; on SQLite the writer holds the write lock from the start), then retries
-/// are found (after the lock, so a concurrent retry sees the first copy) and their bumps given back, and the new
-/// messages inserted, numbered in batch order.
+/// Stores `batch` through `store`, inside its transaction: each chat's last seq is read first (taking the chat's
+/// row lock on MySQL; on SQLite the writer holds the write lock from the start), then retries are found (after the
+/// lock, so a concurrent retry sees the first copy), and the new messages inserted, numbered after the last seq in
+/// batch order. Nothing is written to the chat row unless an agent takes the chat.
 async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
     let now = chrono::Utc::now().naive_utc();
 
@@ -516,18 +503,17 @@ async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<S
         })
         .collect();
 
-    // Per chat, in first-seen order: how many sends, and whether an agent is taking it (and who).
-    let mut per_chat: BTreeMap<&str, (i64, Option<&Job>)> = BTreeMap::new();
+    // Per chat (in id order, so MySQL takes row locks in one order): whether an agent is taking it (and who).
+    let mut per_chat: BTreeMap<&str, Option<&Job>> = BTreeMap::new();
     for (job, chat) in batch.iter().zip(&chat_of) {
-        let entry = per_chat.entry(chat.id.as_str()).or_insert((0, None));
-        entry.0 += 1;
-        if job.taking && entry.1.is_none() {
-            entry.1 = Some(job);
+        let taking = per_chat.entry(chat.id.as_str()).or_insert(None);
+        if job.taking && taking.is_none() {
+            *taking = Some(job);
         }
     }
-    let counts: Vec<(&str, i64)> = per_chat.iter().map(|(id, (n, _))| (*id, *n)).collect();
-    let mut last = store.bump(&counts, now).await?;
-    for (chat_id, job) in per_chat.iter().filter_map(|(id, (_, taking))| taking.map(|job| (*id, job))) {
+    let ids: Vec<&str> = per_chat.keys().copied().collect();
+    let last = store.last_seqs(&ids).await?;
+    for (chat_id, job) in per_chat.iter().filter_map(|(id, taking)| taking.map(|job| (*id, job))) {
         let assignee = job.chat.assigned_to.is_none().then_some(job.sender_id.as_str());
         store.take(chat_id, assignee).await?;
     }
@@ -553,7 +539,6 @@ async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<S
         New(usize),
     }
     let mut first_in_batch: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut given_back: BTreeMap<&str, i64> = BTreeMap::new();
     let mut slots = Vec::with_capacity(batch.len());
     let mut fresh: Vec<(&Job, &str)> = Vec::new();
     for (i, job) in batch.iter().enumerate() {
@@ -571,26 +556,14 @@ async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<S
             }
             None => Slot::New(fresh.len()),
         };
-        match slot {
-            Slot::New(_) => fresh.push((job, chat_id)),
-            _ => *given_back.entry(chat_id).or_default() += 1,
+        if let Slot::New(_) = slot {
+            fresh.push((job, chat_id));
         }
         slots.push(slot);
     }
-    for (chat_id, n) in &given_back {
-        store.give_back(chat_id, *n).await?;
-        if let Some(seq) = last.get_mut(*chat_id) {
-            *seq -= n;
-        }
-    }
 
-    // Number the new messages: each chat's last `count` seqs, in batch order.
-    let mut fresh_count: HashMap<&str, i64> = HashMap::new();
-    for (_, chat_id) in &fresh {
-        *fresh_count.entry(chat_id).or_default() += 1;
-    }
-    let mut next: HashMap<&str, i64> =
-        fresh_count.iter().map(|(chat, n)| (*chat, last.get(*chat).copied().unwrap_or(*n) - n + 1)).collect();
+    // Number the new messages after each chat's last, in batch order.
+    let mut next: HashMap<&str, i64> = ids.iter().map(|id| (*id, last.get(*id).copied().unwrap_or(0) + 1)).collect();
     let models: Vec<messages::Model> = fresh
         .iter()
         .map(|(job, chat_id)| {

@@ -29,7 +29,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ChatSummary>> {
     let chat = chats::find_for(Principal::Agent(&ctx), &state.db, &id).await?;
-    Ok(Json(chats::to_summary(&chat)))
+    Ok(Json(chats::summary(&state.db, &chat).await?))
 }
 
 pub async fn update(

@@ -19,8 +19,7 @@ use crate::server::services::chats::open_statuses;
 
 /// Column lists in the entities' order (a test keeps them in step with `chats::Model` and `messages::Model`).
 const CHAT_COLUMNS: &str =
-    "id, website_id, visitor_id, assigned_to, status, resolution, last_seq, started_at, ended_at, created_at, \
-     updated_at";
+    "id, website_id, visitor_id, assigned_to, status, resolution, started_at, ended_at, created_at, updated_at";
 const MESSAGE_COLUMNS: &str =
     "id, chat_id, seq, client_msg_id, sender_type, sender_id, content, type, metadata, created_at";
 
@@ -215,7 +214,6 @@ impl BatchStore for SqliteStore<'_> {
                     c.assigned_to,
                     c.status,
                     c.resolution,
-                    c.last_seq,
                     time(c.started_at),
                     c.ended_at.map(time),
                     time(c.created_at),
@@ -226,18 +224,17 @@ impl BatchStore for SqliteStore<'_> {
         Ok(())
     }
 
-    async fn bump(&mut self, per_chat: &[(&str, i64)], now: NaiveDateTime) -> Result<HashMap<String, i64>, DbErr> {
-        let mut bump = self
+    async fn last_seqs(&mut self, chat_ids: &[&str]) -> Result<HashMap<String, i64>, DbErr> {
+        // Two index seeks, nothing written: the chat's row (is it still there?) and its last `(chat_id, seq)`.
+        let mut read = self
             .conn
             .prepare_cached(
-                "UPDATE chats SET last_seq = last_seq + ?2, updated_at = ?3 WHERE id = ?1 RETURNING last_seq",
+                "SELECT (SELECT coalesce(max(seq), 0) FROM messages WHERE chat_id = ?1) FROM chats WHERE id = ?1",
             )
             .map_err(err)?;
-        let now = time(now);
-        let mut last = HashMap::with_capacity(per_chat.len());
-        for (chat_id, n) in per_chat {
-            let seq: Option<i64> =
-                bump.query_row(params![chat_id, n, now], |row| row.get(0)).optional().map_err(err)?;
+        let mut last = HashMap::with_capacity(chat_ids.len());
+        for chat_id in chat_ids {
+            let seq: Option<i64> = read.query_row(params![chat_id], |row| row.get(0)).optional().map_err(err)?;
             let seq = seq.ok_or_else(|| DbErr::RecordNotFound(format!("chat {chat_id}")))?;
             last.insert(chat_id.to_string(), seq);
         }
@@ -269,13 +266,6 @@ impl BatchStore for SqliteStore<'_> {
             }
         }
         Ok(found)
-    }
-
-    async fn give_back(&mut self, chat_id: &str, n: i64) -> Result<(), DbErr> {
-        self.conn
-            .execute("UPDATE chats SET last_seq = last_seq - ?2 WHERE id = ?1", params![chat_id, n])
-            .map(drop)
-            .map_err(err)
     }
 
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr> {
@@ -325,11 +315,10 @@ fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<chats::Model> {
         assigned_to: row.get(3)?,
         status: row.get(4)?,
         resolution: row.get(5)?,
-        last_seq: row.get(6)?,
-        started_at: time_at(row, 7)?,
-        ended_at: row.get::<_, Option<String>>(8)?.map(|t| parse_time(8, &t)).transpose()?,
-        created_at: time_at(row, 9)?,
-        updated_at: time_at(row, 10)?,
+        started_at: time_at(row, 6)?,
+        ended_at: row.get::<_, Option<String>>(7)?.map(|t| parse_time(7, &t)).transpose()?,
+        created_at: time_at(row, 8)?,
+        updated_at: time_at(row, 9)?,
     })
 }
 
