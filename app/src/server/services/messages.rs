@@ -417,8 +417,8 @@ impl BatchStore for SeaStore<'_> {
     async fn last_seqs(&mut self, chat_ids: &[&str]) -> Result<HashMap<String, i64>, DbErr> {
         let mut last = HashMap::with_capacity(chat_ids.len());
         for chat_id in chat_ids {
-            // The chat's row lock orders its senders across connections and nodes; the seq read after it, also
-            // locking, sees the previous holder's committed message whatever the isolation level.
+            // The chat's row lock orders its senders across connections and nodes; the seq read after it, in its
+            // own READ COMMITTED snapshot, sees the previous holder's committed message.
             let locked = chats::Entity::find_by_id(*chat_id).select_only().column(chats::Column::Id).lock_exclusive();
             if locked.into_tuple::<String>().one(self.0).await?.is_none() {
                 return Err(DbErr::RecordNotFound(format!("chat {chat_id}")));
@@ -427,7 +427,6 @@ impl BatchStore for SeaStore<'_> {
                 .select_only()
                 .column_as(messages::Column::Seq.max(), "last_seq")
                 .filter(messages::Column::ChatId.eq(*chat_id))
-                .lock_exclusive()
                 .into_tuple()
                 .one(self.0)
                 .await?;
@@ -459,8 +458,14 @@ impl BatchStore for SeaStore<'_> {
 }
 
 /// Writes `batch` in one transaction through SeaORM (MySQL/MariaDB).
+///
+/// READ COMMITTED, not InnoDB's default REPEATABLE READ: there every statement after the first read sees the
+/// transaction's first snapshot, so the seq read would need a locking read, and a locking read of an empty chat's
+/// messages takes a gap lock on the (chat_id, seq) index. Two new chats often fall in the same gap; each holder then
+/// waits for the other's gap to insert its first message, a deadlock. READ COMMITTED reads a fresh snapshot per
+/// statement and locks no gaps; the chat's row lock alone orders its senders.
 async fn write_batch_sea(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = db.begin_with_config(Some(sea_orm::IsolationLevel::ReadCommitted), None).await?;
     let stored = write_batch(&mut SeaStore(&txn), batch).await?;
     txn.commit().await?;
     Ok(stored)
