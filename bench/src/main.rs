@@ -355,6 +355,17 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         })
         .collect();
     println!("  p99 of each second, ms: {}", per_second.join(" "));
+    // The first second in tenths: whether a slow start is the chats being opened or everything warming up.
+    let first_second: Vec<String> = sent_at
+        .iter()
+        .zip(&received)
+        .take(a.rate.max(1) as usize)
+        .filter_map(|(sent, got)| Some(got.as_ref()?.saturating_duration_since((*sent)?)))
+        .collect::<Vec<_>>()
+        .chunks((a.rate as usize / 10).max(1))
+        .map(|tenth| format!("{:.1}", tenth.iter().max().copied().unwrap_or_default().as_secs_f64() * 1000.0))
+        .collect();
+    println!("  the first second, max of each 100 ms, ms: {}", first_second.join(" "));
     // The first message of each visitor also opens their chat; the rest only store and fan out.
     let mut later: Vec<Duration> = sent_at
         .iter()

@@ -73,11 +73,18 @@ impl VisitorChats {
             return Ok(chat.clone());
         }
         let chat = chats::find_for(Principal::Visitor(v), &state.db, id).await?;
+        self.remember(chat.clone());
+        Ok(chat)
+    }
+
+    /// A chat of this visitor's, known from a write or a read: the widget names its chat in every send after the
+    /// first, and without this each socket's first named send read the chat again (a thousand visitors starting
+    /// together made a thousand reads at once).
+    fn remember(&mut self, chat: chats_entity::Model) {
         if self.known.len() >= KNOWN_CHATS {
             self.known.clear();
         }
-        self.known.insert(chat.id.clone(), chat.clone());
-        Ok(chat)
+        self.known.insert(chat.id.clone(), chat);
     }
 }
 
@@ -318,7 +325,13 @@ async fn handle_inner(
                             messages::send_content(who.principal(), state, chat, content, cid).await?
                         }
                         // The writer finds the open chat, or opens one, in the same write.
-                        None => messages::send_opening(v, state, content, cid).await?,
+                        None => {
+                            let mut sent = messages::send_opening(v, state, content, cid).await?;
+                            if let Some(chat) = sent.opened.take() {
+                                visitor_chats.remember(chat);
+                            }
+                            sent
+                        }
                     }
                 }
                 Who::Agent(_) => {

@@ -88,6 +88,8 @@ pub fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppEr
 pub struct Sent {
     pub message: ChatMessage,
     pub created: bool,
+    /// For a visitor's send without a chat id: the open chat it went to (found or created in the write).
+    pub opened: Option<chats::Model>,
 }
 
 /// Stores a message from `principal` in `chat_id` (visitors may omit it: their open chat, created if needed), then
@@ -316,7 +318,7 @@ async fn finish(
             }
         }
     }
-    Ok(Sent { message, created })
+    Ok(Sent { message, created, opened: opened.map(|(chat, _)| chat) })
 }
 
 /// One send as written: the stored message (a retry's earlier copy when `created` is false) and, for a send that
