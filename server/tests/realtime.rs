@@ -172,6 +172,13 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
     agent.send(json!({ "type": "typing-stop", "chatId": chat_id })).await;
     assert_eq!(visitor.next("user-stopped-typing").await["senderType"], "admin");
 
+    // Backdated, so the take's own updatedAt shows whatever the column's precision (seconds on MySQL).
+    use sea_orm::ConnectionTrait;
+    app.state
+        .db
+        .execute_unprepared(&format!("UPDATE chats SET updated_at = '2000-01-01 00:00:00' WHERE id = '{chat_id}'"))
+        .await
+        .expect("backdate the chat");
     agent.send(json!({ "type": "chat-message", "chatId": chat_id, "clientMsgId": "a-1", "content": "Hi! How can I help?" })).await;
     // Answering a waiting chat takes it: the update is published before the sender's ack.
     let updated = agent.next("chat-updated").await;
@@ -179,6 +186,8 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
         (updated["chat"]["status"].as_str(), updated["chat"]["assignedTo"].as_str()),
         (Some("ongoing"), Some(s.agent_id.as_str()))
     );
+    let taken_at = updated["chat"]["updatedAt"].as_str().expect("updatedAt");
+    assert!(!taken_at.starts_with("2000-"), "taking the chat is a change of the chat: updatedAt {taken_at}");
     assert_eq!(agent.next("ack").await["seq"], 2);
     let reply = visitor.next("new-message").await;
     assert_eq!(

@@ -7,6 +7,7 @@ mod sqlite;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use chrono::NaiveDateTime;
 use protocol::{Attachment, ChatMessage, ChatStatus, SenderType, ServerEvent};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -391,8 +392,8 @@ trait BatchStore {
     /// Each chat's last seq (0 for none yet), taking the chat's row lock first on MySQL (on SQLite the writer holds
     /// the write lock). `RecordNotFound` when a chat is gone.
     async fn last_seqs(&mut self, chat_ids: &[&str]) -> Result<HashMap<String, i64>, DbErr>;
-    /// An agent takes a waiting chat: ongoing, and theirs when `assignee` is set.
-    async fn take(&mut self, chat_id: &str, assignee: Option<&str>) -> Result<(), DbErr>;
+    /// An agent takes a waiting chat: ongoing, and theirs when `assignee` is set; `now` is its `updated_at`.
+    async fn take(&mut self, chat_id: &str, assignee: Option<&str>, now: NaiveDateTime) -> Result<(), DbErr>;
     /// Stored messages among these (chat, client message id) pairs.
     async fn stored(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<messages::Model>, DbErr>;
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr>;
@@ -437,9 +438,10 @@ impl BatchStore for SeaStore<'_> {
         Ok(last)
     }
 
-    async fn take(&mut self, chat_id: &str, assignee: Option<&str>) -> Result<(), DbErr> {
-        let mut take =
-            chats::Entity::update_many().col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()));
+    async fn take(&mut self, chat_id: &str, assignee: Option<&str>, now: NaiveDateTime) -> Result<(), DbErr> {
+        let mut take = chats::Entity::update_many()
+            .col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()))
+            .col_expr(chats::Column::UpdatedAt, Expr::value(now));
         if let Some(agent) = assignee {
             take = take.col_expr(chats::Column::AssignedTo, Expr::value(agent));
         }
@@ -522,7 +524,7 @@ async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<S
     let last = store.last_seqs(&ids).await?;
     for (chat_id, job) in per_chat.iter().filter_map(|(id, taking)| taking.map(|job| (*id, job))) {
         let assignee = job.chat.assigned_to.is_none().then_some(job.sender_id.as_str());
-        store.take(chat_id, assignee).await?;
+        store.take(chat_id, assignee, now).await?;
     }
 
     // Retries: client ids already stored in these chats, or repeated within the batch.

@@ -241,14 +241,17 @@ impl BatchStore for SqliteStore<'_> {
         Ok(last)
     }
 
-    async fn take(&mut self, chat_id: &str, assignee: Option<&str>) -> Result<(), DbErr> {
+    async fn take(&mut self, chat_id: &str, assignee: Option<&str>, now: NaiveDateTime) -> Result<(), DbErr> {
         let ongoing = protocol::ChatStatus::Ongoing.as_str();
+        let now = time(now);
         let done = match assignee {
             Some(agent) => self.conn.execute(
-                "UPDATE chats SET status = ?2, assigned_to = ?3 WHERE id = ?1",
-                params![chat_id, ongoing, agent],
+                "UPDATE chats SET status = ?2, assigned_to = ?3, updated_at = ?4 WHERE id = ?1",
+                params![chat_id, ongoing, agent, now],
             ),
-            None => self.conn.execute("UPDATE chats SET status = ?2 WHERE id = ?1", params![chat_id, ongoing]),
+            None => self
+                .conn
+                .execute("UPDATE chats SET status = ?2, updated_at = ?3 WHERE id = ?1", params![chat_id, ongoing, now]),
         };
         done.map(drop).map_err(err)
     }
