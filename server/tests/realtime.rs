@@ -200,6 +200,12 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
     assert_eq!(status, StatusCode::OK);
     let seqs: Vec<i64> = history.as_array().expect("list").iter().filter_map(|m| m["seq"].as_i64()).collect();
     assert_eq!(seqs, [1, 2]);
+    // The times the events announced are the stored ones, to the millisecond (MySQL once kept whole seconds).
+    assert_eq!(history[0]["createdAt"], got["message"]["createdAt"]);
+    assert_eq!(history[1]["createdAt"], reply["message"]["createdAt"]);
+    let (_, stored) = app.api(Method::GET, &format!("/api/chats/{chat_id}"), &s.agent, None).await;
+    assert_eq!(stored["startedAt"], created["chat"]["startedAt"]);
+    assert_eq!(stored["updatedAt"], updated["chat"]["updatedAt"]);
 
     // The page trail: reported pages reach the agents and are kept; odd URLs are refused.
     visitor.send(json!({ "type": "page-view", "url": "javascript:alert(1)", "title": "x" })).await;

@@ -110,6 +110,9 @@ pub fn dedicated_writer(db: &DatabaseConnection) -> DatabaseConnection {
         .min_connections(0)
         .idle_timeout(None)
         .max_lifetime(None)
+        // Not pinged on every checkout: each ping is a round trip to sqlx's thread for this connection, and the
+        // writer checks it out once per batch. A broken connection still fails the batch's first statement.
+        .test_before_acquire(false)
         // The pages a burst of chats touches (their rows and index leaves) stay in memory: 64 MB at most.
         .connect_lazy_with((*options).clone().pragma("cache_size", "-65536"));
     sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)

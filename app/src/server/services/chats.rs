@@ -130,7 +130,7 @@ pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats:
 
 /// A chat of the visitor that is not stored yet.
 pub fn new_chat(v: &VisitorCtx, status: ChatStatus) -> chats::Model {
-    let now = chrono::Utc::now().naive_utc();
+    let now = super::now_millis();
     chats::Model {
         id: uuid::Uuid::now_v7().to_string(),
         website_id: v.website_id.clone(),
@@ -214,7 +214,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     let website =
         websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
     let mut active: chats::ActiveModel = chat.clone().into();
-    let now = chrono::Utc::now().naive_utc();
+    let now = super::now_millis();
     if let Some(assignee) = &input.assigned_to {
         if assignee.is_empty() {
             active.assigned_to = Set(None);

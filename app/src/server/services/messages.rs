@@ -480,7 +480,7 @@ async fn write_batch_sea(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<S
 /// lock, so a concurrent retry sees the first copy), and the new messages inserted, numbered after the last seq in
 /// batch order. Nothing is written to the chat row unless an agent takes the chat.
 async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
-    let now = chrono::Utc::now().naive_utc();
+    let now = super::now_millis();
 
     // Chats opened by this batch's sends, by visitor: the visitor's open chat if there is one by now, else the one
     // made up for the send, stored here before its messages (and `true`: announce it).

@@ -10,3 +10,11 @@ pub mod users;
 pub mod visitors;
 pub mod websites;
 pub mod widget_settings;
+
+/// UTC now at millisecond precision, the precision chat and message times are stored with on both databases
+/// (`DATETIME(3)` on MySQL/MariaDB, migration 17): an event announcing a chat or message carries exactly the time
+/// that is read back later.
+pub fn now_millis() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(3)
+}
