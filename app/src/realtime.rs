@@ -15,8 +15,8 @@ pub struct Realtime {
     pub messages: RwSignal<HashMap<String, Vec<ChatMessage>>>,
     /// Chats whose visitor is typing.
     pub typing: RwSignal<HashSet<String>>,
-    /// Messages from visitors not yet seen, per chat.
-    pub unread: RwSignal<HashMap<String, u32>>,
+    /// How far this agent has read each chat (the last seq seen): from the inbox list, then from reading.
+    pub read_seqs: RwSignal<HashMap<String, i64>>,
     /// The chat shown in the conversation page (its messages count as read).
     pub open_chat: RwSignal<Option<String>>,
     pub visitors_online: RwSignal<HashSet<String>>,
@@ -41,7 +41,7 @@ impl Realtime {
             chats: RwSignal::new(BTreeMap::new()),
             messages: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashSet::new()),
-            unread: RwSignal::new(HashMap::new()),
+            read_seqs: RwSignal::new(HashMap::new()),
             open_chat: RwSignal::new(None),
             visitors_online: RwSignal::new(HashSet::new()),
             visitor_pages: RwSignal::new(HashMap::new()),
@@ -56,6 +56,45 @@ impl Realtime {
                 chats.insert(chat.id.clone(), chat);
             }
         });
+    }
+
+    /// Chats from a list read from the server: kept unless an event told of them already, with this agent's read
+    /// positions (which never move back).
+    pub fn seed(&self, list: &[ChatSummary]) {
+        self.chats.update(|chats| {
+            for chat in list {
+                chats.entry(chat.id.clone()).or_insert_with(|| chat.clone());
+            }
+        });
+        self.read_seqs.update(|read| {
+            for chat in list {
+                if let Some(seq) = chat.read_seq {
+                    let at = read.entry(chat.id.clone()).or_default();
+                    *at = (*at).max(seq);
+                }
+            }
+        });
+    }
+
+    /// Messages of `chat` this agent has not read (tracked: the count follows new messages and reading).
+    pub fn unread(&self, chat: &ChatSummary) -> i64 {
+        let last = self.chats.with(|c| c.get(&chat.id).map(|c| c.last_seq)).unwrap_or(0).max(chat.last_seq);
+        let read = self.read_seqs.with(|r| r.get(&chat.id).copied()).or(chat.read_seq).unwrap_or(0);
+        (last - read).max(0)
+    }
+
+    /// This agent has read `chat_id` up to `seq`; `report` tells the server too (a moment later, once for a burst).
+    pub fn read_up_to(&self, chat_id: &str, seq: i64, report: bool) {
+        let moved = self.read_seqs.try_update(|read| {
+            let at = read.entry(chat_id.to_string()).or_default();
+            let moved = seq > *at;
+            *at = (*at).max(seq);
+            moved
+        });
+        if report && moved == Some(true) {
+            #[cfg(feature = "hydrate")]
+            socket::report_read(chat_id, seq);
+        }
     }
 
     /// Adds messages, keeping one per seq, in order.
@@ -94,9 +133,9 @@ impl Realtime {
                     self.typing.update(|t| {
                         t.remove(&chat_id);
                     });
-                    if self.open_chat.get_untracked().as_deref() != Some(chat_id.as_str()) {
-                        self.unread.update(|u| *u.entry(chat_id).or_default() += 1);
-                    }
+                }
+                if self.open_chat.get_untracked().as_deref() == Some(chat_id.as_str()) {
+                    self.read_up_to(&chat_id, seq, true);
                 }
             }
             ServerEvent::ChatCreated { chat } => {
@@ -210,6 +249,31 @@ mod socket {
 
     thread_local! {
         static SOCKET: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
+        /// Read positions waiting to be reported, by chat.
+        static READS: RefCell<std::collections::HashMap<String, i64>> = RefCell::new(Default::default());
+    }
+
+    /// Tells the server this agent read `chat_id` up to `seq`, a second later: a busy chat's messages are reported
+    /// in one event, not one each (the socket allows 20 events a second).
+    pub fn report_read(chat_id: &str, seq: i64) {
+        let scheduled = READS.with(|r| {
+            let mut r = r.borrow_mut();
+            let first = !r.contains_key(chat_id);
+            let at = r.entry(chat_id.to_string()).or_default();
+            *at = (*at).max(seq);
+            first
+        });
+        if scheduled {
+            let chat_id = chat_id.to_string();
+            set_timeout(
+                move || {
+                    if let Some(seq) = READS.with(|r| r.borrow_mut().remove(&chat_id)) {
+                        send(&ClientEvent::Read { chat_id, seq });
+                    }
+                },
+                std::time::Duration::from_secs(1),
+            );
+        }
     }
 
     pub fn send(event: &ClientEvent) -> bool {

@@ -55,6 +55,10 @@ test('an agent sees a new chat appear live and answers it', async ({ page, brows
   const row = page.locator(`#inbox-waiting [data-chat="${chatId}"]`);
   await expect(row).toBeVisible();
   await expect(row.locator('.unread')).toHaveText('1');
+  // The count is the agent's own, kept by the server: a reload shows it again.
+  await page.reload();
+  await hydrated(page);
+  await expect(row.locator('.unread')).toHaveText('1');
 
   await row.locator('a').click();
   await expect(page).toHaveURL(new RegExp(`/admin/chats/${chatId}$`));
@@ -76,6 +80,16 @@ test('an agent sees a new chat appear live and answers it', async ({ page, brows
   await visitor.evaluate((chatId) => (window as any).visitorSocket.send(JSON.stringify({ type: 'chat-message', chatId, clientMsgId: 'e2e-2', content: 'I need help with my order' })), chatId);
   await expect(page.locator('#messages')).toContainText('I need help with my order');
   await page.screenshot({ path: 'test-results/conversation.png', fullPage: true });
+  // Read as it arrived: the page reports it, and the inbox shows nothing unread.
+  await expect
+    .poll(() => page.evaluate((chatId) => fetch(`/api/chats/${chatId}`).then((r) => r.json()).then((c) => c.readSeq), chatId))
+    .toBe(3);
+  await page.goto('/admin/chats');
+  await hydrated(page);
+  await expect(page.locator(`#inbox-ongoing [data-chat="${chatId}"]`)).toBeVisible();
+  await expect(page.locator(`#inbox-ongoing [data-chat="${chatId}"] .unread`)).toHaveCount(0);
+  await page.goto(`/admin/chats/${chatId}`);
+  await hydrated(page);
 
   await page.locator('#resolution').fill('Explained the order status.');
   await page.locator('#resolve-chat').click();

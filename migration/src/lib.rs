@@ -21,6 +21,7 @@ mod m20261124_000014_drop_messages_sender_index;
 mod m20261203_000015_drop_sqlite_client_msg_index;
 mod m20261203_000016_drop_chats_last_seq;
 mod m20261203_000017_chat_times_in_milliseconds;
+mod m20261203_000018_create_chat_reads;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_drop_sqlite_client_msg_index::Migration),
             Box::new(m20261203_000016_drop_chats_last_seq::Migration),
             Box::new(m20261203_000017_chat_times_in_milliseconds::Migration),
+            Box::new(m20261203_000018_create_chat_reads::Migration),
         ]
     }
 }

@@ -487,6 +487,10 @@ pub struct ChatSummary {
     pub started_at: String,
     pub ended_at: Option<String>,
     pub updated_at: String,
+    /// In the inbox list and REST reads of an agent: the last seq that agent has read in this chat (0 for none), so
+    /// `lastSeq - readSeq` messages are unread. Absent in events, which go to every agent alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_seq: Option<i64>,
 }
 
 /// What a client sends on the socket: `{"type": "chat-message", ...}`.
@@ -512,6 +516,11 @@ pub enum ClientEvent {
     /// After (re)connecting: the last seq seen per chat; the server sends exactly what is missing, in order.
     Resume {
         chats: std::collections::BTreeMap<String, i64>,
+    },
+    /// Agents: they have read the chat up to `seq` (kept per agent, for their unread counts).
+    Read {
+        chat_id: String,
+        seq: i64,
     },
     /// Visitors: the page they are on.
     PageView {

@@ -25,6 +25,7 @@ backend_tests!(
     refusals_foreign_tokens_forged_chats_non_members,
     deactivating_an_agent_closes_their_socket,
     bad_frames_get_errors_and_the_socket_survives,
+    unread_counts_follow_what_each_agent_read,
 );
 
 /// SQLite only: there the writer stores everything queued in one transaction, and a failed batch is written again
@@ -660,4 +661,80 @@ async fn a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others(app: 
     assert_eq!(status, StatusCode::OK, "{history}");
     let contents: Vec<&str> = history.as_array().expect("list").iter().filter_map(|m| m["content"].as_str()).collect();
     assert_eq!(contents, ["hello", "second"]);
+}
+
+/// Waits until the server has handled everything sent on `ws` before: events of one socket are handled in order.
+async fn settle(ws: &mut Ws) {
+    ws.send(json!({ "type": "ping" })).await;
+    ws.next("pong").await;
+}
+
+async fn read_seq(app: &TestApp, token: &str, chat_id: &str) -> (i64, i64) {
+    let (status, chat) = app.api(Method::GET, &format!("/api/chats/{chat_id}"), token, None).await;
+    assert_eq!(status, StatusCode::OK, "{chat}");
+    (chat["lastSeq"].as_i64().unwrap_or(-1), chat["readSeq"].as_i64().unwrap_or(-1))
+}
+
+async fn unread_counts_follow_what_each_agent_read(app: &TestApp) {
+    let s = setup(app).await;
+    app.create_user(&s.admin, "h@helpdesk.test", "agent", &[s.website.as_str()]).await;
+    let other_agent = app.token("h@helpdesk.test", PASSWORD).await;
+    let token = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
+    let mut visitor = visitor_ws(app, &s.key, &token).await;
+    for i in 1..=3 {
+        visitor
+            .send(json!({ "type": "chat-message", "clientMsgId": format!("u-{i}"), "content": format!("hi {i}") }))
+            .await;
+        visitor.next("ack").await;
+    }
+    let chat_id = {
+        let (_, list) = app.api(Method::GET, "/api/chats", &s.agent, None).await;
+        assert_eq!(list[0]["lastSeq"], 3);
+        assert_eq!(list[0]["readSeq"], 0, "nothing read yet: {list}");
+        list[0]["id"].as_str().expect("id").to_string()
+    };
+
+    // Reading moves the agent's position, never back; another agent's position is their own.
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    agent.send(json!({ "type": "read", "chatId": chat_id, "seq": 2 })).await;
+    settle(&mut agent).await;
+    assert_eq!(read_seq(app, &s.agent, &chat_id).await, (3, 2));
+    agent.send(json!({ "type": "read", "chatId": chat_id, "seq": 1 })).await;
+    settle(&mut agent).await;
+    assert_eq!(read_seq(app, &s.agent, &chat_id).await, (3, 2), "an older position from another tab is ignored");
+    assert_eq!(read_seq(app, &other_agent, &chat_id).await, (3, 0));
+
+    // Opening the conversation in the dashboard reads it all.
+    let cookie = app.dashboard_session("h@helpdesk.test", PASSWORD).await.expect("session");
+    let (status, detail) = app.sfn("chat_detail", &cookie, json!({ "id": chat_id })).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["chat"]["readSeq"], 3);
+    assert_eq!(read_seq(app, &other_agent, &chat_id).await, (3, 3));
+    assert_eq!(read_seq(app, &s.agent, &chat_id).await, (3, 2));
+
+    // Refusals: another website's chat (not found, as if it did not exist), a visitor, a negative seq.
+    let other = app.create_website(&s.admin, "Other", &["other.example.com"]).await;
+    let other_key = other["apiKey"].as_str().expect("key");
+    let res = app
+        .client
+        .post(app.url(&format!("/api/widget/session?apiKey={other_key}")))
+        .header("Origin", "https://other.example.com")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("session");
+    let other_token = res.json::<Value>().await.expect("json")["visitorToken"].as_str().expect("t").to_string();
+    let mut outsider =
+        Ws::connect(app, &format!("apiKey={other_key}&visitorToken={other_token}"), Some("https://other.example.com"))
+            .await
+            .expect("socket");
+    outsider.send(json!({ "type": "chat-message", "content": "elsewhere" })).await;
+    let foreign_chat = outsider.next("ack").await["chatId"].as_str().expect("chat").to_string();
+    agent.send(json!({ "type": "read", "chatId": foreign_chat, "seq": 1 })).await;
+    assert_eq!(agent.next("error").await["code"], "not_found");
+    agent.send(json!({ "type": "read", "chatId": chat_id, "seq": -1 })).await;
+    assert_eq!(agent.next("error").await["code"], "validation_failed");
+    visitor.send(json!({ "type": "read", "chatId": chat_id, "seq": 3 })).await;
+    assert_eq!(visitor.next("error").await["code"], "forbidden");
+    assert_eq!(read_seq(app, &s.agent, &chat_id).await, (3, 2));
 }

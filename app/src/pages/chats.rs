@@ -41,12 +41,18 @@ pub async fn chat_detail(id: String) -> Result<ChatBundle, AppError> {
     crate::server::request::with_ctx(|state, ctx| async move {
         let chat = chats::find_for(Principal::Agent(&ctx), &state.db, &id).await?;
         let website = websites::find_visible(&ctx, &state.db, &chat.website_id).await?;
+        let mut summary = chats::summary(&state.db, &chat).await?;
+        // Opening the conversation reads it; later messages are reported read from the page as they arrive.
+        if summary.last_seq > 0 {
+            chats::mark_read(&ctx, &state, &id, summary.last_seq).await?;
+        }
+        summary.read_seq = Some(summary.last_seq);
         Ok(ChatBundle {
             messages: messages::after(Principal::Agent(&ctx), &state.db, &id, 0).await?,
             visitor: chats::visitor_info(&state, &chat).await?,
             assignees: chats::assignees(&state, &chat).await?,
             website_name: website.name,
-            chat: chats::summary(&state.db, &chat).await?,
+            chat: summary,
         })
     })
     .await
@@ -83,6 +89,12 @@ pub fn ChatsPage() -> impl IntoView {
     // Websites created since the socket opened are followed too.
     Effect::new(move |_| rt.rejoin());
     let initial = Resource::new(|| (), |_| list_chats(ChatFilter::default()));
+    // The list's chats and this agent's read positions, so unread counts follow live events from there.
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = initial.get() {
+            rt.seed(&list);
+        }
+    });
     let websites = Resource::new(|| (), |_| list_websites());
     let ask_notifications = move |_| {
         #[cfg(feature = "hydrate")]
@@ -121,8 +133,8 @@ pub fn ChatsPage() -> impl IntoView {
                                     view! {
                                         <ul class="inbox">
                                             {rows.into_iter().map(|c| {
-                                                let chat_id = c.id.clone();
                                                 let typing_id = c.id.clone();
+                                                let summary = c.clone();
                                                 let website = names.get(&c.website_id).cloned().unwrap_or_default();
                                                 view! {
                                                     <li class="inbox-row" data-chat=c.id.clone()>
@@ -132,7 +144,7 @@ pub fn ChatsPage() -> impl IntoView {
                                                             <span class="muted">{when(&c.started_at)}</span>
                                                             <span class="badge">{status_label(c.status)}</span>
                                                             {move || rt.typing.get().contains(&typing_id).then(|| view! { <span class="typing">"typing…"</span> })}
-                                                            {move || rt.unread.get().get(&chat_id).copied().filter(|n| *n > 0).map(|n| view! { <span class="unread">{n}</span> })}
+                                                            {move || Some(rt.unread(&summary)).filter(|n| *n > 0).map(|n| view! { <span class="unread" title="Unread messages">{n}</span> })}
                                                         </a>
                                                     </li>
                                                 }
@@ -187,11 +199,11 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
     rt.merge_chats(vec![detail.chat.clone()]);
     {
         let chat_id = chat_id.clone();
+        let last_seq = detail.chat.last_seq;
         Effect::new(move |_| {
             rt.open_chat.set(Some(chat_id.clone()));
-            rt.unread.update(|u| {
-                u.remove(&chat_id);
-            });
+            // Opening the conversation read it (the server recorded that while loading it).
+            rt.read_up_to(&chat_id, last_seq, false);
         });
     }
     on_cleanup(move || rt.open_chat.set(None));

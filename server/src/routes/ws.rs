@@ -371,6 +371,10 @@ async fn handle_inner(
                 }
             }
         }
+        ClientEvent::Read { chat_id, seq } => {
+            let Who::Agent(ctx) = who else { return Err(AppError::Forbidden) };
+            chats::mark_read(ctx, state, &chat_id, seq).await?;
+        }
         ClientEvent::PageView { url, title } => {
             let Who::Visitor(v) = who else { return Err(AppError::Forbidden) };
             let (url, title) = visitors::record_page(v, state, &url, title.as_deref()).await?;

@@ -2,6 +2,7 @@
 
 pub mod activity_logs;
 pub mod attachments;
+pub mod chat_reads;
 pub mod chats;
 pub mod messages;
 pub mod roles;

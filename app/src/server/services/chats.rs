@@ -12,7 +12,7 @@ use sea_orm::{
 
 use crate::error::AppError;
 use crate::server::ctx::{Ctx, Principal, VisitorCtx};
-use crate::server::entities::{chats, messages, website_members, websites};
+use crate::server::entities::{chat_reads, chats, messages, website_members, websites};
 use crate::server::hub::Topic;
 use crate::server::services::activity::{self, Activity};
 use crate::server::services::websites::visible as visible_websites;
@@ -37,6 +37,7 @@ pub fn to_summary(chat: &chats::Model, last_seq: i64) -> ChatSummary {
         started_at: time(chat.started_at),
         ended_at: chat.ended_at.map(time),
         updated_at: time(chat.updated_at),
+        read_seq: None,
     }
 }
 
@@ -68,6 +69,72 @@ pub async fn summaries(db: &impl ConnectionTrait, chats: &[chats::Model]) -> Res
 pub async fn summary(db: &impl ConnectionTrait, chat: &chats::Model) -> Result<ChatSummary, AppError> {
     let mut one = summaries(db, std::slice::from_ref(chat)).await?;
     one.pop().ok_or(AppError::Internal)
+}
+
+/// `list` with the acting agent's read position in each chat (`readSeq`), for their unread counts.
+pub async fn with_read_seqs(ctx: &Ctx, db: &impl ConnectionTrait, list: &mut [ChatSummary]) -> Result<(), AppError> {
+    let ids: Vec<&str> = list.iter().map(|c| c.id.as_str()).collect();
+    let read: HashMap<String, i64> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        chat_reads::Entity::find()
+            .select_only()
+            .column(chat_reads::Column::ChatId)
+            .column(chat_reads::Column::LastReadSeq)
+            .filter(chat_reads::Column::UserId.eq(ctx.user_id()))
+            .filter(chat_reads::Column::ChatId.is_in(ids))
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    for chat in list {
+        chat.read_seq = Some(read.get(&chat.id).copied().unwrap_or(0));
+    }
+    Ok(())
+}
+
+/// The acting agent has read `chat_id` up to `seq` (never moves back: another tab may report an older position).
+/// Written in the message writer's turn, through its connection, like every write on the chat path.
+pub async fn mark_read(ctx: &Ctx, state: &AppState, chat_id: &str, seq: i64) -> Result<(), AppError> {
+    if seq < 0 {
+        return Err(AppError::validation("seq", "A seq is 0 or more."));
+    }
+    let chat = find_for(Principal::Agent(ctx), &state.db, chat_id).await?;
+    let now = crate::server::services::now_millis();
+    let turn = state.writer.turn().await;
+    let moved = chat_reads::Entity::update_many()
+        .col_expr(chat_reads::Column::LastReadSeq, seq.into())
+        .col_expr(chat_reads::Column::UpdatedAt, now.into())
+        .filter(chat_reads::Column::UserId.eq(ctx.user_id()))
+        .filter(chat_reads::Column::ChatId.eq(chat.id.as_str()))
+        .filter(chat_reads::Column::LastReadSeq.lt(seq))
+        .exec(turn.db())
+        .await?;
+    if moved.rows_affected == 0 {
+        let first = chat_reads::ActiveModel {
+            user_id: Set(ctx.user_id().to_string()),
+            chat_id: Set(chat.id.clone()),
+            last_read_seq: Set(seq),
+            updated_at: Set(now),
+        };
+        // Already there at this seq or later: nothing to do.
+        let insert = chat_reads::Entity::insert(first)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([chat_reads::Column::UserId, chat_reads::Column::ChatId])
+                    // MySQL has no DO NOTHING: `ON DUPLICATE KEY UPDATE user_id = user_id` there.
+                    .do_nothing_on([chat_reads::Column::UserId])
+                    .to_owned(),
+            )
+            .exec_without_returning(turn.db())
+            .await;
+        match insert {
+            Ok(_) | Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// Chats of the websites `ctx` may see.
@@ -184,6 +251,7 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
     }
     let rows = query.order_by_asc(chats::Column::CreatedAt).limit(500).all(&state.db).await?;
     let mut out = summaries(&state.db, &rows).await?;
+    with_read_seqs(ctx, &state.db, &mut out).await?;
     out.sort_by_key(|c| match c.status {
         ChatStatus::Waiting => 0,
         ChatStatus::Ongoing => 1,

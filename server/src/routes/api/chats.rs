@@ -29,7 +29,10 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ChatSummary>> {
     let chat = chats::find_for(Principal::Agent(&ctx), &state.db, &id).await?;
-    Ok(Json(chats::summary(&state.db, &chat).await?))
+    let mut one = [chats::summary(&state.db, &chat).await?];
+    chats::with_read_seqs(&ctx, &state.db, &mut one).await?;
+    let [summary] = one;
+    Ok(Json(summary))
 }
 
 pub async fn update(
