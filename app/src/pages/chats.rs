@@ -44,7 +44,7 @@ pub async fn chat_detail(id: String) -> Result<ChatBundle, AppError> {
         let mut summary = chats::summary(&state.db, &chat).await?;
         // Opening the conversation reads it; later messages are reported read from the page as they arrive.
         if summary.last_seq > 0 {
-            chats::mark_read(&ctx, &state, &id, summary.last_seq).await?;
+            chats::record_read(&ctx, &state, &chat, summary.last_seq).await?;
         }
         summary.read_seq = Some(summary.last_seq);
         Ok(ChatBundle {

@@ -96,12 +96,17 @@ pub async fn with_read_seqs(ctx: &Ctx, db: &impl ConnectionTrait, list: &mut [Ch
 }
 
 /// The acting agent has read `chat_id` up to `seq` (never moves back: another tab may report an older position).
-/// Written in the message writer's turn, through its connection, like every write on the chat path.
 pub async fn mark_read(ctx: &Ctx, state: &AppState, chat_id: &str, seq: i64) -> Result<(), AppError> {
     if seq < 0 {
         return Err(AppError::validation("seq", "A seq is 0 or more."));
     }
     let chat = find_for(Principal::Agent(ctx), &state.db, chat_id).await?;
+    record_read(ctx, state, &chat, seq).await
+}
+
+/// [`mark_read`] for a chat already found for `ctx` (`find_for`). Written in the message writer's turn, through
+/// its connection, like every write on the chat path.
+pub async fn record_read(ctx: &Ctx, state: &AppState, chat: &chats::Model, seq: i64) -> Result<(), AppError> {
     let now = crate::server::services::now_millis();
     let turn = state.writer.turn().await;
     let moved = chat_reads::Entity::update_many()
