@@ -25,6 +25,8 @@ use pages::{
 pub const SERVER_FN_PREFIX: &str = "/sfn";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::request::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leptos::prelude::*;
-use protocol::{ChatMessage, ChatSummary, ClientEvent, SenderType, ServerEvent};
+use protocol::{ChatMessage, ChatSummary, ChatView, ClientEvent, SenderType, ServerEvent};
 
 #[derive(Clone, Copy)]
 pub struct Realtime {
@@ -26,6 +26,8 @@ pub struct Realtime {
     pub last_error: RwSignal<Option<String>>,
     /// Websites whose events this socket receives.
     pub joined: RwSignal<HashSet<String>>,
+    /// Websites this agent lost access to while the page was open: their chats are no longer shown.
+    pub left: RwSignal<HashSet<String>>,
 }
 
 impl Default for Realtime {
@@ -47,6 +49,7 @@ impl Realtime {
             visitor_pages: RwSignal::new(HashMap::new()),
             last_error: RwSignal::new(None),
             joined: RwSignal::new(HashSet::new()),
+            left: RwSignal::new(HashSet::new()),
         }
     }
 
@@ -138,11 +141,11 @@ impl Realtime {
                     self.read_up_to(&chat_id, seq, true);
                 }
             }
-            ServerEvent::ChatCreated { chat } => {
+            ServerEvent::ChatCreated { chat: ChatView::Agent(chat) } => {
                 notify_new_chat(&chat);
                 self.merge_chats(vec![chat]);
             }
-            ServerEvent::ChatUpdated { chat } => self.merge_chats(vec![chat]),
+            ServerEvent::ChatUpdated { chat: ChatView::Agent(chat) } => self.merge_chats(vec![chat]),
             ServerEvent::UserTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
                 t.insert(chat_id);
             }),
@@ -159,9 +162,28 @@ impl Realtime {
                 p.insert(visitor_id, url);
             }),
             ServerEvent::Error { message, .. } => self.last_error.set(Some(message)),
-            ServerEvent::Joined { website_id } => self.joined.update(|j| {
-                j.insert(website_id);
-            }),
+            ServerEvent::Joined { website_id } => {
+                self.left.update(|l| {
+                    l.remove(&website_id);
+                });
+                self.joined.update(|j| {
+                    j.insert(website_id);
+                });
+            }
+            // Removed from the website (or it was deleted): its chats leave the inbox.
+            ServerEvent::LeftWebsite { website_id } => {
+                self.joined.update(|j| {
+                    j.remove(&website_id);
+                });
+                let gone: Vec<String> = self.chats.with_untracked(|chats| {
+                    chats.values().filter(|c| c.website_id == website_id).map(|c| c.id.clone()).collect()
+                });
+                self.chats.update(|chats| chats.retain(|_, c| c.website_id != website_id));
+                self.messages.update(|m| m.retain(|id, _| !gone.contains(id)));
+                self.left.update(|l| {
+                    l.insert(website_id);
+                });
+            }
             _ => {}
         }
     }

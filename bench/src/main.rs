@@ -95,8 +95,11 @@ async fn serve(database_url: String) -> Result<(), Box<dyn std::error::Error>> {
         ("HELPDESK_ADMIN_EMAIL", "admin@bench.test".into()),
         ("HELPDESK_ADMIN_PASSWORD", PASSWORD.into()),
         ("LEPTOS_SITE_ROOT", dir.join("site").display().to_string()),
-        // Every simulated visitor comes from 127.0.0.1: the per-IP widget limit would stop them at 100.
+        // Every simulated visitor comes from 127.0.0.1, and sends far more than a person: no per-IP or per-visitor
+        // limits.
         ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "0".into()),
+        ("HELPDESK_SOCKETS_PER_IP_PER_MIN", "0".into()),
+        ("HELPDESK_VISITOR_MESSAGES_PER_MIN", "0".into()),
     ]);
     let config = server::Config::from_lookup(|k| vars.get(k).cloned())?;
     let app = server::build_app(&config).await?;
@@ -215,9 +218,9 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         // tungstenite zero-fills its read buffer before every read: 16 KB rather than the default 128 KB, or the
         // generator spends its time in memset.
         let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
-        let (mut ws, _) =
-            tokio_tungstenite::connect_async_with_config(format!("{ws_base}/ws?token={token}"), Some(config), true)
-                .await?;
+        let mut req = format!("{ws_base}/ws").into_client_request()?;
+        req.headers_mut().insert("Sec-WebSocket-Protocol", format!("helpdesk.v1, helpdesk.token.{token}").parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
         ws.send(Message::Text(json!({ "type": "join-website", "websiteId": website }).to_string().into())).await?;
         let received = received.clone();
         tokio::spawn(async move {
@@ -250,8 +253,9 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
     let rss_before = rss_kb(pid);
     let mut sockets = Vec::with_capacity(a.visitors);
     for t in &tokens {
-        let mut req = format!("{ws_base}/ws?apiKey={key}&visitorToken={t}").into_client_request()?;
+        let mut req = format!("{ws_base}/ws?apiKey={key}").into_client_request()?;
         req.headers_mut().insert("Origin", ORIGIN.parse()?);
+        req.headers_mut().insert("Sec-WebSocket-Protocol", format!("helpdesk.v1, helpdesk.visitor-token.{t}").parse()?);
         // Small client buffers, so the measurement is mostly the server's side.
         let config = WebSocketConfig::default().read_buffer_size(1024).write_buffer_size(0);
         let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;

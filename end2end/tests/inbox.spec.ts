@@ -10,7 +10,11 @@ async function visitorSays(page: Page, key: string, text: string): Promise<strin
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ visitorToken: null }),
       }).then((r) => r.json());
-      const ws = new WebSocket(`ws://${location.host}/ws?apiKey=${key}&visitorToken=${session.visitorToken}`);
+      // The token rides in the protocol list, as the widget sends it; never in the URL.
+      const ws = new WebSocket(`ws://${location.host}/ws?apiKey=${key}`, [
+        'helpdesk.v1',
+        `helpdesk.visitor-token.${session.visitorToken}`,
+      ]);
       (window as any).visitorInbox = [];
       ws.onmessage = (e) => (window as any).visitorInbox.push(JSON.parse(e.data));
       (window as any).visitorSocket = ws;

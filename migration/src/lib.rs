@@ -22,6 +22,9 @@ mod m20261203_000015_drop_sqlite_client_msg_index;
 mod m20261203_000016_drop_chats_last_seq;
 mod m20261203_000017_chat_times_in_milliseconds;
 mod m20261203_000018_create_chat_reads;
+mod m20261204_000019_byte_exact_keys;
+mod m20261204_000020_create_revoked_tokens;
+mod m20261204_000021_add_activity_logs_website;
 
 pub struct Migrator;
 
@@ -47,6 +50,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_drop_chats_last_seq::Migration),
             Box::new(m20261203_000017_chat_times_in_milliseconds::Migration),
             Box::new(m20261203_000018_create_chat_reads::Migration),
+            Box::new(m20261204_000019_byte_exact_keys::Migration),
+            Box::new(m20261204_000020_create_revoked_tokens::Migration),
+            Box::new(m20261204_000021_add_activity_logs_website::Migration),
         ]
     }
 }

@@ -315,6 +315,9 @@ pub struct WidgetConfig {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedUser {
+    /// Whether the caller manages this user (name, role, activation, password). An admin also sees the agents who
+    /// work on their websites, and may change only those memberships.
+    pub can_manage: bool,
     pub id: String,
     pub email: String,
     pub name: String,
@@ -493,6 +496,40 @@ pub struct ChatSummary {
     pub read_seq: Option<i64>,
 }
 
+impl ChatSummary {
+    /// What the chat's visitor may be told of it.
+    pub fn for_visitor(&self) -> VisitorChat {
+        VisitorChat {
+            id: self.id.clone(),
+            status: self.status,
+            last_seq: self.last_seq,
+            started_at: self.started_at.clone(),
+            ended_at: self.ended_at.clone(),
+        }
+    }
+}
+
+/// A chat as its visitor sees it: what the widget needs, nothing agents keep for each other (the assignee, the
+/// resolution note).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorChat {
+    pub id: String,
+    pub status: ChatStatus,
+    pub last_seq: i64,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+}
+
+/// The chat of a `chat-created` or `chat-updated` event: agents get the whole summary, the chat's visitor their
+/// view of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ChatView {
+    Agent(ChatSummary),
+    Visitor(VisitorChat),
+}
+
 /// What a client sends on the socket: `{"type": "chat-message", ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case", rename_all_fields = "camelCase")]
@@ -539,9 +576,14 @@ pub enum ServerEvent {
         role: String,
         user_id: Option<String>,
         visitor_id: Option<String>,
-        chats: Vec<ChatSummary>,
+        /// A visitor's own chats (empty for agents).
+        chats: Vec<VisitorChat>,
     },
     Joined {
+        website_id: String,
+    },
+    /// Agents: the socket no longer follows this website (the agent was removed from it, or it was deleted).
+    LeftWebsite {
         website_id: String,
     },
     /// The sender's message is stored with this seq.
@@ -564,10 +606,10 @@ pub enum ServerEvent {
         sender_type: SenderType,
     },
     ChatCreated {
-        chat: ChatSummary,
+        chat: ChatView,
     },
     ChatUpdated {
-        chat: ChatSummary,
+        chat: ChatView,
     },
     VisitorOnline {
         website_id: String,
@@ -586,6 +628,12 @@ pub enum ServerEvent {
     Error {
         code: String,
         message: String,
+        /// For `rate_limited`: seconds until the event may be sent again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
+        /// For a refused `chat-message`: its `clientMsgId`, so the client knows which message was not stored.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_msg_id: Option<String>,
     },
     Pong,
 }
@@ -615,6 +663,35 @@ mod event_tests {
         assert_eq!(typing["senderType"], "admin");
         let parsed: ClientEvent = serde_json::from_str(r#"{"type":"join-website","websiteId":"w"}"#).expect("parse");
         assert_eq!(parsed, ClientEvent::JoinWebsite { website_id: "w".into() });
+    }
+
+    #[test]
+    fn visitors_get_a_chat_without_what_agents_keep_for_each_other() {
+        let summary = ChatSummary {
+            id: "c".into(),
+            website_id: "w".into(),
+            visitor_id: "v".into(),
+            assigned_to: Some("agent-1".into()),
+            status: ChatStatus::Resolved,
+            resolution: Some("refunded; customer was rude".into()),
+            last_seq: 3,
+            started_at: "2026-01-01T00:00:00.000Z".into(),
+            ended_at: None,
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+            read_seq: None,
+        };
+        let visitor = ServerEvent::ChatUpdated { chat: ChatView::Visitor(summary.for_visitor()) };
+        let json = serde_json::to_string(&visitor).expect("json");
+        for hidden in ["agent-1", "refunded", "assignedTo", "resolution", "websiteId", "visitorId"] {
+            assert!(!json.contains(hidden), "{hidden} in {json}");
+        }
+        assert!(json.contains(r#""status":"resolved""#), "{json}");
+        // Each side reads back what it was sent.
+        let agent = ServerEvent::ChatUpdated { chat: ChatView::Agent(summary.clone()) };
+        let back: ServerEvent = serde_json::from_str(&serde_json::to_string(&agent).expect("json")).expect("parse");
+        assert_eq!(back, agent);
+        let back: ServerEvent = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, visitor);
     }
 }
 

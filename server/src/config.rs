@@ -35,8 +35,14 @@ pub struct Config {
     pub public_url: String,
     /// Header set by a trusted proxy with the client's country code; unset means none is trusted.
     pub country_header: Option<String>,
-    /// Widget requests allowed per client IP per 15 minutes (the seed's 100); 0 turns the limit off.
-    pub widget_requests_per_15min: u32,
+    /// Widget requests allowed per client IP per `widget_requests_window` (the seed's 100 per 15 minutes); 0 turns
+    /// the limit off.
+    pub widget_requests_max: u32,
+    pub widget_requests_window: Duration,
+    /// Messages a visitor may send a minute (the seed's 30); 0 turns the limit off.
+    pub visitor_messages_per_min: u32,
+    /// New WebSockets a client IP may open a minute; 0 turns the limit off.
+    pub sockets_per_ip_per_min: u32,
     /// Chat attachments are stored here (default: `uploads` under `data_dir`).
     pub upload_dir: PathBuf,
     /// Largest attachment accepted, in bytes (10 MB unless set).
@@ -79,9 +85,9 @@ impl Config {
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse::<SocketAddr>()
             .map_err(|e| invalid("HELPDESK_BIND", e))?;
-        let jwt_secret = match var("HELPDESK_JWT_SECRET") {
-            Some(secret) if secret.len() >= MIN_SECRET_LEN => secret.into_bytes(),
-            Some(_) => return Err(invalid("HELPDESK_JWT_SECRET", format!("use at least {MIN_SECRET_LEN} characters"))),
+        let jwt_secret = match either(&var, "HELPDESK_JWT_SECRET", "JWT_SECRET")? {
+            Some((_, secret)) if secret.len() >= MIN_SECRET_LEN => secret.into_bytes(),
+            Some((name, _)) => return Err(invalid(name, format!("use at least {MIN_SECRET_LEN} characters"))),
             None => load_or_create_secret(&data_dir.join("jwt-secret"))?,
         };
         let token_ttl = match var("HELPDESK_TOKEN_TTL_SECS") {
@@ -122,13 +128,27 @@ impl Config {
             Some(_) => return Err(invalid("HELPDESK_COUNTRY_HEADER", "not a valid header name")),
             None => None,
         };
-        let widget_requests_per_15min = match var("HELPDESK_WIDGET_REQUESTS_PER_15MIN") {
-            Some(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| invalid("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "use a whole number (0: no limit)"))?,
-            None => 100,
+        let widget_requests_max =
+            whole_number(either(&var, "HELPDESK_WIDGET_REQUESTS_PER_15MIN", "RATE_LIMIT_MAX")?, 100)?;
+        let widget_requests_window = match var("RATE_LIMIT_WINDOW") {
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(ms) if (1_000..=24 * 3600 * 1000).contains(&ms) => Duration::from_millis(ms),
+                _ => return Err(invalid("RATE_LIMIT_WINDOW", "use milliseconds from 1000 to 86400000")),
+            },
+            None => Duration::from_secs(15 * 60),
         };
+        if widget_requests_window != Duration::from_secs(15 * 60) && var("HELPDESK_WIDGET_REQUESTS_PER_15MIN").is_some()
+        {
+            return Err(invalid(
+                "RATE_LIMIT_WINDOW",
+                "HELPDESK_WIDGET_REQUESTS_PER_15MIN counts per 15 minutes: use RATE_LIMIT_MAX with another window",
+            ));
+        }
+        let named = |name: &'static str| var(name).map(|v| (name, v));
+        let visitor_messages_per_min =
+            whole_number(named("HELPDESK_VISITOR_MESSAGES_PER_MIN"), app::server::limits::VISITOR_MESSAGES_PER_MIN)?;
+        let sockets_per_ip_per_min =
+            whole_number(named("HELPDESK_SOCKETS_PER_IP_PER_MIN"), app::server::limits::SOCKETS_PER_IP_PER_MIN)?;
         let upload_dir = var("HELPDESK_UPLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads"));
         let upload_max_bytes = match var("HELPDESK_UPLOAD_MAX_MB") {
             Some(v) => match v.trim().parse::<usize>() {
@@ -140,7 +160,10 @@ impl Config {
         Ok(Config {
             upload_dir,
             upload_max_bytes,
-            widget_requests_per_15min,
+            widget_requests_max,
+            widget_requests_window,
+            visitor_messages_per_min,
+            sockets_per_ip_per_min,
             country_header,
             public_url,
             database_url,
@@ -161,6 +184,31 @@ fn invalid(name: &'static str, message: impl ToString) -> ConfigError {
     ConfigError::Invalid { name, message: message.to_string() }
 }
 
+/// `name`, or the seed's name for the same setting (with the name it was found under); both set to different values
+/// is refused rather than guessed.
+fn either(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    alias: &'static str,
+) -> Result<Option<(&'static str, String)>, ConfigError> {
+    match (var(name), var(alias)) {
+        (Some(a), Some(b)) if a.trim() != b.trim() => {
+            Err(invalid(name, format!("{alias} is set too, to another value: set one of them")))
+        }
+        (Some(v), _) => Ok(Some((name, v))),
+        (None, Some(v)) => Ok(Some((alias, v))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A limit: a whole number, 0 for none.
+fn whole_number(value: Option<(&'static str, String)>, default: u32) -> Result<u32, ConfigError> {
+    match value {
+        Some((name, v)) => v.trim().parse().map_err(|_| invalid(name, "use a whole number (0: no limit)")),
+        None => Ok(default),
+    }
+}
+
 /// The secret survives restarts (tokens stay valid) without anyone having to invent one; it is never a fixed
 /// default. Created with owner-only permissions.
 fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, ConfigError> {
@@ -174,7 +222,7 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, ConfigError> {
         Err(e) => return Err(err(e)),
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(err)?;
+        app::server::files::private_dir(parent).map_err(err)?;
     }
     let mut bytes = [0u8; 48];
     rand::rng().fill_bytes(&mut bytes);
@@ -254,6 +302,11 @@ mod tests {
             ("HELPDESK_COOKIE_SECURE", "maybe"),
             ("HELPDESK_PUBLIC_URL", "help.example.com"),
             ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "lots"),
+            ("RATE_LIMIT_MAX", "lots"),
+            ("RATE_LIMIT_WINDOW", "5"),
+            ("HELPDESK_VISITOR_MESSAGES_PER_MIN", "-1"),
+            ("HELPDESK_SOCKETS_PER_IP_PER_MIN", "many"),
+            ("JWT_SECRET", "short"),
             ("HELPDESK_COUNTRY_HEADER", "bad header"),
             ("HELPDESK_UPLOAD_MAX_MB", "0"),
             ("HELPDESK_UPLOAD_MAX_MB", "101"),
@@ -261,6 +314,34 @@ mod tests {
         ] {
             let err = config(&[("HELPDESK_DATA_DIR", &dir), (name, value)]).expect_err(name);
             assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_seed_names_are_accepted_and_a_conflict_is_refused() {
+        let dir = temp_dir().to_string_lossy().to_string();
+        let secret = "seed-style-secret-seed-style-secret-0123";
+        let c = config(&[
+            ("HELPDESK_DATA_DIR", &dir),
+            ("JWT_SECRET", secret),
+            ("RATE_LIMIT_MAX", "40"),
+            ("RATE_LIMIT_WINDOW", "60000"),
+        ])
+        .expect("config");
+        assert_eq!(c.jwt_secret, secret.as_bytes());
+        assert_eq!((c.widget_requests_max, c.widget_requests_window), (40, Duration::from_secs(60)));
+        let defaults = config(&[("HELPDESK_DATA_DIR", &dir)]).expect("config");
+        assert_eq!((defaults.widget_requests_max, defaults.widget_requests_window), (100, Duration::from_secs(900)));
+        assert_eq!((defaults.visitor_messages_per_min, defaults.sockets_per_ip_per_min), (30, 120));
+        let same = config(&[("HELPDESK_DATA_DIR", &dir), ("JWT_SECRET", secret), ("HELPDESK_JWT_SECRET", secret)]);
+        assert!(same.is_ok(), "both names with one value is fine");
+        for (a, b) in [
+            (("JWT_SECRET", secret), ("HELPDESK_JWT_SECRET", "another-secret-another-secret-another-1")),
+            (("RATE_LIMIT_MAX", "10"), ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "20")),
+            (("RATE_LIMIT_WINDOW", "60000"), ("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "20")),
+        ] {
+            let err = config(&[("HELPDESK_DATA_DIR", &dir), a, b]).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(a.0) || err.contains(b.0), "{a:?} with {b:?}: {err:?}");
         }
     }
 

@@ -48,6 +48,9 @@ pub struct Helpdesk {
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
+    // Everything written under these is this user's alone.
+    app::server::files::private_dir(&config.data_dir)?;
+    app::server::files::private_dir(&config.upload_dir)?;
     let db = db::connect(&config.database_url).await?;
     db::migrate(&db).await?;
     let bootstrap = users::ensure_super_admin(&db, config.admin_email.as_deref(), config.admin_password.as_deref())
@@ -56,10 +59,13 @@ pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     let roles = app::server::ctx::load_role_permissions(&db).await?;
     let auth = AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure);
     let mut state = AppState::new(db, auth, roles, &config.public_url);
-    std::fs::create_dir_all(&config.upload_dir)?;
     state.uploads = std::sync::Arc::new(app::server::services::attachments::Uploads::new(
         config.upload_dir.clone(),
         config.upload_max_bytes,
+    ));
+    state.limits = std::sync::Arc::new(app::server::limits::Limits::new(
+        config.visitor_messages_per_min,
+        config.sockets_per_ip_per_min,
     ));
     state.country_header =
         config.country_header.as_deref().and_then(|h| axum::http::HeaderName::from_bytes(h.as_bytes()).ok());
@@ -90,7 +96,10 @@ fn router(state: AppState, config: &Config) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
 
     let api = Router::new()
-        .nest("/api", routes::api::router(config.widget_requests_per_15min, config.upload_max_bytes))
+        .nest(
+            "/api",
+            routes::api::router((config.widget_requests_max, config.widget_requests_window), config.upload_max_bytes),
+        )
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/ws", get(routes::ws::upgrade))
@@ -102,8 +111,9 @@ fn router(state: AppState, config: &Config) -> Router {
 
     api.merge(widget)
         .merge(dashboard)
-        .layer(axum::middleware::from_fn_with_state(state, middleware::admin_guard::admin_guard))
-        .layer(axum::middleware::from_fn(middleware::csrf::same_origin_for_cookie_sessions))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::admin_guard::admin_guard))
+        .layer(axum::middleware::from_fn_with_state(state, middleware::csrf::same_origin_for_cookie_sessions))
+        .layer(axum::middleware::from_fn(middleware::headers::no_store_for_private_answers))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -114,7 +124,7 @@ fn router(state: AppState, config: &Config) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(CatchPanicLayer::custom(|_| internal_error()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::redact::request_span))
 }
 
 fn internal_error() -> Response {

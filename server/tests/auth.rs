@@ -81,7 +81,7 @@ fn sign(claims: &Value, key: &[u8]) -> String {
 async fn forged_expired_and_foreign_tokens_are_refused(app: &TestApp) {
     let user = admin_row(app).await;
     let now = jsonwebtoken::get_current_timestamp();
-    let claims = |aud: &str, exp: u64| json!({ "sub": user.id, "aud": aud, "iss": "helpdesk", "iat": now, "exp": exp, "ver": user.token_version });
+    let claims = |aud: &str, exp: u64| json!({ "sub": user.id, "jti": "9b2f7a44-0d3e-4c55-a1a9-7f4f3c2d1e00", "aud": aud, "iss": "helpdesk", "iat": now, "exp": exp, "ver": user.token_version });
     let secret = test_secret();
 
     // The same claims, correctly signed, are accepted: the refusals below are about the one thing changed.
@@ -95,6 +95,11 @@ async fn forged_expired_and_foreign_tokens_are_refused(app: &TestApp) {
         ("expired", sign(&claims("helpdesk:agent", now - 3600), secret.as_bytes())),
         ("wrong audience", sign(&claims("helpdesk:visitor", now + 600), secret.as_bytes())),
         ("wrong key", sign(&claims("helpdesk:agent", now + 600), b"some-other-secret-some-other-secret")),
+        ("no token id (it could never be signed out)", {
+            let mut c = claims("helpdesk:agent", now + 600);
+            c.as_object_mut().expect("claims").remove("jti");
+            sign(&c, secret.as_bytes())
+        }),
         ("HS512", {
             let h = Header::new(Algorithm::HS512);
             jsonwebtoken::encode(&h, &claims("helpdesk:agent", now + 600), &EncodingKey::from_secret(secret.as_bytes()))

@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use app::server::db;
 use app::server::entities::{chats, messages, roles, users, visitors, websites};
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "roles",
     "users",
     "websites",
@@ -21,6 +21,7 @@ const TABLES: [&str; 10] = [
     "widget_settings",
     "activity_logs",
     "chat_reads",
+    "revoked_tokens",
 ];
 
 per_backend!(migrations_run_up_down_and_up_again, keys_and_delete_rules_hold);

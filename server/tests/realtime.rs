@@ -6,14 +6,12 @@ mod common;
 
 use std::time::Duration;
 
+use common::ws::{agent_ws, visitor_session, visitor_ws, Ws, ORIGIN};
 use common::{TestApp, PASSWORD};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 backend_tests!(
     visitor_and_agent_talk_and_type_both_ways,
@@ -38,67 +36,6 @@ async fn sqlite_a_batch_with_a_message_for_a_deleted_chat_still_stores_the_other
     }
 }
 
-const ORIGIN: &str = "https://shop.example.com";
-
-struct Ws(WebSocketStream<MaybeTlsStream<TcpStream>>);
-
-impl Ws {
-    async fn connect(app: &TestApp, query: &str, origin: Option<&str>) -> Result<Ws, u16> {
-        let url = format!("{}/ws?{query}", app.base.replace("http://", "ws://"));
-        let mut req = url.into_client_request().expect("request");
-        if let Some(origin) = origin {
-            req.headers_mut().insert("Origin", origin.parse().expect("origin"));
-        }
-        match tokio_tungstenite::connect_async(req).await {
-            Ok((ws, _)) => Ok(Ws(ws)),
-            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
-            Err(e) => panic!("connect: {e}"),
-        }
-    }
-
-    async fn send(&mut self, event: Value) {
-        self.0.send(Message::Text(event.to_string().into())).await.expect("send");
-    }
-
-    /// The next event of `kind`, skipping others; panics after 5 s.
-    async fn next(&mut self, kind: &str) -> Value {
-        self.next_of(&[kind]).await
-    }
-
-    /// The next event of any of `kinds`; panics after 5 s.
-    async fn next_of(&mut self, kinds: &[&str]) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let msg = tokio::time::timeout_at(deadline, self.0.next()).await.unwrap_or_else(|_| panic!("no {kinds:?}"));
-            match msg {
-                Some(Ok(Message::Text(text))) => {
-                    let v: Value = serde_json::from_str(text.as_str()).expect("json frame");
-                    if kinds.iter().any(|k| v["type"] == *k) {
-                        return v;
-                    }
-                }
-                Some(Ok(_)) => {}
-                other => panic!("socket ended while waiting for {kinds:?}: {other:?}"),
-            }
-        }
-    }
-
-    /// Events of `kind` arriving within `wait`.
-    async fn collect(&mut self, kind: &str, wait: Duration) -> Vec<Value> {
-        let deadline = tokio::time::Instant::now() + wait;
-        let mut out = Vec::new();
-        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.0.next()).await {
-            if let Message::Text(text) = msg {
-                let v: Value = serde_json::from_str(text.as_str()).expect("json frame");
-                if v["type"] == kind {
-                    out.push(v);
-                }
-            }
-        }
-        out
-    }
-}
-
 struct Setup {
     admin: String,
     agent: String,
@@ -118,33 +55,7 @@ async fn setup(app: &TestApp) -> Setup {
 }
 
 async fn visitor_token(app: &TestApp, key: &str, previous: Option<&str>) -> Value {
-    let res = app
-        .client
-        .post(app.url(&format!("/api/widget/session?apiKey={key}")))
-        .header("Origin", ORIGIN)
-        .header("CF-IPCountry", "FR")
-        .json(&json!({ "visitorToken": previous }))
-        .send()
-        .await
-        .expect("session");
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(ORIGIN));
-    res.json().await.expect("json")
-}
-
-async fn visitor_ws(app: &TestApp, key: &str, token: &str) -> Ws {
-    let mut ws =
-        Ws::connect(app, &format!("apiKey={key}&visitorToken={token}"), Some(ORIGIN)).await.expect("visitor socket");
-    ws.next("hello").await;
-    ws
-}
-
-async fn agent_ws(app: &TestApp, token: &str, website: &str) -> Ws {
-    let mut ws = Ws::connect(app, &format!("token={token}"), None).await.expect("agent socket");
-    ws.next("hello").await;
-    ws.send(json!({ "type": "join-website", "websiteId": website })).await;
-    ws.next("joined").await;
-    ws
+    visitor_session(app, key, previous).await
 }
 
 async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
@@ -228,13 +139,8 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
     // The same visitor coming back (page reload) gets their chat back in hello.
     let again = visitor_token(app, &s.key, Some(token)).await;
     assert_eq!(again["visitorId"], session["visitorId"]);
-    let mut reloaded = Ws::connect(
-        app,
-        &format!("apiKey={}&visitorToken={}", s.key, again["visitorToken"].as_str().expect("t")),
-        Some(ORIGIN),
-    )
-    .await
-    .expect("socket");
+    let mut reloaded =
+        Ws::visitor(app, &s.key, again["visitorToken"].as_str().expect("t"), Some(ORIGIN)).await.expect("socket");
     let hello = reloaded.next("hello").await;
     assert_eq!(hello["chats"][0]["id"], chat_id.as_str());
     assert_eq!(hello["chats"][0]["lastSeq"], 2);
@@ -427,16 +333,13 @@ async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
     let token_a = visitor_token(app, &s.key, None).await["visitorToken"].as_str().expect("t").to_string();
 
     // A visitor token of website A is refused on website B, and from an origin A does not allow.
-    let refused =
-        Ws::connect(app, &format!("apiKey={other_key}&visitorToken={token_a}"), Some("https://other.example.com"))
-            .await;
+    let refused = Ws::visitor(app, other_key, &token_a, Some("https://other.example.com")).await;
     assert_eq!(refused.err(), Some(401));
-    let refused =
-        Ws::connect(app, &format!("apiKey={}&visitorToken={token_a}", s.key), Some("https://evil.test")).await;
+    let refused = Ws::visitor(app, &s.key, &token_a, Some("https://evil.test")).await;
     assert_eq!(refused.err(), Some(403));
-    let refused = Ws::connect(app, &format!("apiKey={}&visitorToken=forged", s.key), Some(ORIGIN)).await;
+    let refused = Ws::visitor(app, &s.key, "forged", Some(ORIGIN)).await;
     assert_eq!(refused.err(), Some(401));
-    assert_eq!(Ws::connect(app, "", None).await.err(), Some(401), "no credentials");
+    assert_eq!(Ws::connect(app, "", &[], &[]).await.err(), Some(401), "no credentials");
     // The session endpoint applies the same key and origin rules.
     for (key, origin, want) in [(s.key.as_str(), "https://evil.test", 403), ("hdk_unknown", ORIGIN, 401)] {
         let res = app
@@ -474,7 +377,7 @@ async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
     // An agent who is not a member cannot join, and hears nothing.
     app.create_user(&s.admin, "h@helpdesk.test", "agent", &[]).await;
     let h_token = app.token("h@helpdesk.test", PASSWORD).await;
-    let mut h = Ws::connect(app, &format!("token={h_token}"), None).await.expect("socket");
+    let mut h = Ws::agent(app, &h_token).await.expect("socket");
     h.next("hello").await;
     h.send(json!({ "type": "join-website", "websiteId": s.website })).await;
     assert_eq!(h.next("error").await["code"], "not_found");
@@ -529,14 +432,14 @@ async fn refusals_foreign_tokens_forged_chats_non_members(app: &TestApp) {
     assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("sender")));
 
     // A dashboard cookie from another site's page cannot open a socket.
+    // Nor one from our own host reached by another scheme, while our pages open theirs.
     let cookie = app.dashboard_session("g@helpdesk.test", PASSWORD).await.expect("session");
-    let url = format!("{}/ws", app.base.replace("http://", "ws://"));
-    let mut req = url.into_client_request().expect("request");
-    req.headers_mut().insert("Cookie", cookie.parse().expect("cookie"));
-    req.headers_mut().insert("Origin", "https://evil.test".parse().expect("origin"));
-    match tokio_tungstenite::connect_async(req).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status().as_u16(), 403),
-        other => panic!("cross-site cookie socket accepted: {:?}", other.map(|_| ())),
+    let other_scheme = app.base.replace("http://", "https://");
+    for (origin, want) in
+        [("https://evil.test", Err(403)), (other_scheme.as_str(), Err(403)), (app.base.as_str(), Ok(()))]
+    {
+        let got = Ws::connect(app, "", &[], &[("Cookie", &cookie), ("Origin", origin)]).await.map(|_| ());
+        assert_eq!(got, want, "cookie socket from {origin}");
     }
 }
 
@@ -547,19 +450,8 @@ async fn deactivating_an_agent_closes_their_socket(app: &TestApp) {
         .api(Method::PATCH, &format!("/api/users/{}", s.agent_id), &s.admin, Some(json!({ "isActive": false })))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match agent.0.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("socket closed in time");
-    assert_eq!(closed, Some(4001));
-    assert_eq!(Ws::connect(app, &format!("token={}", s.agent), None).await.err(), Some(401));
+    assert_eq!(agent.close_code().await, Some(4001));
+    assert_eq!(Ws::agent(app, &s.agent).await.err(), Some(401));
 }
 
 async fn bad_frames_get_errors_and_the_socket_survives(app: &TestApp) {
@@ -725,9 +617,7 @@ async fn unread_counts_follow_what_each_agent_read(app: &TestApp) {
         .expect("session");
     let other_token = res.json::<Value>().await.expect("json")["visitorToken"].as_str().expect("t").to_string();
     let mut outsider =
-        Ws::connect(app, &format!("apiKey={other_key}&visitorToken={other_token}"), Some("https://other.example.com"))
-            .await
-            .expect("socket");
+        Ws::visitor(app, other_key, &other_token, Some("https://other.example.com")).await.expect("socket");
     outsider.send(json!({ "type": "chat-message", "content": "elsewhere" })).await;
     let foreign_chat = outsider.next("ack").await["chatId"].as_str().expect("chat").to_string();
     agent.send(json!({ "type": "read", "chatId": foreign_chat, "seq": 1 })).await;

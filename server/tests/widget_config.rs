@@ -184,8 +184,7 @@ async fn online_follows_business_hours(app: &TestApp) {
     {
         use futures_util::{SinkExt, StreamExt};
         use tokio_tungstenite::tungstenite::Message;
-        let url = format!("{}/ws?token={token}", app.base.replace("http://", "ws://"));
-        let (mut agent, _) = tokio_tungstenite::connect_async(url).await.expect("agent socket");
+        let mut agent = common::ws::Ws::agent(app, &token).await.expect("agent socket").0;
         let join = json!({ "type": "join-website", "websiteId": id }).to_string();
         agent.send(Message::Text(join.into())).await.expect("join");
         while let Some(Ok(msg)) = agent.next().await {

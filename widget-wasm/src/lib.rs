@@ -440,9 +440,11 @@ impl Widget {
         let mut url = socket_url;
         url.push_str("?apiKey=");
         url.push_str(&String::from(js_sys::encode_uri_component(&self.key)));
-        url.push_str("&visitorToken=");
-        url.push_str(&String::from(js_sys::encode_uri_component(&token)));
-        let Ok(ws) = WebSocket::new(&url) else { return self.retry() };
+        // The token rides in Sec-WebSocket-Protocol, never in the URL (proxies log URLs).
+        let mut offered = String::from("helpdesk.visitor-token.");
+        offered.push_str(&token);
+        let protocols = js_sys::Array::of2(&"helpdesk.v1".into(), &offered.into());
+        let Ok(ws) = WebSocket::new_with_str_sequence(&url, &protocols) else { return self.retry() };
         let me = self.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             if let Some(t) = e.data().as_string() {
@@ -529,6 +531,12 @@ impl Widget {
                 let mut m = String::from("Not sent: ");
                 m.push_str(&get_str(e, "message").unwrap_or_default());
                 self.system_line(&m);
+                // Too many messages at once: what waits in the outbox goes again once allowed.
+                let wait = get_num(e, "retryAfter");
+                if wait > 0.0 {
+                    let me = self.clone();
+                    js::after((wait * 1000.0) as i32, move || me.flush_outbox());
+                }
             }
             _ => {}
         }
@@ -566,6 +574,11 @@ impl Widget {
             self.send_event(&obj(&[("type", "page-view".into()), ("url", loc.into()), ("title", title.into())]));
         }
         // What was written while disconnected goes out now, under the same client ids: stored once.
+        self.flush_outbox();
+    }
+
+    /// Sends every message not yet acknowledged, under its client id (a second copy is never stored).
+    fn flush_outbox(&self) {
         let pending: Vec<(String, String)> =
             self.state.borrow().outbox.iter().map(|p| (p.client_id.clone(), p.content.clone())).collect();
         for (cid, content) in pending {

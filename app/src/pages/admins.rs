@@ -111,7 +111,9 @@ fn UserRow(
     let role = RwSignal::new(user.role);
     let reset = ServerAction::<ResetUserPassword>::new();
     let new_password = RwSignal::new(String::new());
-    let can_change_role = !is_me && roles.contains(&user.role);
+    // Of an agent another admin manages who works on our websites, only those memberships are ours to change.
+    let manages = user.can_manage;
+    let can_change_role = manages && roles.contains(&user.role);
     let active = user.is_active;
     let row_id = format!("user-{}", user.email.replace(['@', '.'], "-"));
 
@@ -184,14 +186,21 @@ fn UserRow(
             <td class="actions">
                 {(!is_me).then(|| view! {
                     <button type="button" class="button secondary small save-user" on:click=save>"Save"</button>
+                })}
+                {manages.then(|| view! {
                     <button type="button" class="button secondary small toggle-active" on:click=toggle_active>
                         {if active { "Deactivate" } else { "Reactivate" }}
                     </button>
                 })}
-                <form class="inline-form" on:submit=on_reset>
-                    <input type="password" aria-label="New password" placeholder="New password" bind:value=new_password minlength="8" autocomplete="new-password"/>
-                    <button type="submit" class="button secondary small">"Set password"</button>
-                </form>
+                {(manages || is_me).then(|| view! {
+                    <form class="inline-form" on:submit=on_reset>
+                        <input type="password" aria-label="New password" placeholder="New password" bind:value=new_password minlength="8" autocomplete="new-password"/>
+                        <button type="submit" class="button secondary small">"Set password"</button>
+                    </form>
+                })}
+                {(!manages && !is_me).then(|| view! {
+                    <span class="muted managed-elsewhere">"Managed by the admin who added them"</span>
+                })}
                 <FieldError error=reset_error field="password"/>
                 {move || matches!(reset.value().get(), Some(Ok(()))).then(|| view! { <span class="form-ok">"Password changed; their sessions were signed out."</span> })}
             </td>

@@ -119,7 +119,8 @@ pub fn ChatsPage() -> impl IntoView {
                     for (id, chat) in rt.chats.get() {
                         all.insert(id, chat);
                     }
-                    let mut chats: Vec<ChatSummary> = all.into_values().collect();
+                    let left = rt.left.get();
+                    let mut chats: Vec<ChatSummary> = all.into_values().filter(|c| !left.contains(&c.website_id)).collect();
                     chats.sort_by(|a, b| a.started_at.cmp(&b.started_at));
                     let group = |statuses: &'static [ChatStatus], title: &'static str, id: &'static str| {
                         let rows: Vec<ChatSummary> = chats.iter().filter(|c| statuses.contains(&c.status)).cloned().collect();

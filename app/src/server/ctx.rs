@@ -44,11 +44,29 @@ pub struct Ctx {
     user: UserView,
     permissions: Arc<[String]>,
     ip: Option<IpAddr>,
+    token: Option<TokenId>,
+}
+
+/// The token a request was authenticated with: its id (`jti`) and expiry, so signing out can revoke exactly it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenId {
+    pub id: String,
+    pub expires_at: chrono::NaiveDateTime,
 }
 
 impl Ctx {
     pub fn for_user(user: UserView, permissions: Arc<[String]>, ip: Option<IpAddr>) -> Self {
-        Ctx { user, permissions, ip }
+        Ctx { user, permissions, ip, token: None }
+    }
+
+    /// The same principal, authenticated by `token`.
+    pub fn with_token(mut self, token: TokenId) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    pub fn token(&self) -> Option<&TokenId> {
+        self.token.as_ref()
     }
 
     pub fn user(&self) -> &UserView {

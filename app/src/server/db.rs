@@ -6,15 +6,22 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
-/// Opens a pool. For a SQLite file the parent directory is created, WAL journaling lets readers proceed during
-/// writes, and a busy timeout turns lock contention into waiting rather than errors.
+/// Opens a pool. For a SQLite file the missing directories are created, and the file (with its log and shared
+/// memory file, which SQLite creates with the database's permissions) is private to this user; WAL journaling lets
+/// readers proceed during writes, and a busy timeout turns lock contention into waiting rather than errors.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_file_path(url) {
-        if let Some(parent) = std::path::Path::new(&path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
-            }
+        let path = std::path::Path::new(&path);
+        let fail = |what: &std::path::Path, e: std::io::Error| DbErr::Custom(format!("{}: {e}", what.display()));
+        if let Some(parent) = path.parent() {
+            crate::server::files::create_dirs(parent).map_err(|e| fail(parent, e))?;
+        }
+        crate::server::files::private_file(path, true).map_err(|e| fail(path, e))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = std::path::PathBuf::from(side);
+            crate::server::files::private_file(&side, false).map_err(|e| fail(&side, e))?;
         }
     }
     let mut opts = ConnectOptions::new(url.to_string());

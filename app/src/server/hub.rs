@@ -4,16 +4,32 @@
 //! Delivery is best effort *on purpose*: every chat message is stored with its seq before it is published, so a
 //! socket that cannot keep up is closed (code 4008) rather than slowing everyone down, and its client resumes from
 //! its last seq. No lock is held across an await: publishing is `try_send` under a read lock.
+//!
+//! Access is checked when a socket follows a website and again whenever it changes: removing an agent from a
+//! website drops that website from their open sockets ([`Hub::restrict_user`]); deleting, deactivating or
+//! re-keying a website closes its visitors' sockets and drops it from every agent's ([`Hub::close_website`]).
+//! Both bump an access epoch, so a `join-website` whose check ran before the change is checked again
+//! ([`Hub::subscribe_unless_changed`]) instead of following a website the agent just lost.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use protocol::ServerEvent;
 use tokio::sync::{mpsc, Notify};
 
 /// A serialised frame, shared by every socket it goes to (no copy per socket). A thin pointer, so each socket's
 /// queue blocks stay small.
 pub type Frame = Arc<axum::extract::ws::Utf8Bytes>;
+
+/// The one place events become frames.
+pub fn frame(event: &ServerEvent) -> Frame {
+    let text = serde_json::to_string(event).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot serialise an event");
+        r#"{"type":"error","code":"internal","message":""}"#.into()
+    });
+    Arc::new(text.into())
+}
 
 /// What a socket can follow.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -24,6 +40,11 @@ pub enum Topic {
     Visitor(String),
     /// Control messages for one user's sockets (agents).
     User(String),
+    /// The sockets opened with one agent token (by its id), closed when that token is signed out.
+    Session(String),
+    /// Every visitor socket of a website, closed when the website is deleted, deactivated or re-keyed. Nothing is
+    /// published to it.
+    WebsiteVisitors(String),
 }
 
 /// Why the hub asks a socket to close.
@@ -33,6 +54,22 @@ pub enum CloseReason {
     Lagging,
     /// The user was deactivated or their tokens revoked.
     Revoked,
+    /// A visitor's website was deleted or deactivated, or its key replaced: the widget must start again.
+    WebsiteGone,
+    /// Access changed while the socket was being opened: connect again.
+    Retry,
+}
+
+impl CloseReason {
+    /// The WebSocket close code and reason (`docs/protocol.md`).
+    pub fn code(self) -> (u16, &'static str) {
+        match self {
+            CloseReason::Lagging => (4008, "lagging: reconnect and resume"),
+            CloseReason::Revoked => (4001, "signed out"),
+            CloseReason::WebsiteGone => (4003, "the website's key or state changed: start again"),
+            CloseReason::Retry => (4009, "access changed while connecting: connect again"),
+        }
+    }
 }
 
 /// The hub's handle on one socket.
@@ -77,6 +114,8 @@ pub const QUEUE: usize = 4096;
 #[derive(Default)]
 pub struct Hub {
     next_id: AtomicU64,
+    /// Bumped (under the `topics` write lock) by every change that takes access away.
+    access_epoch: AtomicU64,
     /// Vectors, not maps, inside: a topic has a handful of sockets and a socket a handful of topics, and an idle
     /// visitor socket should cost as little as possible.
     topics: RwLock<HashMap<Topic, Vec<Conn>>>,
@@ -95,11 +134,43 @@ impl Hub {
 
     pub fn subscribe(&self, conn: &Conn, topic: Topic) {
         if let Ok(mut topics) = self.topics.write() {
-            let conns = topics.entry(topic.clone()).or_default();
-            if !conns.iter().any(|c| c.id == conn.id) {
-                conns.push(conn.clone());
-            }
+            Self::add(&mut topics, conn, topic.clone());
         }
+        self.remember(conn, topic);
+    }
+
+    /// The current access epoch: read it before checking whether a socket may follow a topic, and pass it to
+    /// [`Hub::subscribe_unless_changed`].
+    pub fn access_epoch(&self) -> u64 {
+        self.access_epoch.load(Ordering::SeqCst)
+    }
+
+    /// Subscribes to every topic of `wanted` unless access changed anywhere since `epoch` was read (then nothing,
+    /// and false: check again).
+    pub fn subscribe_unless_changed(&self, conn: &Conn, wanted: impl IntoIterator<Item = Topic>, epoch: u64) -> bool {
+        let Ok(mut topics) = self.topics.write() else { return false };
+        if self.access_epoch.load(Ordering::SeqCst) != epoch {
+            return false;
+        }
+        let wanted: Vec<Topic> = wanted.into_iter().collect();
+        for topic in &wanted {
+            Self::add(&mut topics, conn, topic.clone());
+        }
+        drop(topics);
+        for topic in wanted {
+            self.remember(conn, topic);
+        }
+        true
+    }
+
+    fn add(topics: &mut HashMap<Topic, Vec<Conn>>, conn: &Conn, topic: Topic) {
+        let conns = topics.entry(topic).or_default();
+        if !conns.iter().any(|c| c.id == conn.id) {
+            conns.push(conn.clone());
+        }
+    }
+
+    fn remember(&self, conn: &Conn, topic: Topic) {
         if let Ok(mut by_conn) = self.by_conn.write() {
             let topics = by_conn.entry(conn.id).or_default();
             if !topics.contains(&topic) {
@@ -138,15 +209,81 @@ impl Hub {
         self.topics.read().map(|m| m.get(topic).is_some_and(|c| !c.is_empty())).unwrap_or(false)
     }
 
+    /// The sockets following `topic`, as access changes (the epoch moves on, so a socket checked before this and
+    /// subscribing after it checks again).
+    fn conns_losing_access(&self, topic: &Topic) -> Vec<Conn> {
+        let Ok(topics) = self.topics.write() else { return Vec::new() };
+        self.access_epoch.fetch_add(1, Ordering::SeqCst);
+        topics.get(topic).cloned().unwrap_or_default()
+    }
+
     /// Closes every socket of a user (deactivation, revoked tokens).
     pub fn disconnect_user(&self, user_id: &str) {
-        let conns: Vec<Conn> = self
-            .topics
-            .read()
-            .map(|m| m.get(&Topic::User(user_id.to_string())).cloned().unwrap_or_default())
-            .unwrap_or_default();
-        for conn in conns {
+        for conn in self.conns_losing_access(&Topic::User(user_id.to_string())) {
             conn.request_close(CloseReason::Revoked);
+        }
+    }
+
+    /// Closes the sockets opened with one token (signed out).
+    pub fn disconnect_session(&self, token_id: &str) {
+        for conn in self.conns_losing_access(&Topic::Session(token_id.to_string())) {
+            conn.request_close(CloseReason::Revoked);
+        }
+    }
+
+    /// A user's access changed: their sockets stop following every website `may_see` now refuses, and are told
+    /// so with `left-website`. Call after the change is committed.
+    pub fn restrict_user(&self, user_id: &str, may_see: impl Fn(&str) -> bool) {
+        let Ok(mut topics) = self.topics.write() else { return };
+        self.access_epoch.fetch_add(1, Ordering::SeqCst);
+        let conns = topics.get(&Topic::User(user_id.to_string())).cloned().unwrap_or_default();
+        let Ok(mut by_conn) = self.by_conn.write() else { return };
+        for conn in conns {
+            let Some(followed) = by_conn.get_mut(&conn.id) else { continue };
+            let lost: Vec<String> = followed
+                .iter()
+                .filter_map(|t| match t {
+                    Topic::Website(w) if !may_see(w) => Some(w.clone()),
+                    _ => None,
+                })
+                .collect();
+            for website_id in lost {
+                let topic = Topic::Website(website_id.clone());
+                followed.retain(|t| *t != topic);
+                if let Some(conns) = topics.get_mut(&topic) {
+                    conns.retain(|c| c.id != conn.id);
+                    if conns.is_empty() {
+                        topics.remove(&topic);
+                    }
+                }
+                conn.send(frame(&ServerEvent::LeftWebsite { website_id }));
+            }
+        }
+    }
+
+    /// A website was deleted, deactivated or re-keyed (or its domains changed): its visitors' sockets close (the
+    /// widget starts again, with the new key or not at all), and agents' sockets stop following it when `deleted`.
+    /// Call after the change is committed.
+    pub fn close_website(&self, website_id: &str, deleted: bool) {
+        let Ok(mut topics) = self.topics.write() else { return };
+        self.access_epoch.fetch_add(1, Ordering::SeqCst);
+        let visitors = topics.remove(&Topic::WebsiteVisitors(website_id.to_string())).unwrap_or_default();
+        let agents = if deleted { topics.remove(&Topic::Website(website_id.to_string())) } else { None };
+        drop(topics);
+        for conn in visitors {
+            conn.request_close(CloseReason::WebsiteGone);
+        }
+        let agents = agents.unwrap_or_default();
+        if let Ok(mut by_conn) = self.by_conn.write() {
+            let topic = Topic::Website(website_id.to_string());
+            for conn in &agents {
+                if let Some(followed) = by_conn.get_mut(&conn.id) {
+                    followed.retain(|t| *t != topic);
+                }
+            }
+        }
+        for conn in agents {
+            conn.send(frame(&ServerEvent::LeftWebsite { website_id: website_id.to_string() }));
         }
     }
 
@@ -162,6 +299,10 @@ mod tests {
 
     fn frame(text: &'static str) -> Frame {
         Arc::new(text.into())
+    }
+
+    fn next_text(rx: &mut mpsc::Receiver<Frame>) -> Option<String> {
+        rx.try_recv().ok().map(|f| f.as_str().to_string())
     }
 
     #[tokio::test]
@@ -185,7 +326,72 @@ mod tests {
 
         hub.disconnect(&a);
         assert_eq!(hub.connections(), 1);
-        hub.subscribe(&b, Topic::User("u1".into()));
+        assert_eq!(hub.publish(&site, frame("three"), None), 0, "b's queue is full and a is gone");
+    }
+
+    #[tokio::test]
+    async fn disconnecting_a_user_or_a_session_closes_only_their_sockets() {
+        let hub = Hub::default();
+        let (a, _a_rx) = hub.connect();
+        let (b, _b_rx) = hub.connect();
+        hub.subscribe(&a, Topic::User("u1".into()));
+        hub.subscribe(&a, Topic::Session("t1".into()));
+        hub.subscribe(&b, Topic::User("u2".into()));
         hub.disconnect_user("u1");
+        assert_eq!(tokio::time::timeout(std::time::Duration::from_secs(1), a.closed()).await, Ok(CloseReason::Revoked));
+        let b_closed = tokio::time::timeout(std::time::Duration::from_millis(50), b.closed()).await;
+        assert!(b_closed.is_err(), "another user's socket stays open");
+        hub.subscribe(&b, Topic::Session("t2".into()));
+        hub.disconnect_session("t2");
+        assert_eq!(tokio::time::timeout(std::time::Duration::from_secs(1), b.closed()).await, Ok(CloseReason::Revoked));
+    }
+
+    #[tokio::test]
+    async fn restricting_a_user_drops_the_websites_they_lost_and_says_so() {
+        let hub = Hub::default();
+        let (agent, mut agent_rx) = hub.connect();
+        let (other, mut other_rx) = hub.connect();
+        hub.subscribe(&agent, Topic::User("u1".into()));
+        hub.subscribe(&other, Topic::User("u2".into()));
+        for conn in [&agent, &other] {
+            hub.subscribe(conn, Topic::Website("kept".into()));
+            hub.subscribe(conn, Topic::Website("lost".into()));
+        }
+        let epoch = hub.access_epoch();
+        hub.restrict_user("u1", |w| w == "kept");
+        assert_ne!(hub.access_epoch(), epoch);
+        let left = next_text(&mut agent_rx).expect("left-website");
+        assert!(left.contains(r#""type":"left-website""#) && left.contains(r#""websiteId":"lost""#), "{left}");
+        assert_eq!(hub.publish(&Topic::Website("lost".into()), frame("secret"), None), 1, "only the other agent");
+        assert_eq!(next_text(&mut agent_rx), None);
+        assert_eq!(next_text(&mut other_rx).as_deref(), Some("secret"));
+        assert_eq!(hub.publish(&Topic::Website("kept".into()), frame("fine"), None), 2);
+        assert_eq!(next_text(&mut agent_rx).as_deref(), Some("fine"));
+        assert!(!hub.is_subscribed(&agent, &Topic::Website("lost".into())));
+        // A check made before the change does not subscribe.
+        assert!(!hub.subscribe_unless_changed(&agent, [Topic::Website("lost".into())], epoch));
+        assert!(hub.subscribe_unless_changed(&agent, [Topic::Website("lost".into())], hub.access_epoch()));
+    }
+
+    #[tokio::test]
+    async fn closing_a_website_closes_its_visitors_and_drops_it_from_agents() {
+        let hub = Hub::default();
+        let (visitor, _visitor_rx) = hub.connect();
+        let (elsewhere, _elsewhere_rx) = hub.connect();
+        let (agent, mut agent_rx) = hub.connect();
+        hub.subscribe(&visitor, Topic::WebsiteVisitors("w1".into()));
+        hub.subscribe(&elsewhere, Topic::WebsiteVisitors("w2".into()));
+        hub.subscribe(&agent, Topic::Website("w1".into()));
+        let wait = std::time::Duration::from_secs(1);
+
+        hub.close_website("w1", false);
+        assert_eq!(tokio::time::timeout(wait, visitor.closed()).await, Ok(CloseReason::WebsiteGone));
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(50), elsewhere.closed()).await.is_err());
+        assert!(hub.is_subscribed(&agent, &Topic::Website("w1".into())), "a re-keyed website stays in the inbox");
+
+        hub.close_website("w1", true);
+        assert!(next_text(&mut agent_rx).is_some_and(|f| f.contains("left-website")));
+        assert_eq!(hub.publish(&Topic::Website("w1".into()), frame("gone"), None), 0);
+        assert!(!hub.is_subscribed(&agent, &Topic::Website("w1".into())));
     }
 }

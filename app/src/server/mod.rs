@@ -4,7 +4,9 @@
 pub mod ctx;
 pub mod db;
 pub mod entities;
+pub mod files;
 pub mod hub;
+pub mod limits;
 pub mod origin;
 pub mod request;
 pub mod services;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub country_header: Option<http::HeaderName>,
     /// Where chat attachments are stored, and their size cap.
     pub uploads: Arc<services::attachments::Uploads>,
+    /// Messages per visitor, new sockets per IP.
+    pub limits: Arc<limits::Limits>,
 }
 
 impl AppState {
@@ -59,6 +63,7 @@ impl AppState {
                 "data/uploads".into(),
                 services::attachments::DEFAULT_MAX_BYTES,
             )),
+            limits: Arc::new(limits::Limits::default()),
         }
     }
 

@@ -76,3 +76,29 @@ where
     .await;
     with_status(result)
 }
+
+/// The dashboard's Content-Security-Policy for the page being rendered, with this response's nonce (leptos_axum
+/// makes one per request and puts it on every inline script it writes: the hydration loader and streamed
+/// resources). Scripts and WASM come only from this server or carry the nonce; the page cannot be framed. Styles
+/// may be inline: the widget preview is a sandboxed `srcdoc` frame, which inherits this policy, and its `<style>`
+/// holds the site's own CSS.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sets the CSP header on the page being rendered (called from the HTML shell).
+pub fn set_content_security_policy() {
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        tracing::error!("no nonce for this page: it is served without a Content-Security-Policy");
+        return;
+    };
+    let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else { return };
+    match http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+        Ok(value) => response.insert_header(http::header::CONTENT_SECURITY_POLICY, value),
+        Err(e) => tracing::error!(error = %e, "invalid Content-Security-Policy"),
+    }
+}

@@ -1,7 +1,9 @@
-//! `GET /ws`: the one WebSocket endpoint for agents and visitors. The handshake authenticates (agent: token or
-//! session cookie from our own origin; visitor: API key + visitor token from an origin the website allows); every
-//! event is then authorised again against the acting principal. Frames are JSON (`docs/protocol.md`), at most
-//! 64 KB, at most 20 events a second per socket; a bad frame gets an error frame and the socket stays open.
+//! `GET /ws`: the one WebSocket endpoint for agents and visitors. The handshake authenticates (agent: the session
+//! cookie from our own origin, or a token; visitor: API key + visitor token from an origin the website allows);
+//! every event is then authorised again against the acting principal. Tokens never travel in the URL, where every
+//! proxy would log them: they ride in `Sec-WebSocket-Protocol` beside [`SUBPROTOCOL`] (or, for clients that can set
+//! headers, `Authorization: Bearer`). Frames are JSON (`docs/protocol.md`), at most 64 KB, at most 20 events a second
+//! per socket; a bad frame gets an error frame and the socket stays open.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,13 +22,19 @@ use serde::Deserialize;
 use app::error::AppError;
 use app::server::ctx::{Ctx, Principal, VisitorCtx};
 use app::server::entities::chats as chats_entity;
-use app::server::hub::{CloseReason, Conn, Frame, Topic};
+use app::server::hub::{frame, CloseReason, Conn, Frame, Topic};
 use app::server::services::{auth, chats, messages, visitors, websites};
 use app::server::AppState;
 
 use crate::error::ApiError;
-use crate::middleware::csrf::origin_authority;
+use crate::middleware::csrf::is_own_origin;
 
+/// The subprotocol every token-carrying client offers, and the one the server picks.
+pub const SUBPROTOCOL: &str = "helpdesk.v1";
+/// Offered beside [`SUBPROTOCOL`]: `helpdesk.token.<agent JWT>`.
+pub const AGENT_TOKEN_PROTOCOL: &str = "helpdesk.token.";
+/// Offered beside [`SUBPROTOCOL`]: `helpdesk.visitor-token.<visitor token>`.
+pub const VISITOR_TOKEN_PROTOCOL: &str = "helpdesk.visitor-token.";
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Read chunk per socket, allocated up front: most frames are far smaller, and a larger one just takes more reads.
 const READ_BUFFER: usize = 256;
@@ -46,10 +54,25 @@ const FLUSH_EVERY: usize = 64;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WsQuery {
+    /// The website's public key (or the `x-api-key` header): a visitor's socket.
     api_key: Option<String>,
+    /// Refused: tokens do not belong in URLs.
     visitor_token: Option<String>,
-    /// Agents whose client cannot send the cookie (integrations): a Bearer token.
+    /// Refused: tokens do not belong in URLs.
     token: Option<String>,
+}
+
+/// The value offered in `Sec-WebSocket-Protocol` that starts with `prefix`, without it.
+fn offered_token(headers: &HeaderMap, prefix: &str) -> Option<String> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix(prefix))
+        .filter(|t| !t.is_empty())
+        .map(String::from)
 }
 
 enum Who {
@@ -104,24 +127,35 @@ pub async fn upgrade(
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
 ) -> Result<Response, ApiError> {
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if query.token.is_some() || query.visitor_token.is_some() {
+        return Err(AppError::BadRequest(
+            "Tokens do not go in the URL: offer them in Sec-WebSocket-Protocol (docs/protocol.md).".into(),
+        )
+        .into());
+    }
     let ip = Some(peer.ip());
-    let who = match query.api_key {
+    state.limits.new_socket(ip)?;
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    // Read before the credentials are checked: a change of access after this point is seen when the socket
+    // subscribes, and it connects again.
+    let epoch = state.hub.access_epoch();
+    let api_key = query.api_key.or_else(|| crate::routes::api::widget::header_api_key(&headers));
+    let who = match api_key {
         Some(api_key) => {
-            let token = query.visitor_token.ok_or(AppError::Unauthorized)?;
+            let token = offered_token(&headers, VISITOR_TOKEN_PROTOCOL).ok_or(AppError::Unauthorized)?;
             Who::Visitor(visitors::authenticate(&state, &api_key, origin, &token, ip).await?)
         }
         None => {
-            let token = match query.token {
+            let token = match offered_token(&headers, AGENT_TOKEN_PROTOCOL).or_else(|| auth::bearer_token(&headers)) {
                 Some(token) => token,
                 None => {
                     // A cookie rides along with any page's WebSocket: only our own pages may use it.
                     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-                    let same_origin = match (origin.and_then(origin_authority), host) {
-                        (Some(o), Some(h)) => o.eq_ignore_ascii_case(h),
-                        _ => origin.is_none(),
+                    let own = match origin {
+                        Some(origin) => is_own_origin(origin, host, &state.public_url),
+                        None => true,
                     };
-                    if !same_origin {
+                    if !own {
                         return Err(AppError::Forbidden.into());
                     }
                     auth::token_from_headers(&headers).ok_or(AppError::Unauthorized)?
@@ -137,28 +171,32 @@ pub async fn upgrade(
         Who::Visitor(_) => WRITE_BUFFER,
     };
     Ok(ws
+        .protocols([SUBPROTOCOL])
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(write_buffer)
-        .on_upgrade(move |socket| session(socket, state, who)))
+        .on_upgrade(move |socket| session(socket, state, who, epoch)))
 }
 
-fn frame(event: &ServerEvent) -> Frame {
-    let text =
-        serde_json::to_string(event).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":""}"#.into());
-    std::sync::Arc::new(text.into())
+fn error_frame(err: &AppError, client_msg_id: Option<String>) -> Frame {
+    let retry_after = match err {
+        AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
+    frame(&ServerEvent::Error { code: err.code().into(), message: err.to_string(), retry_after, client_msg_id })
 }
 
-fn error_frame(err: &AppError) -> Frame {
-    frame(&ServerEvent::Error { code: err.code().into(), message: err.to_string() })
-}
-
-/// Subscribes the socket to its own topics, announces a visitor, and builds the `hello` frame.
-async fn hello(state: &AppState, conn: &Conn, who: &Who) -> Frame {
+/// Subscribes the socket to its own topics (unless access changed since `epoch`: then `None`, and the socket asks
+/// the client to connect again), announces a visitor, and builds the `hello` frame.
+async fn hello(state: &AppState, conn: &Conn, who: &Who, epoch: u64) -> Option<Frame> {
     let hello = match who {
         Who::Agent(ctx) => {
-            state.hub.subscribe(conn, Topic::User(ctx.user_id().to_string()));
+            let mut topics = vec![Topic::User(ctx.user_id().to_string())];
+            topics.extend(ctx.token().map(|t| Topic::Session(t.id.clone())));
+            if !state.hub.subscribe_unless_changed(conn, topics, epoch) {
+                return None;
+            }
             ServerEvent::Hello {
                 v: PROTOCOL_VERSION,
                 role: "agent".into(),
@@ -168,7 +206,10 @@ async fn hello(state: &AppState, conn: &Conn, who: &Who) -> Frame {
             }
         }
         Who::Visitor(v) => {
-            state.hub.subscribe(conn, Topic::Visitor(v.visitor_id.clone()));
+            let topics = [Topic::Visitor(v.visitor_id.clone()), Topic::WebsiteVisitors(v.website_id.clone())];
+            if !state.hub.subscribe_unless_changed(conn, topics, epoch) {
+                return None;
+            }
             let online =
                 ServerEvent::VisitorOnline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
             state.hub.publish(&Topic::Website(v.website_id.clone()), frame(&online), None);
@@ -181,18 +222,18 @@ async fn hello(state: &AppState, conn: &Conn, who: &Who) -> Frame {
                 role: "visitor".into(),
                 user_id: None,
                 visitor_id: Some(v.visitor_id.clone()),
-                chats,
+                chats: chats.iter().map(protocol::ChatSummary::for_visitor).collect(),
             }
         }
     };
-    frame(&hello)
+    Some(frame(&hello))
 }
 
 /// The socket's life. Split before the future is made, so the future does not keep the unsplit socket's storage
 /// for the whole session (arguments of an `async fn` live as long as it does).
-fn session(socket: WebSocket, state: AppState, who: Who) -> impl std::future::Future<Output = ()> + Send {
+fn session(socket: WebSocket, state: AppState, who: Who, epoch: u64) -> impl std::future::Future<Output = ()> + Send {
     let (sink, stream) = socket.split();
-    run(sink, stream, state, who)
+    run(sink, stream, state, who, epoch)
 }
 
 async fn run(
@@ -200,6 +241,7 @@ async fn run(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     state: AppState,
     who: Who,
+    epoch: u64,
 ) {
     let (conn, mut queue) = state.hub.connect();
     let limiter = RateLimiter::direct(
@@ -208,7 +250,17 @@ async fn run(
     );
 
     // Boxed, like every database call here: the session future (one per socket) keeps only what idles.
-    conn.send(Box::pin(hello(&state, &conn, &who)).await);
+    match Box::pin(hello(&state, &conn, &who, epoch)).await {
+        Some(hello) => {
+            conn.send(hello);
+        }
+        None => {
+            let (code, reason) = CloseReason::Retry.code();
+            let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+            state.hub.disconnect(&conn);
+            return;
+        }
+    }
 
     // A plain timer kept inside the session future (an `Interval` would be one more allocation per socket).
     let ping = tokio::time::sleep(PING_EVERY);
@@ -238,7 +290,7 @@ async fn run(
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     if limiter.check().is_err() {
-                        conn.send(error_frame(&AppError::RateLimited { retry_after_secs: 1 }));
+                        conn.send(error_frame(&AppError::RateLimited { retry_after_secs: 1 }, None));
                         continue;
                     }
                     match serde_json::from_str::<ClientEvent>(text.as_str()) {
@@ -246,12 +298,13 @@ async fn run(
                         // carrying the largest database call's state inline.
                         Ok(event) => Box::pin(handle(&state, &who, &conn, &mut visitor_chats, event)).await,
                         Err(e) => {
-                            conn.send(error_frame(&AppError::BadRequest(format!("Unknown or malformed event: {e}"))));
+                            let err = AppError::BadRequest(format!("Unknown or malformed event: {e}"));
+                            conn.send(error_frame(&err, None));
                         }
                     }
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    conn.send(error_frame(&AppError::BadRequest("Send JSON text frames.".into())));
+                    conn.send(error_frame(&AppError::BadRequest("Send JSON text frames.".into()), None));
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | None => break None,
@@ -270,10 +323,7 @@ async fn run(
         }
     };
     if let Some(reason) = close {
-        let (code, text) = match reason {
-            CloseReason::Lagging => (4008, "lagging: reconnect and resume"),
-            CloseReason::Revoked => (4001, "signed out"),
-        };
+        let (code, text) = reason.code();
         let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: text.into() }))).await;
     }
     state.hub.disconnect(&conn);
@@ -293,8 +343,13 @@ async fn handle(
     visitor_chats: &mut Option<Box<VisitorChats>>,
     event: ClientEvent,
 ) {
+    // A refused message names its client id, so the client knows which one to keep (and send again later).
+    let client_msg_id = match &event {
+        ClientEvent::ChatMessage { client_msg_id, .. } => client_msg_id.clone(),
+        _ => None,
+    };
     if let Err(err) = handle_inner(state, who, conn, visitor_chats, event).await {
-        conn.send(error_frame(&err));
+        conn.send(error_frame(&err, client_msg_id));
     }
 }
 
@@ -308,8 +363,19 @@ async fn handle_inner(
     match event {
         ClientEvent::JoinWebsite { website_id } => {
             let Who::Agent(ctx) = who else { return Err(AppError::Forbidden) };
-            websites::find_visible(ctx, &state.db, &website_id).await?;
-            state.hub.subscribe(conn, Topic::Website(website_id.clone()));
+            // Checked again if the agent's access changed while it was being checked.
+            let mut joined = false;
+            for _ in 0..3 {
+                let epoch = state.hub.access_epoch();
+                websites::find_visible(ctx, &state.db, &website_id).await?;
+                if state.hub.subscribe_unless_changed(conn, [Topic::Website(website_id.clone())], epoch) {
+                    joined = true;
+                    break;
+                }
+            }
+            if !joined {
+                return Err(AppError::RateLimited { retry_after_secs: 1 });
+            }
             conn.send(frame(&ServerEvent::Joined { website_id }));
         }
         ClientEvent::ChatMessage { chat_id, client_msg_id, content } => {

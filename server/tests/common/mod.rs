@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 

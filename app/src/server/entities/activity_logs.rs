@@ -12,6 +12,7 @@ pub struct Model {
     pub metadata: Option<Json>,
     pub ip_address: Option<String>,
     pub created_at: DateTime,
+    pub website_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod chat_reads;
 pub mod chats;
 pub mod messages;
+pub mod revoked_tokens;
 pub mod roles;
 pub mod users;
 pub mod visitor_pages;

@@ -11,6 +11,8 @@ pub struct Activity<'a> {
     pub action: &'a str,
     pub resource_type: &'a str,
     pub resource_id: Option<&'a str>,
+    /// The website it happened on, if any: what scopes an admin's view of the log.
+    pub website_id: Option<&'a str>,
     pub metadata: Option<serde_json::Value>,
 }
 
@@ -25,6 +27,7 @@ pub async fn record(ctx: &Ctx, db: &impl ConnectionTrait, activity: Activity<'_>
         metadata: Set(activity.metadata),
         ip_address: Set(ctx.ip().map(|ip| ip.to_string())),
         created_at: Set(chrono::Utc::now().naive_utc()),
+        website_id: Set(activity.website_id.map(String::from)),
     }
     .insert(db)
     .await?;
@@ -49,8 +52,8 @@ fn day(field: &str, value: &str) -> Result<chrono::NaiveDate, AppError> {
 /// The activity log, newest first, filtered and paginated, limited to what `ctx` may read.
 pub async fn list(ctx: &Ctx, state: &AppState, filter: ActivityFilter) -> Result<Page<ActivityEntry>, AppError> {
     let mut query = activity_logs::Entity::find();
-    if let Some(ids) = activity_scope(ctx, &state.db).await? {
-        query = query.filter(activity_logs::Column::UserId.is_in(ids));
+    if let Some(scope) = activity_scope(ctx) {
+        query = query.filter(scope);
     }
     if let Some(user) = filter.user_id.as_deref().filter(|s| !s.is_empty()) {
         query = query.filter(activity_logs::Column::UserId.eq(user));

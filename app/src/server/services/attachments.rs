@@ -212,6 +212,9 @@ pub async fn upload(
         return Err(too_large(uploads.max_bytes));
     }
     messages::check_client_msg_id(upload.client_msg_id.as_deref())?;
+    if let Principal::Visitor(v) = principal {
+        state.limits.visitor_message(&v.visitor_id)?;
+    }
     // A named chat is checked before any work; a visitor's open chat is only created once the file is accepted.
     let named = match (principal, chat_id) {
         (_, Some(id)) => Some(find_for(principal, &state.db, id).await?),
@@ -235,10 +238,10 @@ pub async fn upload(
     let id = uuid::Uuid::new_v4().to_string();
     let stored_name = id.replace('-', "");
     let thumb_name = prepared.thumbnail.as_ref().map(|_| format!("{stored_name}.thumb"));
-    tokio::fs::create_dir_all(&uploads.dir).await.map_err(io_error)?;
-    tokio::fs::write(uploads.dir.join(&stored_name), &prepared.bytes).await.map_err(io_error)?;
+    crate::server::files::private_dir(&uploads.dir).map_err(io_error)?;
+    crate::server::files::write_private(&uploads.dir.join(&stored_name), &prepared.bytes).await.map_err(io_error)?;
     if let (Some(name), Some(bytes)) = (&thumb_name, &prepared.thumbnail) {
-        tokio::fs::write(uploads.dir.join(name), bytes).await.map_err(io_error)?;
+        crate::server::files::write_private(&uploads.dir.join(name), bytes).await.map_err(io_error)?;
     }
     let (uploader_type, uploader_id) = match principal {
         Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),
@@ -268,7 +271,7 @@ pub async fn upload(
     };
     let view = to_view(&stored);
     let content = Content::Attachment(view);
-    let sent = messages::send_content(principal, state, chat, content, upload.client_msg_id.as_deref()).await?;
+    let sent = messages::write_content(principal, state, chat, content, upload.client_msg_id.as_deref()).await?;
     if !sent.created {
         // A retried upload: the first one is the message; this copy goes.
         attachments::Entity::delete_by_id(stored.id.clone()).exec(&state.db).await?;

@@ -10,12 +10,12 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use http::HeaderMap;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use protocol::LoginResponse;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::server::ctx::Ctx;
-use crate::server::entities::users;
+use crate::server::ctx::{Ctx, TokenId};
+use crate::server::entities::{revoked_tokens, users};
 use crate::server::services::activity::{self, Activity};
 use crate::server::services::users::{normalize_email, to_view};
 use crate::server::AppState;
@@ -36,6 +36,8 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 #[derive(Debug, Serialize, Deserialize)]
 struct AgentClaims {
     sub: String,
+    /// The token's id, so signing out revokes this token and no other.
+    jti: String,
     aud: String,
     iss: String,
     iat: u64,
@@ -92,6 +94,7 @@ impl AuthKeys {
         let ttl = self.token_ttl.as_secs();
         let claims = AgentClaims {
             sub: user.id.clone(),
+            jti: uuid::Uuid::new_v4().to_string(),
             aud: AGENT_AUDIENCE.to_string(),
             iss: ISSUER.to_string(),
             iat: now,
@@ -189,16 +192,21 @@ pub fn has_session_cookie(headers: &HeaderMap) -> bool {
     session_cookie_value(headers).is_some()
 }
 
-/// Verifies a token and loads its user; refuses deactivated users and revoked (older `token_version`) tokens.
+/// Verifies a token and loads its user; refuses deactivated users, revoked (older `token_version`) tokens and
+/// tokens signed out by their holder.
 pub async fn authenticate(state: &AppState, token: &str, ip: Option<IpAddr>) -> Result<Ctx, AppError> {
     let claims = state.auth.decode(token)?;
     let user = users::Entity::find_by_id(claims.sub).one(&state.db).await?.ok_or(AppError::Unauthorized)?;
     if !user.is_active || user.token_version != claims.ver {
         return Err(AppError::Unauthorized);
     }
+    if revoked_tokens::Entity::find_by_id(claims.jti.as_str()).one(&state.db).await?.is_some() {
+        return Err(AppError::Unauthorized);
+    }
     let view = to_view(&user)?;
     let permissions = state.permissions(view.role);
-    Ok(Ctx::for_user(view, permissions, ip))
+    let expires_at = chrono::DateTime::from_timestamp(claims.exp as i64, 0).unwrap_or_default().naive_utc();
+    Ok(Ctx::for_user(view, permissions, ip).with_token(TokenId { id: claims.jti, expires_at }))
 }
 
 /// The acting user of a request, from its Bearer token or session cookie.
@@ -250,21 +258,63 @@ pub async fn login(
     activity::record(
         &ctx,
         &state.db,
-        Activity { action: "auth.login", resource_type: "user", resource_id: Some(ctx.user_id()), metadata: None },
+        Activity {
+            action: "auth.login",
+            resource_type: "user",
+            resource_id: Some(ctx.user_id()),
+            website_id: None,
+            metadata: None,
+        },
     )
     .await?;
     Ok(LoginResponse { token, user: view, expires_in })
 }
 
-/// Records the sign-out. The cookie is cleared by the caller; the token itself stays valid until it expires
-/// (revoking every session of a user is what `token_version` is for).
+/// Signs out the token `ctx` was authenticated with: it is refused from now on, everywhere (the row is kept until
+/// the token would have expired), and the sockets opened with it close. The user's other sessions stay signed in;
+/// revoking all of them is what `token_version` is for. The cookie is cleared by the caller.
 pub async fn logout(ctx: &Ctx, state: &AppState) -> Result<(), AppError> {
+    let now = chrono::Utc::now().naive_utc();
+    let txn = state.db.begin().await?;
+    if let Some(token) = ctx.token() {
+        let revoked = revoked_tokens::ActiveModel {
+            jti: Set(token.id.clone()),
+            user_id: Set(ctx.user_id().to_string()),
+            expires_at: Set(token.expires_at),
+        };
+        // Signing out twice with the same token is no error.
+        match revoked_tokens::Entity::insert(revoked)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(revoked_tokens::Column::Jti)
+                    .do_nothing_on([revoked_tokens::Column::Jti])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await
+        {
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Rows of expired tokens say nothing any more.
+        revoked_tokens::Entity::delete_many().filter(revoked_tokens::Column::ExpiresAt.lt(now)).exec(&txn).await?;
+    }
     activity::record(
         ctx,
-        &state.db,
-        Activity { action: "auth.logout", resource_type: "user", resource_id: Some(ctx.user_id()), metadata: None },
+        &txn,
+        Activity {
+            action: "auth.logout",
+            resource_type: "user",
+            resource_id: Some(ctx.user_id()),
+            website_id: None,
+            metadata: None,
+        },
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    if let Some(token) = ctx.token() {
+        state.hub.disconnect_session(&token.id);
+    }
+    Ok(())
 }
 
 fn rate_limited(wait: Duration) -> AppError {

@@ -1,7 +1,7 @@
 //! Chats: who may see which (agents: chats of the websites they see; visitors: their own), a visitor's open chat,
 //! the inbox list, and changes of status, assignee and resolution — each published to the hub.
 
-use protocol::{ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, ServerEvent, UserView, VisitorInfo};
+use protocol::{ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, ChatView, ServerEvent, UserView, VisitorInfo};
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Query;
@@ -13,7 +13,7 @@ use sea_orm::{
 use crate::error::AppError;
 use crate::server::ctx::{Ctx, Principal, VisitorCtx};
 use crate::server::entities::{chat_reads, chats, messages, website_members, websites};
-use crate::server::hub::Topic;
+use crate::server::hub::{self, Hub, Topic};
 use crate::server::services::activity::{self, Activity};
 use crate::server::services::websites::visible as visible_websites;
 use crate::server::AppState;
@@ -222,21 +222,28 @@ pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Res
     let turn = state.writer.turn().await;
     let chat = chats::ActiveModel::from(new_chat(v, status)).insert(turn.db()).await?;
     drop(turn);
-    publish_chat(state, &chat, ServerEvent::ChatCreated { chat: to_summary(&chat, 0) });
+    publish_chat_change(&state.hub, &to_summary(&chat, 0), true);
     Ok(chat)
 }
 
-/// Sends an event about `chat` to the website's agents and to its visitor.
-pub fn publish_chat(state: &AppState, chat: &chats::Model, event: ServerEvent) {
-    publish_chat_via(&state.hub, chat, event)
+/// Sends an event both sides of `chat` see alike (a new message) to the website's agents and to its visitor.
+pub fn publish_chat_via(hub: &Hub, chat: &chats::Model, event: ServerEvent) {
+    let frame = hub::frame(&event);
+    hub.publish(&Topic::Website(chat.website_id.clone()), frame.clone(), None);
+    hub.publish(&Topic::Visitor(chat.visitor_id.clone()), frame, None);
 }
 
-pub fn publish_chat_via(hub: &crate::server::hub::Hub, chat: &chats::Model, event: ServerEvent) {
-    if let Ok(frame) = serde_json::to_string(&event) {
-        let frame: crate::server::hub::Frame = std::sync::Arc::new(frame.into());
-        hub.publish(&Topic::Website(chat.website_id.clone()), frame.clone(), None);
-        hub.publish(&Topic::Visitor(chat.visitor_id.clone()), frame, None);
-    }
+/// Tells the website's agents and the chat's visitor that the chat was created (`created`) or changed: agents get
+/// the whole summary, the visitor only their view of it ([`ChatSummary::for_visitor`]).
+pub fn publish_chat_change(hub: &Hub, summary: &ChatSummary, created: bool) {
+    let (agents, visitor) = (ChatView::Agent(summary.clone()), ChatView::Visitor(summary.for_visitor()));
+    let (agents, visitor) = if created {
+        (ServerEvent::ChatCreated { chat: agents }, ServerEvent::ChatCreated { chat: visitor })
+    } else {
+        (ServerEvent::ChatUpdated { chat: agents }, ServerEvent::ChatUpdated { chat: visitor })
+    };
+    hub.publish(&Topic::Website(summary.website_id.clone()), hub::frame(&agents), None);
+    hub.publish(&Topic::Visitor(summary.visitor_id.clone()), hub::frame(&visitor), None);
 }
 
 /// The inbox: waiting chats first, oldest first within a status.
@@ -320,12 +327,13 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
             action: "chat.update",
             resource_type: "chat",
             resource_id: Some(id),
+            website_id: Some(&chat.website_id),
             metadata: serde_json::to_value(&input).ok(),
         },
     )
     .await?;
     let summary = summary(&state.db, &chat).await?;
-    publish_chat(state, &chat, ServerEvent::ChatUpdated { chat: summary.clone() });
+    publish_chat_change(&state.hub, &summary, false);
     Ok(summary)
 }
 

@@ -21,7 +21,9 @@ use crate::server::ctx::Principal;
 use crate::server::ctx::VisitorCtx;
 use crate::server::entities::{chats, messages};
 use crate::server::hub::Hub;
-use crate::server::services::chats::{find_for, new_chat, open_statuses, publish_chat_via, summary, to_summary};
+use crate::server::services::chats::{
+    find_for, new_chat, open_statuses, publish_chat_change, publish_chat_via, summary, to_summary,
+};
 use crate::server::AppState;
 
 pub const MAX_CONTENT_CHARS: usize = 5000;
@@ -121,6 +123,7 @@ pub async fn send_opening(
     content: Content,
     client_msg_id: Option<&str>,
 ) -> Result<Sent, AppError> {
+    state.limits.visitor_message(&v.visitor_id)?;
     let mut job = job(Principal::Visitor(v), new_chat(v, ChatStatus::Waiting), content, client_msg_id);
     job.open = true;
     state.writer.write(job).await
@@ -128,6 +131,21 @@ pub async fn send_opening(
 
 /// Stores `content` in `chat` (already authorised for `principal`) and publishes it.
 pub async fn send_content(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat: chats::Model,
+    content: Content,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    if let Principal::Visitor(v) = principal {
+        state.limits.visitor_message(&v.visitor_id)?;
+    }
+    write_content(principal, state, chat, content, client_msg_id).await
+}
+
+/// [`send_content`] for a caller that has counted a visitor's message against their limit already (an upload
+/// counts before its file is processed, the offline form before its chat is opened).
+pub async fn write_content(
     principal: Principal<'_>,
     state: &AppState,
     chat: chats::Model,
@@ -301,21 +319,24 @@ async fn finish(
     result: Result<Stored, DbErr>,
 ) -> Result<Sent, AppError> {
     // A chat deleted while its message waited in the queue: not found, as if the send had come a moment later.
+    // Likewise a chat whose website (with its visitors) was deleted: the foreign key refuses the write.
     let Stored { message: stored, created, opened } = result.map_err(|e| match e {
         DbErr::RecordNotFound(_) => AppError::NotFound("Chat".into()),
+        e if matches!(e.sql_err(), Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))) => {
+            AppError::NotFound("Chat".into())
+        }
         e => AppError::from(e),
     })?;
     let message = to_view(&stored);
     let chat = opened.as_ref().map(|(chat, _)| chat).unwrap_or(&job.chat);
     if let Some((chat, true)) = &opened {
-        publish_chat_via(hub, chat, ServerEvent::ChatCreated { chat: to_summary(chat, 0) });
+        publish_chat_change(hub, &to_summary(chat, 0), true);
     }
     if created {
         publish_chat_via(hub, chat, ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() });
         if job.taking {
             if let Some(updated) = chats::Entity::find_by_id(chat.id.clone()).one(db).await? {
-                let summary = summary(db, &updated).await?;
-                publish_chat_via(hub, &updated, ServerEvent::ChatUpdated { chat: summary });
+                publish_chat_change(hub, &summary(db, &updated).await?, false);
             }
         }
     }

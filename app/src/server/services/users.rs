@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use protocol::{ManagedUser, Role, UserForCreate, UserForUpdate, UserView};
 use sea_orm::sea_query::{ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, Select, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait,
+};
 use serde_json::json;
 
 use crate::server::ctx::{perm, Ctx};
@@ -95,13 +97,17 @@ pub async fn ensure_super_admin(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Managing users: super admins manage everyone; admins manage the agents they created or that work on their
-// websites; nobody changes their own role or deactivates themselves; the last active super admin stays.
+// Managing users. Super admins manage everyone. An admin manages the agents they created, and nobody else: an agent
+// who also works on another admin's websites is managed (renamed, deactivated, given a new password) only by their
+// creator and the super admins, so no admin can sign in as a shared agent and reach another admin's websites.
+// An admin also sees the agents who work on their own websites, and may change those memberships (who has access
+// to their websites is theirs to decide), nothing else about them. Nobody changes their own role or deactivates
+// themselves; the last active super admin stays.
 // ---------------------------------------------------------------------------------------------------------------
 
 pub const MAX_USER_NAME_LEN: usize = 100;
 
-/// Users `ctx` may manage (besides themselves).
+/// Users `ctx` manages (besides themselves).
 fn managed(ctx: &Ctx) -> Option<Select<users::Entity>> {
     if ctx.is_super_admin() {
         return Some(users::Entity::find());
@@ -109,7 +115,16 @@ fn managed(ctx: &Ctx) -> Option<Select<users::Entity>> {
     if !ctx.can(perm::USERS_MANAGE_AGENTS) {
         return None;
     }
-    let on_my_websites = Query::select()
+    Some(
+        users::Entity::find()
+            .filter(users::Column::Role.eq(Role::Agent.as_str()))
+            .filter(users::Column::CreatedBy.eq(ctx.user_id())),
+    )
+}
+
+/// The ids of the users who are members of a website `ctx` owns.
+fn members_of_owned(ctx: &Ctx) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
         .column((website_members::Entity, website_members::Column::UserId))
         .from(website_members::Entity)
         .inner_join(
@@ -118,20 +133,47 @@ fn managed(ctx: &Ctx) -> Option<Select<users::Entity>> {
                 .equals((website_members::Entity, website_members::Column::WebsiteId)),
         )
         .and_where(websites::Column::UserId.eq(ctx.user_id()))
-        .to_owned();
+        .to_owned()
+}
+
+/// Users `ctx` sees on the users page (besides themselves): those they manage, and the agents who work on their
+/// websites.
+fn listed(ctx: &Ctx) -> Option<Select<users::Entity>> {
+    if ctx.is_super_admin() {
+        return Some(users::Entity::find());
+    }
+    if !ctx.can(perm::USERS_MANAGE_AGENTS) {
+        return None;
+    }
     Some(
         users::Entity::find().filter(users::Column::Role.eq(Role::Agent.as_str())).filter(
             Condition::any()
                 .add(users::Column::CreatedBy.eq(ctx.user_id()))
-                .add(users::Column::Id.in_subquery(on_my_websites)),
+                .add(users::Column::Id.in_subquery(members_of_owned(ctx))),
         ),
     )
 }
 
-/// A user `ctx` may manage, or 404 (another tenant's users are not admitted to exist).
-async fn find_managed(ctx: &Ctx, db: &impl ConnectionTrait, id: &str) -> Result<users::Model, AppError> {
-    let query = managed(ctx).ok_or(AppError::Forbidden)?;
+/// Whether `ctx` manages `user` (already found through [`listed`]).
+fn manages(ctx: &Ctx, user: &users::Model) -> bool {
+    ctx.is_super_admin() || (ctx.can(perm::USERS_MANAGE_AGENTS) && user.created_by.as_deref() == Some(ctx.user_id()))
+}
+
+/// A user `ctx` may see on the users page, or 404 (another tenant's users are not admitted to exist).
+async fn find_listed(ctx: &Ctx, db: &impl ConnectionTrait, id: &str) -> Result<users::Model, AppError> {
+    let query = listed(ctx).ok_or(AppError::Forbidden)?;
     query.filter(users::Column::Id.eq(id)).one(db).await?.ok_or_else(|| AppError::not_found("User"))
+}
+
+/// A user `ctx` manages: 404 if they cannot even see them, 403 if they only see them (an agent of another admin's
+/// who works on their websites).
+async fn find_managed(ctx: &Ctx, db: &impl ConnectionTrait, id: &str) -> Result<users::Model, AppError> {
+    let user = find_listed(ctx, db, id).await?;
+    if manages(ctx, &user) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 async fn websites_of(db: &impl ConnectionTrait, user_ids: &[String]) -> Result<HashMap<String, Vec<String>>, AppError> {
@@ -150,9 +192,10 @@ async fn websites_of(db: &impl ConnectionTrait, user_ids: &[String]) -> Result<H
     Ok(map)
 }
 
-fn managed_view(user: &users::Model, website_ids: Vec<String>) -> Result<ManagedUser, AppError> {
+fn managed_view(ctx: &Ctx, user: &users::Model, website_ids: Vec<String>) -> Result<ManagedUser, AppError> {
     let view = to_view(user)?;
     Ok(ManagedUser {
+        can_manage: user.id != ctx.user_id() && manages(ctx, user),
         id: view.id,
         email: view.email,
         name: view.name,
@@ -164,9 +207,10 @@ fn managed_view(user: &users::Model, website_ids: Vec<String>) -> Result<Managed
     })
 }
 
-/// The users page: everyone `ctx` manages, and `ctx` themselves. Agents may not list users.
+/// The users page: everyone `ctx` manages or who works on their websites, and `ctx` themselves. Agents may not list
+/// users.
 pub async fn list(ctx: &Ctx, state: &AppState) -> Result<Vec<ManagedUser>, AppError> {
-    let query = managed(ctx).ok_or(AppError::Forbidden)?;
+    let query = listed(ctx).ok_or(AppError::Forbidden)?;
     let mut rows = query.order_by_asc(users::Column::Email).all(&state.db).await?;
     if !rows.iter().any(|u| u.id == ctx.user_id()) {
         if let Some(me) = users::Entity::find_by_id(ctx.user_id()).one(&state.db).await? {
@@ -187,7 +231,7 @@ pub async fn list(ctx: &Ctx, state: &AppState) -> Result<Vec<ManagedUser>, AppEr
             if let Some(visible) = &visible {
                 ids.retain(|id| visible.contains(id));
             }
-            managed_view(u, ids)
+            managed_view(ctx, u, ids)
         })
         .collect()
 }
@@ -302,13 +346,14 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: UserForCreate) -> Result
             action: "user.create",
             resource_type: "user",
             resource_id: Some(&user.id),
+            website_id: None,
             metadata: Some(json!({ "email": user.email, "role": user.role, "websiteIds": input.website_ids })),
         },
     )
     .await?;
     txn.commit().await?;
     let sites = websites_of(&state.db, std::slice::from_ref(&user.id)).await?.remove(&user.id).unwrap_or_default();
-    managed_view(&user, sites)
+    managed_view(ctx, &user, sites)
 }
 
 async fn other_active_super_admins(db: &impl ConnectionTrait, except: &str) -> Result<u64, AppError> {
@@ -325,9 +370,17 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
     let target = if is_self {
         users::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| AppError::not_found("User"))?
     } else {
-        find_managed(ctx, &state.db, id).await?
+        find_listed(ctx, &state.db, id).await?
     };
     let current_role = to_view(&target)?.role;
+    // Of a user `ctx` only sees (an agent of another admin's on their websites), only the memberships of their own
+    // websites may change.
+    let changes_more_than_memberships = input.name.is_some()
+        || input.role.is_some_and(|r| r != current_role)
+        || input.is_active.is_some_and(|a| a != target.is_active);
+    if !is_self && changes_more_than_memberships && !manages(ctx, &target) {
+        return Err(AppError::Forbidden);
+    }
     let txn = state.db.begin().await?;
     let mut active: users::ActiveModel = target.clone().into();
     let mut changes = serde_json::Map::new();
@@ -388,6 +441,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
             action,
             resource_type: "user",
             resource_id: Some(id),
+            website_id: None,
             metadata: Some(serde_json::Value::Object(changes)),
         },
     )
@@ -395,9 +449,24 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
     txn.commit().await?;
     if revoke {
         state.hub.disconnect_user(id);
+    } else if input.website_ids.is_some() {
+        restrict_sockets(state, &user).await?;
     }
     let sites = websites_of(&state.db, std::slice::from_ref(&user.id)).await?.remove(&user.id).unwrap_or_default();
-    managed_view(&user, sites)
+    managed_view(ctx, &user, sites)
+}
+
+/// After `user`'s memberships changed: their open sockets stop following the websites they no longer see.
+async fn restrict_sockets(state: &AppState, user: &users::Model) -> Result<(), AppError> {
+    let view = to_view(user)?;
+    let as_them = Ctx::for_user(view.clone(), state.permissions(view.role), None);
+    if as_them.is_super_admin() {
+        return Ok(());
+    }
+    let visible: std::collections::HashSet<String> =
+        visible_websites(&as_them).all(&state.db).await?.into_iter().map(|w| w.id).collect();
+    state.hub.restrict_user(&user.id, |website_id| visible.contains(website_id));
+    Ok(())
 }
 
 /// Sets a new password (one's own, or a managed user's) and revokes every token the user holds.
@@ -419,7 +488,13 @@ pub async fn reset_password(ctx: &Ctx, state: &AppState, id: &str, password: &st
     activity::record(
         ctx,
         &txn,
-        Activity { action: "user.password_reset", resource_type: "user", resource_id: Some(id), metadata: None },
+        Activity {
+            action: "user.password_reset",
+            resource_type: "user",
+            resource_id: Some(id),
+            website_id: None,
+            metadata: None,
+        },
     )
     .await?;
     txn.commit().await?;
@@ -427,17 +502,29 @@ pub async fn reset_password(ctx: &Ctx, state: &AppState, id: &str, password: &st
     Ok(())
 }
 
-/// Ids of the users whose activity `ctx` may read: everyone for super admins (`None`), else themselves and those
-/// they manage.
-pub async fn activity_scope(ctx: &Ctx, db: &impl ConnectionTrait) -> Result<Option<Vec<String>>, AppError> {
+/// The activity `ctx` may read: everything for super admins (`None`). Anyone else reads what they did themselves;
+/// an admin also reads everything that happened on the websites they own, and what the users they manage did
+/// outside any website (signing in and out). Nothing done on another admin's websites, by anyone.
+pub fn activity_scope(ctx: &Ctx) -> Option<Condition> {
+    use crate::server::entities::activity_logs;
     if ctx.is_super_admin() {
-        return Ok(None);
+        return None;
     }
-    let mut ids = vec![ctx.user_id().to_string()];
-    if let Some(query) = managed(ctx) {
-        ids.extend(query.all(db).await?.into_iter().map(|u| u.id));
+    let mut scope = Condition::any().add(activity_logs::Column::UserId.eq(ctx.user_id()));
+    if let Some(managed) = managed(ctx) {
+        let owned = Query::select()
+            .column(websites::Column::Id)
+            .from(websites::Entity)
+            .and_where(websites::Column::UserId.eq(ctx.user_id()))
+            .to_owned();
+        let managed_ids = managed.select_only().column(users::Column::Id).into_query();
+        scope = scope.add(activity_logs::Column::WebsiteId.in_subquery(owned)).add(
+            Condition::all()
+                .add(activity_logs::Column::WebsiteId.is_null())
+                .add(activity_logs::Column::UserId.in_subquery(managed_ids)),
+        );
     }
-    Ok(Some(ids))
+    Some(scope)
 }
 
 #[cfg(test)]

@@ -172,6 +172,7 @@ pub async fn leave_offline(
         return Err(AppError::validation("email", "Enter an email address we can answer to."));
     }
     let message = messages::check(&form.message, None)?;
+    state.limits.visitor_message(&v.visitor_id)?;
     visitors::Entity::update_many()
         .col_expr(visitors::Column::Name, sea_orm::sea_query::Expr::value(name))
         .col_expr(visitors::Column::Email, sea_orm::sea_query::Expr::value(email))
@@ -180,7 +181,7 @@ pub async fn leave_offline(
         .await?;
     let chat = chats::create(v, state, protocol::ChatStatus::Offline).await?;
     let chat_id = chat.id.clone();
-    messages::send_content(Principal::Visitor(v), state, chat, messages::Content::Text(message), None).await?;
+    messages::write_content(Principal::Visitor(v), state, chat, messages::Content::Text(message), None).await?;
     Ok(chat_id)
 }
 

@@ -155,6 +155,7 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
             action: "website.create",
             resource_type: "website",
             resource_id: Some(&website.id),
+            website_id: Some(&website.id),
             metadata: Some(json!({ "name": website.name, "domains": domains })),
         },
     )
@@ -178,8 +179,12 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
         changed.insert("name".into(), json!(name));
         active.name = Set(name);
     }
+    // Visitors' sockets were let in under the old key, domains and state: a change that could refuse them closes
+    // them, and the widget starts again under the new rules.
+    let mut close_visitors = false;
     if let Some(domains) = input.domains {
         let domains = parse_domains(&domains)?;
+        close_visitors |= domains != domains_of(&website);
         changed.insert("domains".into(), json!(domains));
         active.domain = Set(domains.join(","));
     }
@@ -189,6 +194,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
         active.description = Set(description);
     }
     if let Some(is_active) = input.is_active {
+        close_visitors |= website.is_active && !is_active;
         changed.insert("isActive".into(), json!(is_active));
         active.is_active = Set(is_active);
     }
@@ -202,16 +208,21 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
             action: "website.update",
             resource_type: "website",
             resource_id: Some(id),
+            website_id: Some(id),
             metadata: Some(serde_json::Value::Object(changed)),
         },
     )
     .await?;
     txn.commit().await?;
     state.widget_cache.invalidate_website(id);
+    if close_visitors {
+        state.hub.close_website(id, false);
+    }
     Ok(to_view(ctx, state, &website))
 }
 
-/// Issues a new API key; the old one stops working at once (the cache entry is dropped with it).
+/// Issues a new API key; the old one stops working at once: the cache entry is dropped with it, and the visitors'
+/// sockets opened with it close.
 pub async fn rotate_key(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website, AppError> {
     let website = find_manageable(ctx, &state.db, id).await?;
     let mut active: websites::ActiveModel = website.into();
@@ -222,15 +233,23 @@ pub async fn rotate_key(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website
     activity::record(
         ctx,
         &txn,
-        Activity { action: "website.rotate_key", resource_type: "website", resource_id: Some(id), metadata: None },
+        Activity {
+            action: "website.rotate_key",
+            resource_type: "website",
+            resource_id: Some(id),
+            website_id: Some(id),
+            metadata: None,
+        },
     )
     .await?;
     txn.commit().await?;
     state.widget_cache.invalidate_website(id);
+    state.hub.close_website(id, false);
     Ok(to_view(ctx, state, &website))
 }
 
-/// Deletes the website with its settings, visitors, chats and messages (ON DELETE CASCADE).
+/// Deletes the website with its settings, visitors, chats and messages (ON DELETE CASCADE); its visitors' sockets
+/// close, and agents' sockets stop following it.
 pub async fn delete(ctx: &Ctx, state: &AppState, id: &str) -> Result<(), AppError> {
     let website = find_manageable(ctx, &state.db, id).await?;
     let txn = state.db.begin().await?;
@@ -242,12 +261,14 @@ pub async fn delete(ctx: &Ctx, state: &AppState, id: &str) -> Result<(), AppErro
             action: "website.delete",
             resource_type: "website",
             resource_id: Some(id),
+            website_id: Some(id),
             metadata: Some(json!({ "name": website.name })),
         },
     )
     .await?;
     txn.commit().await?;
     state.widget_cache.invalidate_website(id);
+    state.hub.close_website(id, true);
     Ok(())
 }
 

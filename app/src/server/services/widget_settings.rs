@@ -214,6 +214,7 @@ pub async fn update(
             action: "widget_settings.update",
             resource_type: "website",
             resource_id: Some(website_id),
+            website_id: Some(website_id),
             metadata: serde_json::to_value(&settings).ok(),
         },
     )

@@ -26,9 +26,9 @@ use crate::error::ApiError;
 /// JSON bodies of the API are small; uploads get their own limit on their own routes.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
 
-/// `upload_max`: the attachment size cap; upload routes accept that plus multipart overhead, everything else
-/// the small limits.
-pub fn router(widget_requests_per_15min: u32, upload_max: usize) -> Router<AppState> {
+/// `widget_requests`: how many widget requests a client IP may make per window (0: no limit). `upload_max`: the
+/// attachment size cap; upload routes accept that plus multipart overhead, everything else the small limits.
+pub fn router(widget_requests: (u32, std::time::Duration), upload_max: usize) -> Router<AppState> {
     let upload_limit = upload_max + attachments::MULTIPART_OVERHEAD;
     let uploads = Router::new()
         .route("/chats/{id}/attachments", post(attachments::upload))
@@ -56,7 +56,7 @@ pub fn router(widget_requests_per_15min: u32, upload_max: usize) -> Router<AppSt
         .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .merge(uploads)
-        .nest("/widget", widget::router(widget_requests_per_15min, upload_limit))
+        .nest("/widget", widget::router(widget_requests, upload_limit))
         .fallback(not_found)
 }
 

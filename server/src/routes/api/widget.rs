@@ -1,6 +1,6 @@
 //! `/api/widget/*`: what the widget on customers' pages calls. Authenticated by the website's API key and the
 //! page's Origin, never by a user. CORS headers go only to origins the website allows; requests are rate limited
-//! per client IP (100 per 15 minutes, as the seed).
+//! per client IP (100 per 15 minutes, as the seed, unless configured).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +25,8 @@ use app::server::AppState;
 
 use crate::error::ApiError;
 
-/// `per_15min` requests per client IP per 15 minutes (a burst of that many, refilled evenly); 0: no limit.
-pub fn router(per_15min: u32, upload_limit: usize) -> Router<AppState> {
+/// `max` requests per client IP per `window` (a burst of that many, refilled evenly); 0: no limit.
+pub fn router((max, window): (u32, Duration), upload_limit: usize) -> Router<AppState> {
     let uploads = Router::new()
         .route("/attachments", axum::routing::post(upload_handler).options(preflight))
         .layer(DefaultBodyLimit::max(upload_limit))
@@ -39,12 +39,12 @@ pub fn router(per_15min: u32, upload_limit: usize) -> Router<AppState> {
         .route("/attachments/{id}/thumbnail", get(thumbnail_handler).options(preflight))
         .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
         .merge(uploads);
-    if per_15min == 0 {
+    if max == 0 {
         return router;
     }
     let config = GovernorConfigBuilder::default()
-        .period(Duration::from_secs(15 * 60) / per_15min)
-        .burst_size(per_15min)
+        .period(window / max)
+        .burst_size(max)
         .key_extractor(PeerIpKeyExtractor)
         .finish()
         .map(Arc::new);
@@ -80,6 +80,22 @@ pub struct KeyQuery {
     api_key: Option<String>,
 }
 
+/// The `x-api-key` header, the seed's alternative to `?apiKey=` for clients that are not browsers (a browser's
+/// CORS preflight carries no header values, so the widget keeps the key in the query).
+pub fn header_api_key(headers: &HeaderMap) -> Option<String> {
+    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim).filter(|k| !k.is_empty()).map(String::from)
+}
+
+impl KeyQuery {
+    /// The key from the query, or from `x-api-key`.
+    fn with_header(mut self, headers: &HeaderMap) -> KeyQuery {
+        if self.api_key.as_deref().is_none_or(str::is_empty) {
+            self.api_key = header_api_key(headers);
+        }
+        self
+    }
+}
+
 fn origin(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
 }
@@ -103,7 +119,7 @@ pub async fn config_handler(
     headers: HeaderMap,
     Query(query): Query<KeyQuery>,
 ) -> Result<Response, ApiError> {
-    let api_key = query.api_key.unwrap_or_default();
+    let api_key = query.with_header(&headers).api_key.unwrap_or_default();
     let origin = origin(&headers);
     let config = widget_settings::public_config(&state, &api_key, origin).await?;
     let mut res = Json(config).into_response();
@@ -122,7 +138,7 @@ async fn preflight(
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, authorization"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, authorization, x-api-key"));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     Ok(with_cors(res, origin.unwrap_or_default()))
 }
@@ -143,6 +159,7 @@ pub async fn session_handler(
     headers: HeaderMap,
     crate::error::ApiJson(body): crate::error::ApiJson<SessionRequest>,
 ) -> Result<Response, ApiError> {
+    let query = query.with_header(&headers);
     let (_, session) = start_visitor(&state, query, peer, &headers, body.visitor_token.as_deref()).await?;
     Ok(with_cors(Json(session).into_response(), origin(&headers).unwrap_or_default()))
 }
@@ -185,6 +202,7 @@ pub async fn offline_handler(
     crate::error::ApiJson(form): crate::error::ApiJson<protocol::OfflineMessage>,
 ) -> Result<Response, ApiError> {
     let cors_origin = origin(&headers).unwrap_or_default().to_string();
+    let query = query.with_header(&headers);
     let key = KeyQuery { api_key: query.api_key.clone() };
     let result = async {
         let (ctx, session) = start_visitor(&state, query, peer, &headers, form.visitor_token.as_deref()).await?;
@@ -218,6 +236,7 @@ pub async fn upload_handler(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let cors_origin = origin(&headers).unwrap_or_default().to_string();
+    let query = query.with_header(&headers);
     let result = async {
         let v = visitor(&state, &query, &headers, peer).await?;
         let form = super::attachments::read_form(&state, multipart).await?;
@@ -248,6 +267,7 @@ async fn visitor_download(
     id: String,
     thumbnail: bool,
 ) -> Result<Response, ApiError> {
+    let query = query.with_header(&headers);
     let v = visitor(&state, &query, &headers, peer).await?;
     let download = attachments::download(Principal::Visitor(&v), &state, &id, thumbnail).await?;
     Ok(with_cors(super::attachments::file_response(download), origin(&headers).unwrap_or_default()))

@@ -360,6 +360,13 @@ fn parse_time(i: usize, text: &str) -> rusqlite::Result<NaiveDateTime> {
 }
 
 fn err(e: rusqlite::Error) -> DbErr {
+    // A row this write refers to is gone (the website, with its visitors and chats, was deleted meanwhile): the
+    // send answers not found, as it would have a moment later.
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+        && e.sqlite_error().is_some_and(|f| f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+        return DbErr::RecordNotFound(format!("sqlite: {e}"));
+    }
     DbErr::Custom(format!("sqlite: {e}"))
 }
 

@@ -1,0 +1,232 @@
+//! The real binary, as an operator runs it: what it writes to its log at `RUST_LOG=debug` (no credential from any
+//! URL), and the files it leaves in its data directory (its user's alone), on both databases.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::ws::{visitor_protocols, Ws, ORIGIN};
+use common::{Backend, TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+per_backend!(urls_in_debug_logs_carry_no_credentials, everything_in_the_data_directory_is_private);
+
+/// The server binary on `db`, logging at debug; its output is collected in `log`.
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    async fn start(db: &TestDb, extra: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &db.url)
+            .env("HELPDESK_DATA_DIR", db.dir())
+            .env("HELPDESK_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("HELPDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("HELPDESK_BIND", "127.0.0.1:0")
+            .env("LEPTOS_SITE_ROOT", db.dir().join("site"))
+            .env("RUST_LOG", "debug")
+            .current_dir(db.dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start the server binary");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as _),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let (log, tx) = (log.clone(), tx.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(url) = line.strip_prefix("Helpdesk is listening: ") {
+                        let _ = tx.send(url.trim_end_matches("/admin/login").to_string());
+                    }
+                    if let Ok(mut log) = log.lock() {
+                        log.push_str(&line);
+                        log.push('\n');
+                    }
+                }
+            });
+        }
+        let base = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+            .await
+            .expect("join")
+            .expect("the server printed where it listens");
+        Server { child, base, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn urls_in_debug_logs_carry_no_credentials(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let server = Server::start(&db, &[("HELPDESK_JWT_SECRET", &common::test_secret())]).await;
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/auth/login", server.base))
+        .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = login["token"].as_str().expect("token").to_string();
+    let site: Value = http
+        .post(format!("{}/api/websites", server.base))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Shop", "domains": ["shop.example.com"] }))
+        .send()
+        .await
+        .expect("website")
+        .json()
+        .await
+        .expect("json");
+    let key = site["apiKey"].as_str().expect("key").to_string();
+    let session: Value = http
+        .post(format!("{}/api/widget/session?apiKey={key}", server.base))
+        .header("Origin", ORIGIN)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    let visitor_token = session["visitorToken"].as_str().expect("visitor token").to_string();
+
+    // The widget's socket, and an old client that still puts its tokens in the URL (refused, and logged without).
+    let protocols = visitor_protocols(&visitor_token);
+    let mut ws = Ws::connect_to(&server.base, &format!("apiKey={key}"), &protocols, &[("Origin", ORIGIN)])
+        .await
+        .expect("socket");
+    ws.next("hello").await;
+    let old_query = format!("apiKey={key}&visitorToken={visitor_token}&token={token}");
+    let old = Ws::connect_to(&server.base, &old_query, &[], &[]).await;
+    assert_eq!(old.err(), Some(400));
+    let res = http
+        .get(format!("{}/api/widget/config?apiKey={key}&lang=fr", server.base))
+        .header("Origin", ORIGIN)
+        .send()
+        .await;
+    assert_eq!(res.expect("config").status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let log = server.log();
+    assert!(log.contains("/api/widget/config?apiKey=[redacted]&lang=fr"), "requests are logged, redacted:\n{log}");
+    for (what, secret) in [("API key", &key), ("visitor token", &visitor_token), ("agent token", &token)] {
+        assert!(!log.contains(secret.as_str()), "the {what} is in the debug log:\n{log}");
+    }
+    // The JWT's signature part is what makes it a credential: not even that appears.
+    let signature = token.rsplit('.').next().expect("signature");
+    assert!(!log.contains(signature));
+    drop(server);
+    db.drop_db().await;
+}
+
+async fn everything_in_the_data_directory_is_private(backend: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(db) = TestDb::create(backend).await else { return };
+    // The usual umask leaves new files readable by everyone; the server must not rely on it.
+    std::fs::set_permissions(db.dir(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let server = Server::start(&db, &[]).await;
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{}/api/auth/login", server.base))
+        .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = token["token"].as_str().expect("token").to_string();
+    let site: Value = http
+        .post(format!("{}/api/websites", server.base))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Shop", "domains": ["shop.example.com"] }))
+        .send()
+        .await
+        .expect("website")
+        .json()
+        .await
+        .expect("json");
+    // A visitor's image: the file and its thumbnail.
+    let key = site["apiKey"].as_str().expect("key");
+    let visitor: Value = http
+        .post(format!("{}/api/widget/session?apiKey={key}", server.base))
+        .header("Origin", ORIGIN)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(400, 300, image::Rgb([200, 30, 30]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(png).file_name("red.png"));
+    let res = http
+        .post(format!("{}/api/widget/attachments?apiKey={key}", server.base))
+        .header("Origin", ORIGIN)
+        .bearer_auth(visitor["visitorToken"].as_str().expect("t"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let mut seen = Vec::new();
+    let mut open = Vec::new();
+    let mut stack = vec![db.dir().clone()];
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::metadata(&path).expect("metadata");
+        let mode = meta.permissions().mode() & 0o777;
+        seen.push(path.strip_prefix(db.dir()).map(|p| p.display().to_string()).unwrap_or_default());
+        if mode & 0o077 != 0 {
+            open.push(format!("{} {mode:o}", path.display()));
+        }
+        if meta.is_dir() {
+            stack.extend(std::fs::read_dir(&path).expect("read dir").map(|e| e.expect("entry").path()));
+        }
+    }
+    assert!(open.is_empty(), "readable by others: {open:?}");
+    let names = seen.join(" ");
+    for expected in ["jwt-secret", "uploads"] {
+        assert!(names.contains(expected), "{expected} not found among {names}");
+    }
+    if backend == Backend::Sqlite {
+        for expected in ["test.db", "test.db-wal", "test.db-shm"] {
+            assert!(seen.iter().any(|n| n == expected), "{expected} not found among {names}");
+        }
+    }
+    assert!(seen.iter().filter(|n| n.starts_with("uploads/")).count() >= 2, "the file and its thumbnail: {names}");
+    drop(server);
+    db.drop_db().await;
+}
