@@ -30,7 +30,7 @@ pub enum AppError {
     Validation { field: Option<String>, message: String },
     #[error("{message}")]
     Conflict { field: Option<String>, message: String },
-    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    #[error("Too many attempts. Try again in {}.", seconds(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     BadRequest(String),
@@ -43,6 +43,15 @@ pub enum AppError {
     /// The cause was logged on the server; the client only learns that something failed.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+}
+
+/// `1 second`, `5 seconds`.
+fn seconds(n: u64) -> String {
+    if n == 1 {
+        "1 second".into()
+    } else {
+        format!("{n} seconds")
+    }
 }
 
 impl AppError {

@@ -60,7 +60,8 @@ test('a visitor chats live with an agent, sends an image, and gets the chat back
   // The agent gets the chat live and answers; the visitor sees the typing and the reply.
   await agent.goto('/admin/chats');
   await hydrated(agent);
-  const row = agent.locator('#inbox-waiting .inbox-row').first();
+  // This website's chat (other specs' websites may have waiting chats too).
+  const row = agent.locator('#inbox-waiting .inbox-row', { hasText: 'Acme shop' }).first();
   await expect(row).toBeVisible();
   await row.locator('a').click();
   await expect(agent.locator('#messages')).toContainText('Hello, do you ship to Lisbon?');

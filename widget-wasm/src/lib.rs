@@ -54,6 +54,11 @@ struct State {
     connected: bool,
     /// The server refused this key or page: stop trying.
     refused: bool,
+    /// The server closed the socket because the website's key or state changed (4003): if this page is refused
+    /// now, the widget goes away.
+    gone: bool,
+    /// The outbox is sent again shortly (the server asked to slow down).
+    flush_due: bool,
     attempts: i32,
     outbox: Vec<Pending>,
     open: bool,
@@ -416,6 +421,7 @@ impl Widget {
             let url = me.url("/api/widget/session");
             match js::fetch_json(&url, "POST", Some(&JsValue::from_str(&body)), true, None).await {
                 Ok((200, data)) => {
+                    me.state.borrow_mut().gone = false;
                     me.state.borrow_mut().token = get_str(&data, "visitorToken");
                     me.save();
                     me.open_socket();
@@ -423,6 +429,13 @@ impl Widget {
                 Ok((401 | 403, data)) => {
                     me.state.borrow_mut().refused = true;
                     me.set_status(&js::api_message(&data, "The chat is not available on this page."));
+                }
+                // Refusals carry no CORS headers, so the browser reports them as a failed request: right after the
+                // server said the website changed, that is this page no longer being allowed.
+                _ if me.state.borrow().gone => {
+                    me.state.borrow_mut().refused = true;
+                    me.ui.launcher.remove();
+                    me.ui.panel.remove();
                 }
                 _ => me.retry(),
             }
@@ -454,11 +467,12 @@ impl Widget {
         ws.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
         onmessage.forget();
         let me = self.clone();
-        let onclose = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+        let onclose = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
             {
                 let mut s = me.state.borrow_mut();
                 s.connected = false;
                 s.socket = None;
+                s.gone = e.code() == 4003;
             }
             me.retry();
         });
@@ -530,12 +544,20 @@ impl Widget {
             Some("error") => {
                 let mut m = String::from("Not sent: ");
                 m.push_str(&get_str(e, "message").unwrap_or_default());
-                self.system_line(&m);
-                // Too many messages at once: what waits in the outbox goes again once allowed.
+                // Too many messages at once: said once, above the log, and what waits in the outbox goes again
+                // once allowed.
                 let wait = get_num(e, "retryAfter");
-                if wait > 0.0 {
+                if wait <= 0.0 {
+                    self.system_line(&m);
+                } else if !self.state.borrow().flush_due {
+                    self.state.borrow_mut().flush_due = true;
+                    self.set_status(&m);
                     let me = self.clone();
-                    js::after((wait * 1000.0) as i32, move || me.flush_outbox());
+                    js::after((wait * 1000.0) as i32, move || {
+                        me.state.borrow_mut().flush_due = false;
+                        me.set_status("");
+                        me.flush_outbox();
+                    });
                 }
             }
             _ => {}
