@@ -46,6 +46,9 @@ for crate in sea-orm sqlx tokio argon2 jsonwebtoken; do
   fi
 done
 
+step "the fuzz targets build (they run with scripts/fuzz.sh)"
+cargo check --manifest-path fuzz/Cargo.toml --bins
+
 step "cargo test (SQLite${HELPDESK_TEST_MYSQL_URL:+ and MySQL})"
 timeout 1500 cargo test 2>&1 | tee "$logs/cargo-test.log"
 mysql_ran=$(grep -cE '^test mysql::.* \.\.\. ok$' "$logs/cargo-test.log" || true)

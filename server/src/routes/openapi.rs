@@ -15,8 +15,10 @@ use super::api;
         api::websites::rotate_key, api::websites::get_settings, api::websites::put_settings,
         api::users::list, api::users::create, api::users::update, api::users::reset_password,
         api::activity::list,
-        api::widget::config_handler,
-        api::attachments::upload, api::attachments::download,
+        api::chats::list, api::chats::get, api::chats::update, api::chats::messages, api::chats::send,
+        api::widget::config_handler, api::widget::session_handler, api::widget::offline_handler,
+        api::widget::upload_handler, api::widget::download_handler, api::widget::thumbnail_handler,
+        api::attachments::upload, api::attachments::download, api::attachments::thumbnail,
     ),
     modifiers(&BearerAuth),
     tags(

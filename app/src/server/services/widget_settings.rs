@@ -1,8 +1,7 @@
 //! Widget settings: validation of what admins type (colors, positions, texts, business hours, custom CSS), the
 //! weekly schedule that decides whether a website is online now, and the public config the widget fetches.
 
-use chrono::{Datelike, NaiveDateTime, Timelike};
-use protocol::{BusinessHours, TimeRange, WidgetConfig, WidgetPosition, WidgetSettings, WidgetSize};
+use protocol::{BusinessHours, WidgetConfig, WidgetPosition, WidgetSettings, WidgetSize};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::error::AppError;
@@ -16,7 +15,6 @@ use crate::server::AppState;
 
 pub const MAX_MESSAGE_LEN: usize = 500;
 pub const MAX_CUSTOM_CSS_LEN: usize = 10_000;
-pub const MAX_RANGES_PER_DAY: usize = 6;
 
 pub fn default_row(website_id: &str, settings: &WidgetSettings) -> widget_settings::ActiveModel {
     let now = chrono::Utc::now().naive_utc();
@@ -95,77 +93,9 @@ fn clean_text(field: &str, text: &str) -> Result<String, AppError> {
     Ok(text.to_string())
 }
 
-/// `"09:30"` → minutes since midnight; `"24:00"` is allowed as an end.
-fn minutes(time: &str, allow_end_of_day: bool) -> Option<u32> {
-    let (h, m) = time.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    match (h, m) {
-        (24, 0) if allow_end_of_day => Some(24 * 60),
-        (0..=23, 0..=59) => Some(h * 60 + m),
-        _ => None,
-    }
-}
-
+/// Checks a schedule (see the `hours` crate), naming the form field at fault.
 pub fn validate_hours(hours: BusinessHours) -> Result<BusinessHours, AppError> {
-    let err = |msg: String| AppError::validation("businessHours", msg);
-    let timezone = hours.timezone.trim().to_string();
-    if timezone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(AppError::validation(
-            "timezone",
-            format!("“{timezone}” is not a known time zone (use a name like Europe/Paris)."),
-        ));
-    }
-    if hours.days.len() != 7 {
-        return Err(err("Give a schedule for each of the seven days.".into()));
-    }
-    let mut days = Vec::with_capacity(7);
-    for (day, ranges) in protocol::DAY_NAMES.iter().zip(hours.days) {
-        if ranges.len() > MAX_RANGES_PER_DAY {
-            return Err(err(format!("{day}: at most {MAX_RANGES_PER_DAY} ranges.")));
-        }
-        let mut parsed = Vec::with_capacity(ranges.len());
-        for range in &ranges {
-            let start = minutes(&range.start, false)
-                .ok_or_else(|| err(format!("{day}: “{}” is not a time like 09:00.", range.start)))?;
-            let end = minutes(&range.end, true)
-                .ok_or_else(|| err(format!("{day}: “{}” is not a time like 17:30.", range.end)))?;
-            if start >= end {
-                return Err(err(format!("{day}: {}–{} ends before it starts.", range.start.trim(), range.end.trim())));
-            }
-            parsed.push((start, end, TimeRange { start: range.start.trim().into(), end: range.end.trim().into() }));
-        }
-        parsed.sort_by_key(|(start, _, _)| *start);
-        for pair in parsed.windows(2) {
-            if pair[0].1 > pair[1].0 {
-                return Err(err(format!(
-                    "{day}: {}–{} overlaps {}–{}.",
-                    pair[0].2.start, pair[0].2.end, pair[1].2.start, pair[1].2.end
-                )));
-            }
-        }
-        days.push(parsed.into_iter().map(|(_, _, r)| r).collect());
-    }
-    Ok(BusinessHours { enabled: hours.enabled, timezone, days, offline_when_no_agents: hours.offline_when_no_agents })
-}
-
-/// Whether the schedule is open at `now` (UTC). A disabled schedule is always open.
-pub fn is_open(hours: &BusinessHours, now: NaiveDateTime) -> bool {
-    if !hours.enabled {
-        return true;
-    }
-    let Ok(tz) = hours.timezone.parse::<chrono_tz::Tz>() else { return true };
-    let local = now.and_utc().with_timezone(&tz);
-    let minute = local.hour() * 60 + local.minute();
-    let day = local.weekday().num_days_from_monday() as usize;
-    hours.days.get(day).is_some_and(|ranges| {
-        ranges.iter().any(|r| match (minutes(&r.start, false), minutes(&r.end, true)) {
-            (Some(start), Some(end)) => start <= minute && minute < end,
-            _ => false,
-        })
-    })
+    hours::validate(hours).map_err(|e| AppError::validation(e.field, e.message))
 }
 
 async fn load_row(
@@ -262,7 +192,7 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
         offline_message: s.offline_message.clone(),
         custom_css: s.custom_css.clone(),
         widget_size: s.widget_size,
-        online: is_open(&s.business_hours, chrono::Utc::now().naive_utc())
+        online: hours::is_open(&s.business_hours, chrono::Utc::now().naive_utc())
             && (!s.business_hours.offline_when_no_agents || agents_connected(state, &site.website_id)),
     })
 }
@@ -276,6 +206,7 @@ fn agents_connected(state: &AppState, website_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::TimeRange;
 
     fn range(start: &str, end: &str) -> TimeRange {
         TimeRange { start: start.into(), end: end.into() }
@@ -288,10 +219,6 @@ mod tests {
             days: vec![monday, vec![], vec![], vec![], vec![], vec![], vec![]],
             offline_when_no_agents: false,
         }
-    }
-
-    fn at(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
     }
 
     #[test]
@@ -332,25 +259,5 @@ mod tests {
         }
         let normalised = validate(WidgetSettings { primary_color: " #AABBCC ".into(), ..ok }).expect("valid");
         assert_eq!(normalised.primary_color, "#aabbcc");
-    }
-
-    #[test]
-    fn touching_ranges_are_fine_and_end_of_day_is_24_00() {
-        let h = hours("UTC", vec![range("09:00", "12:00"), range("12:00", "24:00")]);
-        assert!(validate_hours(h).is_ok());
-    }
-
-    #[test]
-    fn open_now_follows_the_schedule_in_its_time_zone() {
-        // 2026-11-23 is a Monday.
-        let paris = hours("Europe/Paris", vec![range("09:00", "17:00")]);
-        assert!(is_open(&paris, at("2026-11-23 08:30")), "09:30 in Paris (UTC+1)");
-        assert!(!is_open(&paris, at("2026-11-23 07:30")), "08:30 in Paris");
-        assert!(!is_open(&paris, at("2026-11-23 16:00")), "17:00 in Paris is closing time");
-        assert!(!is_open(&paris, at("2026-11-24 10:00")), "Tuesday is closed");
-        assert!(
-            is_open(&BusinessHours { enabled: false, ..paris }, at("2026-11-24 03:00")),
-            "no schedule: always open"
-        );
     }
 }

@@ -146,6 +146,10 @@ pub async fn download(
     Ok(file_response(attachments::download(Principal::Agent(&ctx), &state, &id, false).await?))
 }
 
+#[utoipa::path(get, path = "/api/attachments/{id}/thumbnail", tag = "chats",
+    params(("id" = String, Path, description = "Attachment id")),
+    responses((status = 200, description = "The image's thumbnail"), (status = 404, body = protocol::ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn thumbnail(
     State(state): State<AppState>,
     Caller(ctx): Caller,

@@ -15,6 +15,11 @@ use app::server::AppState;
 use super::Caller;
 use crate::error::{ApiJson, ApiResult};
 
+#[utoipa::path(get, path = "/api/chats", tag = "chats", security(("bearer" = [])),
+    params(("websiteId" = Option<String>, Query), ("status" = Option<String>, Query, description = "waiting, ongoing, offline, closed or resolved"),
+        ("assignee" = Option<String>, Query, description = "A user id, or `none`")),
+    responses((status = 200, body = [ChatSummary], description = "Chats of the websites the caller sees, with `readSeq`"),
+        (status = 401, body = protocol::ErrorBody), (status = 422, body = protocol::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -23,6 +28,8 @@ pub async fn list(
     Ok(Json(chats::list(&ctx, &state, filter).await?))
 }
 
+#[utoipa::path(get, path = "/api/chats/{id}", tag = "chats", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ChatSummary), (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -35,6 +42,10 @@ pub async fn get(
     Ok(Json(summary))
 }
 
+#[utoipa::path(patch, path = "/api/chats/{id}", tag = "chats", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = ChatForUpdate,
+    responses((status = 200, body = ChatSummary), (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody),
+        (status = 422, body = protocol::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -50,6 +61,10 @@ pub struct AfterSeq {
     after_seq: i64,
 }
 
+#[utoipa::path(get, path = "/api/chats/{id}/messages", tag = "chats", security(("bearer" = [])),
+    params(("id" = String, Path), ("after_seq" = Option<i64>, Query, description = "Only messages with a greater seq")),
+    responses((status = 200, body = [ChatMessage], description = "In seq order, a page at a time"), (status = 401, body = protocol::ErrorBody),
+        (status = 404, body = protocol::ErrorBody)))]
 pub async fn messages(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -60,11 +75,12 @@ pub async fn messages(
 }
 
 /// The seed's `POST /api/messages` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageForCreate {
     chat_id: String,
     content: String,
+    /// `text` only: files are uploaded.
     #[serde(rename = "type", default)]
     kind: Option<String>,
     #[serde(default)]
@@ -73,6 +89,10 @@ pub struct MessageForCreate {
     client_msg_id: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/messages", tag = "chats", security(("bearer" = [])), request_body = MessageForCreate,
+    responses((status = 201, body = ChatMessage, description = "Stored and sent on the socket"),
+        (status = 200, body = ChatMessage, description = "A retry of a stored `clientMsgId`: the stored message"),
+        (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody), (status = 422, body = protocol::ErrorBody)))]
 pub async fn send(
     State(state): State<AppState>,
     Caller(ctx): Caller,

@@ -143,7 +143,7 @@ async fn preflight(
     Ok(with_cors(res, origin.unwrap_or_default()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionRequest {
     #[serde(default)]
@@ -152,6 +152,9 @@ pub struct SessionRequest {
 
 /// Starts or continues a visitor: answers `{visitorId, websiteId, visitorToken}` for the socket. The key is in the
 /// query, like the config's, so the CORS preflight can check it.
+#[utoipa::path(post, path = "/api/widget/session", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")), request_body = SessionRequest,
+    responses((status = 200, description = "`{visitorId, websiteId, visitorToken}`: the visitor token for the socket"),
+        (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 429, body = protocol::ErrorBody)))]
 pub async fn session_handler(
     State(state): State<AppState>,
     Query(query): Query<KeyQuery>,
@@ -194,6 +197,10 @@ struct OfflineAnswer {
 }
 
 /// The offline form: keeps name and email on the visitor and opens an `offline` chat with the message.
+#[utoipa::path(post, path = "/api/widget/offline", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")), request_body = protocol::OfflineMessage,
+    responses((status = 201, description = "`{visitorId, websiteId, visitorToken, chatId}`: the visitor and their offline chat"),
+        (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 422, body = protocol::ErrorBody),
+        (status = 429, body = protocol::ErrorBody)))]
 pub async fn offline_handler(
     State(state): State<AppState>,
     Query(query): Query<KeyQuery>,
@@ -228,6 +235,11 @@ async fn visitor(
 }
 
 /// A visitor's file or image, into their open chat (or `chatId`, one of theirs).
+#[utoipa::path(post, path = "/api/widget/attachments", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")),
+    request_body(content_type = "multipart/form-data", description = "`file`, and optionally `clientMsgId` and `chatId`"),
+    responses((status = 201, body = protocol::ChatMessage), (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody),
+        (status = 413, body = protocol::ErrorBody), (status = 415, body = protocol::ErrorBody), (status = 429, body = protocol::ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn upload_handler(
     State(state): State<AppState>,
     Query(query): Query<KeyQuery>,
@@ -274,6 +286,9 @@ async fn visitor_download(
 }
 
 /// A file of one of the visitor's chats (Bearer visitor token).
+#[utoipa::path(get, path = "/api/widget/attachments/{id}", tag = "widget", params(("id" = String, Path), ("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")),
+    responses((status = 200, description = "The file, as a download"), (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn download_handler(
     State(state): State<AppState>,
     Query(query): Query<KeyQuery>,
@@ -284,6 +299,9 @@ pub async fn download_handler(
     visitor_download(state, query, headers, peer, id, false).await
 }
 
+#[utoipa::path(get, path = "/api/widget/attachments/{id}/thumbnail", tag = "widget", params(("id" = String, Path), ("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")),
+    responses((status = 200, description = "The image's thumbnail"), (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn thumbnail_handler(
     State(state): State<AppState>,
     Query(query): Query<KeyQuery>,
