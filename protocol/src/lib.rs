@@ -407,6 +407,15 @@ pub struct Page<T> {
 /// Version of the socket protocol, sent in `hello`.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The WebSocket subprotocol every token-carrying client offers, and the one the server picks. Tokens never go in
+/// the URL (proxies log URLs): they are offered beside it, prefixed with [`AGENT_TOKEN_PROTOCOL`] or
+/// [`VISITOR_TOKEN_PROTOCOL`].
+pub const SUBPROTOCOL: &str = "helpdesk.v1";
+/// `helpdesk.token.<agent JWT>`.
+pub const AGENT_TOKEN_PROTOCOL: &str = "helpdesk.token.";
+/// `helpdesk.visitor-token.<visitor token>`.
+pub const VISITOR_TOKEN_PROTOCOL: &str = "helpdesk.visitor-token.";
+
 string_enum! {
     pub enum SenderType {
         /// An agent or admin (the seed's name).

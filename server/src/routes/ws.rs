@@ -1,9 +1,9 @@
 //! `GET /ws`: the one WebSocket endpoint for agents and visitors. The handshake authenticates (agent: the session
 //! cookie from our own origin, or a token; visitor: API key + visitor token from an origin the website allows);
 //! every event is then authorised again against the acting principal. Tokens never travel in the URL, where every
-//! proxy would log them: they ride in `Sec-WebSocket-Protocol` beside [`SUBPROTOCOL`] (or, for clients that can set
-//! headers, `Authorization: Bearer`). Frames are JSON (`docs/protocol.md`), at most 64 KB, at most 20 events a second
-//! per socket; a bad frame gets an error frame and the socket stays open.
+//! proxy would log them: they ride in `Sec-WebSocket-Protocol` beside `protocol::SUBPROTOCOL` (or, for clients that
+//! can set headers, `Authorization: Bearer`). Frames are JSON (`docs/protocol.md`), at most 64 KB, at most 20 events
+//! a second per socket; a bad frame gets an error frame and the socket stays open.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,7 +16,9 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use governor::{Quota, RateLimiter};
-use protocol::{ClientEvent, SenderType, ServerEvent, PROTOCOL_VERSION};
+use protocol::{
+    ClientEvent, SenderType, ServerEvent, AGENT_TOKEN_PROTOCOL, PROTOCOL_VERSION, SUBPROTOCOL, VISITOR_TOKEN_PROTOCOL,
+};
 use serde::Deserialize;
 
 use app::error::AppError;
@@ -29,12 +31,6 @@ use app::server::AppState;
 use crate::error::ApiError;
 use crate::middleware::csrf::is_own_origin;
 
-/// The subprotocol every token-carrying client offers, and the one the server picks.
-pub const SUBPROTOCOL: &str = "helpdesk.v1";
-/// Offered beside [`SUBPROTOCOL`]: `helpdesk.token.<agent JWT>`.
-pub const AGENT_TOKEN_PROTOCOL: &str = "helpdesk.token.";
-/// Offered beside [`SUBPROTOCOL`]: `helpdesk.visitor-token.<visitor token>`.
-pub const VISITOR_TOKEN_PROTOCOL: &str = "helpdesk.visitor-token.";
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Read chunk per socket, allocated up front: most frames are far smaller, and a larger one just takes more reads.
 const READ_BUFFER: usize = 256;
