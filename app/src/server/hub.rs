@@ -158,7 +158,11 @@ impl Hub {
         }
         drop(topics);
         for topic in wanted {
-            self.remember(conn, topic);
+            // A visitor socket's website is left by `disconnect_visitor`, which knows it: no copy of the id per
+            // socket here (there are thousands of visitor sockets).
+            if !matches!(topic, Topic::WebsiteVisitors(_)) {
+                self.remember(conn, topic);
+            }
         }
         true
     }
@@ -192,6 +196,20 @@ impl Hub {
                     if conns.is_empty() {
                         map.remove(&topic);
                     }
+                }
+            }
+        }
+    }
+
+    /// [`Hub::disconnect`] for a visitor's socket of `website_id`.
+    pub fn disconnect_visitor(&self, conn: &Conn, website_id: &str) {
+        self.disconnect(conn);
+        if let Ok(mut map) = self.topics.write() {
+            let topic = Topic::WebsiteVisitors(website_id.to_string());
+            if let Some(conns) = map.get_mut(&topic) {
+                conns.retain(|c| c.id != conn.id);
+                if conns.is_empty() {
+                    map.remove(&topic);
                 }
             }
         }
@@ -391,6 +409,12 @@ mod tests {
 
         hub.close_website("w1", true);
         assert!(next_text(&mut agent_rx).is_some_and(|f| f.contains("left-website")));
+        // A visitor's socket leaves its website's topic when it closes.
+        let (gone, _gone_rx) = hub.connect();
+        assert!(hub.subscribe_unless_changed(&gone, [Topic::WebsiteVisitors("w3".into())], hub.access_epoch()));
+        assert!(hub.has_subscribers(&Topic::WebsiteVisitors("w3".into())));
+        hub.disconnect_visitor(&gone, "w3");
+        assert!(!hub.has_subscribers(&Topic::WebsiteVisitors("w3".into())));
         assert_eq!(hub.publish(&Topic::Website("w1".into()), frame("gone"), None), 0);
         assert!(!hub.is_subscribed(&agent, &Topic::Website("w1".into())));
     }

@@ -71,8 +71,10 @@ fn offered_token(headers: &HeaderMap, prefix: &str) -> Option<String> {
         .map(String::from)
 }
 
+/// Boxed for agents: every socket's session keeps one, and thousands of visitor sockets should not each reserve
+/// room for an agent's `Ctx`.
 enum Who {
-    Agent(Ctx),
+    Agent(Box<Ctx>),
     Visitor(VisitorCtx),
 }
 
@@ -157,7 +159,7 @@ pub async fn upgrade(
                     auth::token_from_headers(&headers).ok_or(AppError::Unauthorized)?
                 }
             };
-            Who::Agent(auth::authenticate(&state, &token, ip).await?)
+            Who::Agent(Box::new(auth::authenticate(&state, &token, ip).await?))
         }
     };
     // Small I/O buffers (they grow for a large frame): an idle socket should cost kilobytes, not the 128 KiB
@@ -322,7 +324,10 @@ async fn run(
         let (code, text) = reason.code();
         let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: text.into() }))).await;
     }
-    state.hub.disconnect(&conn);
+    match &who {
+        Who::Visitor(v) => state.hub.disconnect_visitor(&conn, &v.website_id),
+        Who::Agent(_) => state.hub.disconnect(&conn),
+    }
     if let Who::Visitor(v) = &who {
         if !state.hub.has_subscribers(&Topic::Visitor(v.visitor_id.clone())) {
             let offline =
@@ -339,13 +344,8 @@ async fn handle(
     visitor_chats: &mut Option<Box<VisitorChats>>,
     event: ClientEvent,
 ) {
-    // A refused message names its client id, so the client knows which one to keep (and send again later).
-    let client_msg_id = match &event {
-        ClientEvent::ChatMessage { client_msg_id, .. } => client_msg_id.clone(),
-        _ => None,
-    };
     if let Err(err) = handle_inner(state, who, conn, visitor_chats, event).await {
-        conn.send(error_frame(&err, client_msg_id));
+        conn.send(error_frame(&err, None));
     }
 }
 
@@ -375,30 +375,13 @@ async fn handle_inner(
             conn.send(frame(&ServerEvent::Joined { website_id }));
         }
         ClientEvent::ChatMessage { chat_id, client_msg_id, content } => {
-            let sent = match who {
-                Who::Visitor(v) => {
-                    let text = messages::check(&content, client_msg_id.as_deref())?;
-                    let visitor_chats = visitor_chats.get_or_insert_with(Box::default);
-                    let content = messages::Content::Text(text);
-                    let cid = client_msg_id.as_deref();
-                    match chat_id.as_deref() {
-                        Some(id) => {
-                            let chat = visitor_chats.named(state, v, id).await?;
-                            messages::send_content(who.principal(), state, chat, content, cid).await?
-                        }
-                        // The writer finds the open chat, or opens one, in the same write.
-                        None => {
-                            let mut sent = messages::send_opening(v, state, content, cid).await?;
-                            if let Some(chat) = sent.opened.take() {
-                                visitor_chats.remember(chat);
-                            }
-                            sent
-                        }
-                    }
-                }
-                Who::Agent(_) => {
-                    messages::send(who.principal(), state, chat_id.as_deref(), &content, client_msg_id.as_deref())
-                        .await?
+            let cid = client_msg_id.as_deref();
+            let sent = match send_message(state, who, visitor_chats, chat_id.as_deref(), content, cid).await {
+                Ok(sent) => sent,
+                // A refused message names its client id, so the client knows which one to keep (and send again).
+                Err(err) => {
+                    conn.send(error_frame(&err, client_msg_id));
+                    return Ok(());
                 }
             };
             let m = sent.message;
@@ -453,6 +436,36 @@ async fn handle_inner(
         }
     }
     Ok(())
+}
+
+/// Stores a `chat-message` from the socket's principal.
+async fn send_message(
+    state: &AppState,
+    who: &Who,
+    visitor_chats: &mut Option<Box<VisitorChats>>,
+    chat_id: Option<&str>,
+    content: String,
+    cid: Option<&str>,
+) -> Result<messages::Sent, AppError> {
+    let Who::Visitor(v) = who else {
+        return messages::send(who.principal(), state, chat_id, &content, cid).await;
+    };
+    let content = messages::Content::Text(messages::check(&content, cid)?);
+    let visitor_chats = visitor_chats.get_or_insert_with(Box::default);
+    match chat_id {
+        Some(id) => {
+            let chat = visitor_chats.named(state, v, id).await?;
+            messages::send_content(who.principal(), state, chat, content, cid).await
+        }
+        // The writer finds the open chat, or opens one, in the same write.
+        None => {
+            let mut sent = messages::send_opening(v, state, content, cid).await?;
+            if let Some(chat) = sent.opened.take() {
+                visitor_chats.remember(chat);
+            }
+            Ok(sent)
+        }
+    }
 }
 
 async fn typing(state: &AppState, who: &Who, conn: &Conn, chat_id: &str, on: bool) -> Result<(), AppError> {
