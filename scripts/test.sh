@@ -39,7 +39,7 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy -p frontend -p widget-wasm --target wasm32-unknown-unknown -- -D warnings
 
 step "the dashboard's WASM must not pull server-only crates"
-for crate in sea-orm sqlx tokio argon2 jsonwebtoken; do
+for crate in domain sea-orm sqlx tokio argon2 jsonwebtoken; do
   if cargo tree -p app --no-default-features --features hydrate --target wasm32-unknown-unknown -e normal -i "$crate" 2>/dev/null | grep -q .; then
     echo "app with hydrate depends on $crate" >&2
     exit 1

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod error;
+pub use error::AppError;
+
 /// A fieldless enum that travels as one string (on the wire, in the database): each variant's string is written
 /// once, and serde, `as_str`, `parse` and `ALL` all come from it, so they cannot drift apart.
 macro_rules! string_enum {

@@ -146,16 +146,16 @@ impl Config {
         }
         let named = |name: &'static str| var(name).map(|v| (name, v));
         let visitor_messages_per_min =
-            whole_number(named("HELPDESK_VISITOR_MESSAGES_PER_MIN"), app::server::limits::VISITOR_MESSAGES_PER_MIN)?;
+            whole_number(named("HELPDESK_VISITOR_MESSAGES_PER_MIN"), domain::limits::VISITOR_MESSAGES_PER_MIN)?;
         let sockets_per_ip_per_min =
-            whole_number(named("HELPDESK_SOCKETS_PER_IP_PER_MIN"), app::server::limits::SOCKETS_PER_IP_PER_MIN)?;
+            whole_number(named("HELPDESK_SOCKETS_PER_IP_PER_MIN"), domain::limits::SOCKETS_PER_IP_PER_MIN)?;
         let upload_dir = var("HELPDESK_UPLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads"));
         let upload_max_bytes = match var("HELPDESK_UPLOAD_MAX_MB") {
             Some(v) => match v.trim().parse::<usize>() {
                 Ok(mb) if (1..=100).contains(&mb) => mb * 1024 * 1024,
                 _ => return Err(invalid("HELPDESK_UPLOAD_MAX_MB", "use a whole number of megabytes from 1 to 100")),
             },
-            None => app::server::services::attachments::DEFAULT_MAX_BYTES,
+            None => domain::services::attachments::DEFAULT_MAX_BYTES,
         };
         Ok(Config {
             upload_dir,
@@ -222,7 +222,7 @@ fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, ConfigError> {
         Err(e) => return Err(err(e)),
     }
     if let Some(parent) = path.parent() {
-        app::server::files::private_dir(parent).map_err(err)?;
+        domain::files::private_dir(parent).map_err(err)?;
     }
     let mut bytes = [0u8; 48];
     rand::rng().fill_bytes(&mut bytes);

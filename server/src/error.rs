@@ -10,7 +10,7 @@ use axum::Json;
 use protocol::ErrorBody;
 use serde::de::DeserializeOwned;
 
-use app::error::AppError;
+use protocol::AppError;
 
 #[derive(Debug)]
 pub enum ApiError {

@@ -20,10 +20,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use app::server::services::auth::AuthKeys;
-use app::server::services::users::{self, Bootstrap};
-use app::server::{db, AppState};
 use app::{shell, App};
+use domain::services::auth::AuthKeys;
+use domain::services::users::{self, Bootstrap};
+use domain::{db, AppState};
 
 pub use config::Config;
 
@@ -32,7 +32,7 @@ pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("first administrator: {0}")]
-    Bootstrap(app::error::AppError),
+    Bootstrap(protocol::AppError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -49,21 +49,21 @@ pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     // Everything written under these is this user's alone.
-    app::server::files::private_dir(&config.data_dir)?;
-    app::server::files::private_dir(&config.upload_dir)?;
+    domain::files::private_dir(&config.data_dir)?;
+    domain::files::private_dir(&config.upload_dir)?;
     let db = db::connect(&config.database_url).await?;
     db::migrate(&db).await?;
     let bootstrap = users::ensure_super_admin(&db, config.admin_email.as_deref(), config.admin_password.as_deref())
         .await
         .map_err(StartupError::Bootstrap)?;
-    let roles = app::server::ctx::load_role_permissions(&db).await?;
+    let roles = domain::ctx::load_role_permissions(&db).await?;
     let auth = AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure);
     let mut state = AppState::new(db, auth, roles, &config.public_url);
-    state.uploads = std::sync::Arc::new(app::server::services::attachments::Uploads::new(
+    state.uploads = std::sync::Arc::new(domain::services::attachments::Uploads::new(
         config.upload_dir.clone(),
         config.upload_max_bytes,
     ));
-    state.limits = std::sync::Arc::new(app::server::limits::Limits::new(
+    state.limits = std::sync::Arc::new(domain::limits::Limits::new(
         config.visitor_messages_per_min,
         config.sockets_per_ip_per_min,
     ));

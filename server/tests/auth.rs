@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use app::server::entities::{activity_logs, users};
+use domain::entities::{activity_logs, users};
 
 backend_tests!(
     login_answers_the_seed_shape_and_the_token_works,

@@ -7,7 +7,7 @@ use common::{test_config, Backend, TestApp, TestDb, ADMIN_EMAIL, ADMIN_PASSWORD}
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-use app::server::entities::users;
+use domain::entities::users;
 
 async fn configured_admin_is_created_once(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };

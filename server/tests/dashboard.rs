@@ -110,7 +110,7 @@ async fn wrong_password_in_the_form_sets_no_cookie(app: &TestApp) {
 }
 
 async fn logout_clears_the_cookie_and_is_logged(app: &TestApp) {
-    use app::server::entities::activity_logs;
+    use domain::entities::activity_logs;
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
     let cookie = app.dashboard_session(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("session");

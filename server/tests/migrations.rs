@@ -7,8 +7,8 @@ use common::{Backend, TestDb};
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
-use app::server::db;
-use app::server::entities::{chats, messages, roles, users, visitors, websites};
+use domain::db;
+use domain::entities::{chats, messages, roles, users, visitors, websites};
 
 const TABLES: [&str; 11] = [
     "roles",

@@ -17,10 +17,10 @@ pub async fn current_user() -> Result<UserView, AppError> {
 
 #[leptos::server(prefix = "/sfn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{request, services::auth, AppState};
+    use crate::server::{request, services::auth};
     request::with_status(
         async {
-            let state = AppState::from_context()?;
+            let state = crate::server::state()?;
             // Signing out always clears the cookie, even if the session had already expired.
             request::set_cookie(&state.auth.clear_cookie());
             if let Ok(ctx) = request::require_ctx(&state).await {

@@ -8,10 +8,10 @@ use crate::ids;
 
 #[leptos::server(prefix = "/sfn", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::{request, services::auth, AppState};
+    use crate::server::{request, services::auth};
     request::with_status(
         async {
-            let state = AppState::from_context()?;
+            let state = crate::server::state()?;
             let session = auth::login(&state, &email, &password, request::client_ip().await).await?;
             request::set_cookie(&state.auth.session_cookie(&session.token));
             leptos_axum::redirect(safe_next(next.as_deref()));

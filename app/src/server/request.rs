@@ -69,7 +69,7 @@ where
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
     let result = async {
-        let state = AppState::from_context()?;
+        let state = crate::server::state()?;
         let ctx = require_ctx(&state).await?;
         body(state, ctx).await
     }

@@ -7,8 +7,8 @@ use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use app::server::services::auth;
-use app::server::AppState;
+use domain::services::auth;
+use domain::AppState;
 
 const LOGIN: &str = "/admin/login";
 

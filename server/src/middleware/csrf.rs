@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::ErrorBody;
 
-use app::server::services::auth;
-use app::server::AppState;
+use domain::services::auth;
+use domain::AppState;
 
 pub async fn same_origin_for_cookie_sessions(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);

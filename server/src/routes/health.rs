@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use app::server::AppState;
+use domain::AppState;
 
 pub async fn healthz() -> &'static str {
     "ok"

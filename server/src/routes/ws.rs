@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
@@ -21,12 +21,12 @@ use protocol::{
 };
 use serde::Deserialize;
 
-use app::error::AppError;
-use app::server::ctx::{Ctx, Principal, VisitorCtx};
-use app::server::entities::chats as chats_entity;
-use app::server::hub::{frame, CloseReason, Conn, Frame, Topic};
-use app::server::services::{auth, chats, messages, visitors, websites};
-use app::server::AppState;
+use domain::ctx::{Ctx, Principal, VisitorCtx};
+use domain::entities::chats as chats_entity;
+use domain::hub::{frame, CloseReason, Conn, Frame, Topic};
+use domain::services::{auth, chats, messages, visitors, websites};
+use domain::AppState;
+use protocol::AppError;
 
 use crate::error::ApiError;
 use crate::middleware::csrf::is_own_origin;
@@ -272,7 +272,8 @@ async fn run(
                 let mut written = 0;
                 let mut ok = true;
                 while let Some(out) = next.take() {
-                    if sink.feed(Message::Text(Frame::unwrap_or_clone(out))).await.is_err() {
+                    let Ok(text) = Utf8Bytes::try_from(out.bytes()) else { continue };
+                    if sink.feed(Message::Text(text)).await.is_err() {
                         ok = false;
                         break;
                     }

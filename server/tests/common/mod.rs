@@ -10,7 +10,7 @@ pub mod ws;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use app::server::AppState;
+use domain::AppState;
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
@@ -112,7 +112,7 @@ pub struct TestApp {
     pub client: Client,
     pub state: AppState,
     pub config: Config,
-    pub helpdesk_bootstrap: Option<app::server::services::users::Bootstrap>,
+    pub helpdesk_bootstrap: Option<domain::services::users::Bootstrap>,
     db: Option<TestDb>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,

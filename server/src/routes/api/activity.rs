@@ -4,8 +4,8 @@ use axum::extract::{Query, State};
 use axum::Json;
 use protocol::{ActivityEntry, ActivityFilter, Page};
 
-use app::server::services::activity;
-use app::server::AppState;
+use domain::services::activity;
+use domain::AppState;
 
 use super::Caller;
 use crate::error::{ApiError, ApiResult};

@@ -9,10 +9,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use app::error::AppError;
-use app::server::ctx::Principal;
-use app::server::services::attachments::{self, Download, Upload};
-use app::server::AppState;
+use domain::ctx::Principal;
+use domain::services::attachments::{self, Download, Upload};
+use domain::AppState;
+use protocol::AppError;
 
 use super::Caller;
 use crate::error::ApiError;

@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::{LoginRequest, LoginResponse, UserView};
 
-use app::server::services::auth;
-use app::server::AppState;
+use domain::services::auth;
+use domain::AppState;
 
 use super::{Caller, ClientIp};
 use crate::error::{ApiJson, ApiResult};

@@ -6,11 +6,11 @@ use axum::Json;
 use protocol::{ChatFilter, ChatForUpdate, ChatMessage, ChatSummary, SenderType};
 use serde::Deserialize;
 
-use app::error::AppError;
-use app::server::ctx::Principal;
-use app::server::services::chats;
-use app::server::services::messages;
-use app::server::AppState;
+use domain::ctx::Principal;
+use domain::services::chats;
+use domain::services::messages;
+use domain::AppState;
+use protocol::AppError;
 
 use super::Caller;
 use crate::error::{ApiJson, ApiResult};

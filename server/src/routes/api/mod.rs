@@ -17,9 +17,9 @@ use axum::Router;
 use std::net::{IpAddr, SocketAddr};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use app::server::ctx::Ctx;
-use app::server::services::auth as auth_service;
-use app::server::AppState;
+use domain::ctx::Ctx;
+use domain::services::auth as auth_service;
+use domain::AppState;
 
 use crate::error::ApiError;
 

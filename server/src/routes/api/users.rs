@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use protocol::{ManagedUser, PasswordReset, UserForCreate, UserForUpdate};
 
-use app::server::services::users;
-use app::server::AppState;
+use domain::services::users;
+use domain::AppState;
 
 use super::Caller;
 use crate::error::{ApiJson, ApiResult};

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use protocol::{Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings};
 
-use app::server::services::{websites, widget_settings};
-use app::server::AppState;
+use domain::services::{websites, widget_settings};
+use domain::AppState;
 
 use super::Caller;
 use crate::error::{ApiJson, ApiResult};

@@ -18,10 +18,10 @@ use tower_governor::key_extractor::PeerIpKeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use app::error::AppError;
-use app::server::ctx::{Principal, VisitorCtx};
-use app::server::services::{attachments, visitors, widget_settings};
-use app::server::AppState;
+use domain::ctx::{Principal, VisitorCtx};
+use domain::services::{attachments, visitors, widget_settings};
+use domain::AppState;
+use protocol::AppError;
 
 use crate::error::ApiError;
 
@@ -229,7 +229,7 @@ async fn visitor(
     headers: &HeaderMap,
     peer: std::net::SocketAddr,
 ) -> Result<VisitorCtx, AppError> {
-    let token = app::server::services::auth::bearer_token(headers).ok_or(AppError::Unauthorized)?;
+    let token = domain::services::auth::bearer_token(headers).ok_or(AppError::Unauthorized)?;
     let api_key = query.api_key.as_deref().unwrap_or_default();
     visitors::authenticate(state, api_key, origin(headers), &token, Some(peer.ip())).await
 }

@@ -16,15 +16,15 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::AppError;
-use crate::server::ctx::Principal;
-use crate::server::ctx::VisitorCtx;
-use crate::server::entities::{chats, messages};
-use crate::server::hub::Hub;
-use crate::server::services::chats::{
+use crate::ctx::Principal;
+use crate::ctx::VisitorCtx;
+use crate::entities::{chats, messages};
+use crate::hub::Hub;
+use crate::services::chats::{
     find_for, new_chat, open_statuses, publish_chat_change, publish_chat_via, summary, to_summary,
 };
-use crate::server::AppState;
+use crate::AppState;
+use protocol::AppError;
 
 pub const MAX_CONTENT_CHARS: usize = 5000;
 pub const MAX_CLIENT_MSG_ID: usize = 64;
@@ -233,10 +233,10 @@ const BATCH: usize = 1024;
 impl MessageWriter {
     pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>) -> Self {
         let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
-        let writer_db = crate::server::db::dedicated_writer(&db);
+        let writer_db = crate::db::dedicated_writer(&db);
         let turns: Option<Arc<tokio::sync::Mutex<()>>> = sqlite.then(Arc::default);
         if let Some(turns) = &turns {
-            crate::server::db::checkpoint_in_background(&db, turns.clone());
+            crate::db::checkpoint_in_background(&db, turns.clone());
         }
         let queue = turns.clone().map(|turns| {
             let (queue, jobs) = mpsc::channel(8 * BATCH);

@@ -15,12 +15,30 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use bytes::Bytes;
 use protocol::ServerEvent;
 use tokio::sync::{mpsc, Notify};
 
-/// A serialised frame, shared by every socket it goes to (no copy per socket). A thin pointer, so each socket's
-/// queue blocks stay small.
-pub type Frame = Arc<axum::extract::ws::Utf8Bytes>;
+/// A serialised event (UTF-8 JSON), shared by every socket it goes to: no copy per socket. A thin pointer, so each
+/// socket's queue blocks stay small. Free of any web framework's types: the transport turns it into its own.
+#[derive(Clone, Debug)]
+pub struct Frame(Arc<Bytes>);
+
+impl Frame {
+    fn text(text: String) -> Frame {
+        Frame(Arc::new(Bytes::from(text)))
+    }
+
+    /// The frame's bytes (a reference count, no copy).
+    pub fn bytes(&self) -> Bytes {
+        Bytes::clone(&self.0)
+    }
+
+    /// The frame as text (for tests and logs).
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
 
 /// The one place events become frames.
 pub fn frame(event: &ServerEvent) -> Frame {
@@ -28,7 +46,7 @@ pub fn frame(event: &ServerEvent) -> Frame {
         tracing::error!(error = %e, "cannot serialise an event");
         r#"{"type":"error","code":"internal","message":""}"#.into()
     });
-    Arc::new(text.into())
+    Frame::text(text)
 }
 
 /// What a socket can follow.
@@ -316,7 +334,7 @@ mod tests {
     use super::*;
 
     fn frame(text: &'static str) -> Frame {
-        Arc::new(text.into())
+        Frame::text(text.into())
     }
 
     fn next_text(rx: &mut mpsc::Receiver<Frame>) -> Option<String> {
@@ -331,7 +349,7 @@ mod tests {
         let site = Topic::Website("w1".into());
         hub.subscribe(&a, site.clone());
         assert_eq!(hub.publish(&site, frame("one"), None), 1);
-        assert_eq!(a_rx.recv().await.as_deref().map(|f| f.as_str()), Some("one"));
+        assert_eq!(a_rx.recv().await.as_ref().map(|f| f.as_str()), Some("one"));
         assert!(b_rx.try_recv().is_err());
 
         hub.subscribe(&b, site.clone());

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use protocol::{Role, UserView};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 
-use crate::server::entities::roles;
+use crate::entities::roles;
 
 /// Permission names stored in `roles.permissions`.
 pub mod perm {

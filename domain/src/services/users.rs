@@ -9,18 +9,18 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::server::ctx::{perm, Ctx};
-use crate::server::entities::{website_members, websites};
-use crate::server::services::activity::{self, Activity};
-use crate::server::services::websites::{can_manage as can_manage_website, visible as visible_websites};
-use crate::server::AppState;
+use crate::ctx::{perm, Ctx};
+use crate::entities::{website_members, websites};
+use crate::services::activity::{self, Activity};
+use crate::services::websites::{can_manage as can_manage_website, visible as visible_websites};
+use crate::AppState;
 
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
 
-use crate::error::AppError;
-use crate::server::entities::users;
-use crate::server::services::auth::{hash_password, validate_new_password};
+use crate::entities::users;
+use crate::services::auth::{hash_password, validate_new_password};
+use protocol::AppError;
 
 /// Emails are stored trimmed and lower-cased, so uniqueness means the same on SQLite (case-sensitive) and MySQL.
 pub fn normalize_email(email: &str) -> String {
@@ -506,7 +506,7 @@ pub async fn reset_password(ctx: &Ctx, state: &AppState, id: &str, password: &st
 /// an admin also reads everything that happened on the websites they own, and what the users they manage did
 /// outside any website (signing in and out). Nothing done on another admin's websites, by anyone.
 pub fn activity_scope(ctx: &Ctx) -> Option<Condition> {
-    use crate::server::entities::activity_logs;
+    use crate::entities::activity_logs;
     if ctx.is_super_admin() {
         return None;
     }

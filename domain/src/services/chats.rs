@@ -10,13 +10,13 @@ use sea_orm::{
     QueryTrait, Select, Set,
 };
 
-use crate::error::AppError;
-use crate::server::ctx::{Ctx, Principal, VisitorCtx};
-use crate::server::entities::{chat_reads, chats, messages, website_members, websites};
-use crate::server::hub::{self, Hub, Topic};
-use crate::server::services::activity::{self, Activity};
-use crate::server::services::websites::visible as visible_websites;
-use crate::server::AppState;
+use crate::ctx::{Ctx, Principal, VisitorCtx};
+use crate::entities::{chat_reads, chats, messages, website_members, websites};
+use crate::hub::{self, Hub, Topic};
+use crate::services::activity::{self, Activity};
+use crate::services::websites::visible as visible_websites;
+use crate::AppState;
+use protocol::AppError;
 
 pub const MAX_RESOLUTION_LEN: usize = 2000;
 
@@ -107,7 +107,7 @@ pub async fn mark_read(ctx: &Ctx, state: &AppState, chat_id: &str, seq: i64) -> 
 /// [`mark_read`] for a chat already found for `ctx` (`find_for`). Written in the message writer's turn, through
 /// its connection, like every write on the chat path.
 pub async fn record_read(ctx: &Ctx, state: &AppState, chat: &chats::Model, seq: i64) -> Result<(), AppError> {
-    let now = crate::server::services::now_millis();
+    let now = crate::services::now_millis();
     let turn = state.writer.turn().await;
     let moved = chat_reads::Entity::update_many()
         .col_expr(chat_reads::Column::LastReadSeq, seq.into())
@@ -275,7 +275,7 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
 
 /// Whether `user_id` may work on the website (owner, member, or super admin).
 async fn may_work_on(db: &impl ConnectionTrait, website: &websites::Model, user_id: &str) -> Result<bool, AppError> {
-    use crate::server::entities::users;
+    use crate::entities::users;
     if website.user_id == user_id {
         return Ok(true);
     }
@@ -340,7 +340,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
 /// Who may be assigned `chat` (already found through the caller's scope): the website's owner, its members and the
 /// super admins, active users only.
 pub async fn assignees(state: &AppState, chat: &chats::Model) -> Result<Vec<UserView>, AppError> {
-    use crate::server::entities::users;
+    use crate::entities::users;
     let website =
         websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
     let members = Query::select()
@@ -359,12 +359,12 @@ pub async fn assignees(state: &AppState, chat: &chats::Model) -> Result<Vec<User
         .order_by_asc(users::Column::Name)
         .all(&state.db)
         .await?;
-    rows.iter().map(crate::server::services::users::to_view).collect()
+    rows.iter().map(crate::services::users::to_view).collect()
 }
 
 /// The visitor of a chat, with their other chats on the same website.
 pub async fn visitor_info(state: &AppState, chat: &chats::Model) -> Result<VisitorInfo, AppError> {
-    use crate::server::entities::visitors;
+    use crate::entities::visitors;
     let visitor =
         visitors::Entity::find_by_id(chat.visitor_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
     let past = chats::Entity::find()
@@ -374,10 +374,10 @@ pub async fn visitor_info(state: &AppState, chat: &chats::Model) -> Result<Visit
         .limit(20)
         .all(&state.db)
         .await?;
-    let pages = crate::server::entities::visitor_pages::Entity::find()
-        .filter(crate::server::entities::visitor_pages::Column::VisitorId.eq(visitor.id.as_str()))
-        .order_by_desc(crate::server::entities::visitor_pages::Column::CreatedAt)
-        .order_by_desc(crate::server::entities::visitor_pages::Column::Id)
+    let pages = crate::entities::visitor_pages::Entity::find()
+        .filter(crate::entities::visitor_pages::Column::VisitorId.eq(visitor.id.as_str()))
+        .order_by_desc(crate::entities::visitor_pages::Column::CreatedAt)
+        .order_by_desc(crate::entities::visitor_pages::Column::Id)
         .limit(30)
         .all(&state.db)
         .await?

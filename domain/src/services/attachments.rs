@@ -12,12 +12,12 @@ use protocol::{Attachment, ChatMessage, SenderType};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use tokio::sync::Semaphore;
 
-use crate::error::AppError;
-use crate::server::ctx::Principal;
-use crate::server::entities::attachments;
-use crate::server::services::chats::{find_for, open_for_visitor};
-use crate::server::services::messages::{self, Content};
-use crate::server::AppState;
+use crate::ctx::Principal;
+use crate::entities::attachments;
+use crate::services::chats::{find_for, open_for_visitor};
+use crate::services::messages::{self, Content};
+use crate::AppState;
+use protocol::AppError;
 
 pub const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Largest image side accepted; bigger images are refused before their pixels are decoded.
@@ -238,10 +238,10 @@ pub async fn upload(
     let id = uuid::Uuid::new_v4().to_string();
     let stored_name = id.replace('-', "");
     let thumb_name = prepared.thumbnail.as_ref().map(|_| format!("{stored_name}.thumb"));
-    crate::server::files::private_dir(&uploads.dir).map_err(io_error)?;
-    crate::server::files::write_private(&uploads.dir.join(&stored_name), &prepared.bytes).await.map_err(io_error)?;
+    crate::files::private_dir(&uploads.dir).map_err(io_error)?;
+    crate::files::write_private(&uploads.dir.join(&stored_name), &prepared.bytes).await.map_err(io_error)?;
     if let (Some(name), Some(bytes)) = (&thumb_name, &prepared.thumbnail) {
-        crate::server::files::write_private(&uploads.dir.join(name), bytes).await.map_err(io_error)?;
+        crate::files::write_private(&uploads.dir.join(name), bytes).await.map_err(io_error)?;
     }
     let (uploader_type, uploader_id) = match principal {
         Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),

@@ -7,11 +7,11 @@ use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::server::ctx::VisitorCtx;
-use crate::server::entities::visitors;
-use crate::server::services::widget_settings::public_config;
-use crate::server::AppState;
+use crate::ctx::VisitorCtx;
+use crate::entities::visitors;
+use crate::services::widget_settings::public_config;
+use crate::AppState;
+use protocol::AppError;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -113,7 +113,7 @@ pub async fn record_page(
     url: &str,
     title: Option<&str>,
 ) -> Result<(String, Option<String>), AppError> {
-    use crate::server::entities::visitor_pages;
+    use crate::entities::visitor_pages;
     let url: String = url.trim().chars().take(MAX_URL).collect();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(AppError::validation("url", "Report the page as an http(s) URL."));
@@ -161,8 +161,8 @@ pub async fn leave_offline(
     state: &AppState,
     form: &protocol::OfflineMessage,
 ) -> Result<String, AppError> {
-    use crate::server::ctx::Principal;
-    use crate::server::services::{chats, messages};
+    use crate::ctx::Principal;
+    use crate::services::{chats, messages};
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME {
         return Err(AppError::validation("name", format!("Tell us your name (at most {MAX_NAME} characters).")));

@@ -11,13 +11,13 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::error::AppError;
-use crate::server::ctx::{perm, Ctx};
-use crate::server::entities::{website_members, websites};
-use crate::server::origin::parse_domains;
-use crate::server::services::activity::{self, Activity};
-use crate::server::services::widget_settings::default_row;
-use crate::server::AppState;
+use crate::ctx::{perm, Ctx};
+use crate::entities::{website_members, websites};
+use crate::origin::parse_domains;
+use crate::services::activity::{self, Activity};
+use crate::services::widget_settings::default_row;
+use crate::AppState;
+use protocol::AppError;
 
 pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_DESCRIPTION_LEN: usize = 2000;

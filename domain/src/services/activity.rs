@@ -3,9 +3,9 @@
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
-use crate::error::AppError;
-use crate::server::ctx::Ctx;
-use crate::server::entities::activity_logs;
+use crate::ctx::Ctx;
+use crate::entities::activity_logs;
+use protocol::AppError;
 
 pub struct Activity<'a> {
     pub action: &'a str,
@@ -37,9 +37,9 @@ pub async fn record(ctx: &Ctx, db: &impl ConnectionTrait, activity: Activity<'_>
 use protocol::{ActivityEntry, ActivityFilter, Page};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use crate::server::entities::users;
-use crate::server::services::users::activity_scope;
-use crate::server::AppState;
+use crate::entities::users;
+use crate::services::users::activity_scope;
+use crate::AppState;
 
 pub const MAX_PER_PAGE: u64 = 100;
 pub const DEFAULT_PER_PAGE: u64 = 25;

@@ -13,12 +13,12 @@ use protocol::LoginResponse;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::server::ctx::{Ctx, TokenId};
-use crate::server::entities::{revoked_tokens, users};
-use crate::server::services::activity::{self, Activity};
-use crate::server::services::users::{normalize_email, to_view};
-use crate::server::AppState;
+use crate::ctx::{Ctx, TokenId};
+use crate::entities::{revoked_tokens, users};
+use crate::services::activity::{self, Activity};
+use crate::services::users::{normalize_email, to_view};
+use crate::AppState;
+use protocol::AppError;
 
 /// The dashboard's session cookie (httpOnly, SameSite=Lax).
 pub const SESSION_COOKIE: &str = "helpdesk_session";

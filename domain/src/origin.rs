@@ -2,7 +2,7 @@
 //! `*.example.com`; an Origin matches on its parsed scheme, host and port — exactly, or for a wildcard at a dot
 //! boundary. Never substring matching: `evilexample.com` and `example.com.evil.net` do not match `example.com`.
 
-use crate::error::AppError;
+use protocol::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllowedOrigin {

@@ -14,14 +14,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         let path = std::path::Path::new(&path);
         let fail = |what: &std::path::Path, e: std::io::Error| DbErr::Custom(format!("{}: {e}", what.display()));
         if let Some(parent) = path.parent() {
-            crate::server::files::create_dirs(parent).map_err(|e| fail(parent, e))?;
+            crate::files::create_dirs(parent).map_err(|e| fail(parent, e))?;
         }
-        crate::server::files::private_file(path, true).map_err(|e| fail(path, e))?;
+        crate::files::private_file(path, true).map_err(|e| fail(path, e))?;
         for suffix in ["-wal", "-shm"] {
             let mut side = path.as_os_str().to_owned();
             side.push(suffix);
             let side = std::path::PathBuf::from(side);
-            crate::server::files::private_file(&side, false).map_err(|e| fail(&side, e))?;
+            crate::files::private_file(&side, false).map_err(|e| fail(&side, e))?;
         }
     }
     let mut opts = ConnectOptions::new(url.to_string());

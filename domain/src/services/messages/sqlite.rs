@@ -14,8 +14,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::{write_batch, BatchStore, Job, Stored};
-use crate::server::entities::{chats, messages};
-use crate::server::services::chats::open_statuses;
+use crate::entities::{chats, messages};
+use crate::services::chats::open_statuses;
 
 /// Column lists in the entities' order (a test keeps them in step with `chats::Model` and `messages::Model`).
 const CHAT_COLUMNS: &str =

@@ -10,7 +10,7 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::error::AppError;
+use protocol::AppError;
 
 /// Keys kept before the limiters forget those that are back to a full allowance.
 const SWEEP_AT: usize = 10_000;

@@ -4,14 +4,14 @@
 use protocol::{BusinessHours, WidgetConfig, WidgetPosition, WidgetSettings, WidgetSize};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
-use crate::error::AppError;
-use crate::server::ctx::Ctx;
-use crate::server::entities::{websites, widget_settings};
-use crate::server::origin::origin_allowed;
-use crate::server::services::activity::{self, Activity};
-use crate::server::services::websites::{domains_of, find_manageable, find_visible};
-use crate::server::widget_cache::CachedSite;
-use crate::server::AppState;
+use crate::ctx::Ctx;
+use crate::entities::{websites, widget_settings};
+use crate::origin::origin_allowed;
+use crate::services::activity::{self, Activity};
+use crate::services::websites::{domains_of, find_manageable, find_visible};
+use crate::widget_cache::CachedSite;
+use crate::AppState;
+use protocol::AppError;
 
 pub const MAX_MESSAGE_LEN: usize = 500;
 pub const MAX_CUSTOM_CSS_LEN: usize = 10_000;
@@ -200,7 +200,7 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
 /// Whether an agent of the website has a socket following it on this node (agents join website topics; visitors
 /// never do).
 fn agents_connected(state: &AppState, website_id: &str) -> bool {
-    state.hub.has_subscribers(&crate::server::hub::Topic::Website(website_id.to_string()))
+    state.hub.has_subscribers(&crate::hub::Topic::Website(website_id.to_string()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,176 @@
+//! `AppError`: the one error the domain, the dashboard and the REST API share. Client-safe by construction: it
+//! carries codes and messages meant for users, never a database or internal detail (those are logged where they are
+//! converted: `From<DbErr>` with the `orm` feature). Every server function returns it (`leptos` feature); the REST
+//! layer maps it to a status code and a JSON `{error, message}` body.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ErrorBody;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session or token.
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Unknown email and wrong password look the same.
+    #[error("Email or password is incorrect.")]
+    InvalidCredentials,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    /// Widget requests: the API key is missing, unknown, or its website is inactive.
+    #[error("The API key is missing, unknown or inactive.")]
+    InvalidApiKey,
+    /// Widget requests from a page whose origin the website does not allow.
+    #[error("This website's domain is not allowed to use this widget.")]
+    OriginNotAllowed,
+    /// Also used where admitting existence would leak (another tenant's resources).
+    #[error("{0} not found.")]
+    NotFound(String),
+    #[error("{message}")]
+    Validation { field: Option<String>, message: String },
+    #[error("{message}")]
+    Conflict { field: Option<String>, message: String },
+    #[error("Too many attempts. Try again in {}.", seconds(*retry_after_secs))]
+    RateLimited { retry_after_secs: u64 },
+    #[error("{0}")]
+    BadRequest(String),
+    /// An upload or body over its size cap.
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload whose content (by its bytes, not its name) is not a type we accept.
+    #[error("{0}")]
+    UnsupportedType(String),
+    /// The cause was logged on the server; the client only learns that something failed.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+/// `1 second`, `5 seconds`.
+fn seconds(n: u64) -> String {
+    if n == 1 {
+        "1 second".into()
+    } else {
+        format!("{n} seconds")
+    }
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation { field: Some(field.to_string()), message: message.into() }
+    }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        AppError::Conflict { field: Some(field.to_string()), message: message.into() }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::NotFound(what.to_string())
+    }
+
+    /// The stable snake_case code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::InvalidApiKey => "invalid_api_key",
+            AppError::OriginNotAllowed => "origin_not_allowed",
+            AppError::NotFound(_) => "not_found",
+            AppError::Validation { .. } => "validation_failed",
+            AppError::Conflict { .. } => "conflict",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::TooLarge(_) => "payload_too_large",
+            AppError::UnsupportedType(_) => "unsupported_media_type",
+            AppError::Internal => "internal",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::InvalidCredentials | AppError::InvalidApiKey => 401,
+            AppError::Forbidden | AppError::OriginNotAllowed => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Validation { .. } => 422,
+            AppError::Conflict { .. } => 409,
+            AppError::RateLimited { .. } => 429,
+            AppError::BadRequest(_) => 400,
+            AppError::TooLarge(_) => 413,
+            AppError::UnsupportedType(_) => 415,
+            AppError::Internal => 500,
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Validation { field, .. } | AppError::Conflict { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { error: self.code().to_string(), message: self.to_string(), field: self.field().map(String::from) }
+    }
+}
+
+#[cfg(feature = "leptos")]
+impl server_fn::error::FromServerFnError for AppError {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr;
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) | ServerFnErrorErr::Deserialization(m) => {
+                AppError::BadRequest(format!("Invalid request: {m}"))
+            }
+            // Transport failures reach the browser only; say so plainly.
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+                AppError::BadRequest("Could not reach the server. Check your connection and try again.".into())
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "orm")]
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_status_and_code() {
+        let cases = [
+            (AppError::Unauthorized, 401, "unauthorized"),
+            (AppError::InvalidCredentials, 401, "invalid_credentials"),
+            (AppError::Forbidden, 403, "forbidden"),
+            (AppError::InvalidApiKey, 401, "invalid_api_key"),
+            (AppError::OriginNotAllowed, 403, "origin_not_allowed"),
+            (AppError::not_found("Website"), 404, "not_found"),
+            (AppError::validation("email", "bad"), 422, "validation_failed"),
+            (AppError::conflict("email", "taken"), 409, "conflict"),
+            (AppError::RateLimited { retry_after_secs: 3 }, 429, "rate_limited"),
+            (AppError::BadRequest("x".into()), 400, "bad_request"),
+            (AppError::Internal, 500, "internal"),
+        ];
+        for (err, status, code) in cases {
+            assert_eq!(err.status(), status, "{err:?}");
+            assert_eq!(err.code(), code, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn body_carries_field_for_forms() {
+        let body = AppError::validation("password", "Too short").body();
+        assert_eq!(body.error, "validation_failed");
+        assert_eq!(body.message, "Too short");
+        assert_eq!(body.field.as_deref(), Some("password"));
+        assert_eq!(AppError::Internal.body().field, None);
+    }
+}
