@@ -1,5 +1,6 @@
 //! Connecting to the database (SQLite file by default, MySQL/MariaDB by URL) and migrating it at start-up.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -96,6 +97,61 @@ async fn checkpoint(db: &DatabaseConnection) -> Result<(i64, i64), DbErr> {
         .await?
         .ok_or_else(|| DbErr::Custom("wal_checkpoint returned nothing".into()))?;
     Ok((row.try_get_by_index(1)?, row.try_get_by_index(2)?))
+}
+
+/// The chat path's write lane. SQLite has one writer at a time, and a write that finds the lock taken sleeps in
+/// SQLite's busy handler (1, 2, 5, 10 … 100 ms) instead of queueing: writes on the chat path (the message writer's
+/// batches, opening a chat, a page view, a read position) take turns here instead, first come first served, so a
+/// chat message never waits out a sleep, and write through the lane's own connection ([`dedicated_writer`]). On
+/// MySQL/MariaDB a turn is no wait and the pool's connection.
+#[derive(Clone)]
+pub struct WriteLane {
+    turns: Option<Arc<tokio::sync::Mutex<()>>>,
+    db: DatabaseConnection,
+}
+
+impl WriteLane {
+    /// The lane for `db`; on SQLite it also starts the background checkpoints, which take their turns here.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        let turns: Option<Arc<tokio::sync::Mutex<()>>> = sqlite.then(Arc::default);
+        if let Some(turns) = &turns {
+            checkpoint_in_background(db, turns.clone());
+        }
+        WriteLane { turns, db: dedicated_writer(db) }
+    }
+
+    /// Waits for this task's turn to write (on SQLite; no wait elsewhere).
+    pub async fn turn(&self) -> Turn<'_> {
+        let guard = match &self.turns {
+            Some(turns) => Some(turns.lock().await),
+            None => None,
+        };
+        Turn { _guard: guard, db: &self.db }
+    }
+
+    /// The turns' lock, on SQLite: the message writer holds it for each batch.
+    pub(crate) fn turns(&self) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        self.turns.clone()
+    }
+
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+/// A turn to write on the chat path: hold it for the writes, and write through [`Turn::db`].
+pub struct Turn<'a> {
+    _guard: Option<tokio::sync::MutexGuard<'a, ()>>,
+    db: &'a DatabaseConnection,
+}
+
+impl Turn<'_> {
+    /// The connection to write with: on SQLite the lane's own, so its page cache stays valid (SQLite drops a
+    /// connection's cache whenever another connection has written).
+    pub fn db(&self) -> &DatabaseConnection {
+        self.db
+    }
 }
 
 /// The connection the SQLite message writer keeps to itself: a pool of one, with the same options as `db`. SQLite

@@ -4,11 +4,17 @@
 
 pub mod ctx;
 pub mod db;
+#[cfg(not(feature = "testing"))]
+mod entities;
+#[cfg(feature = "testing")]
 pub mod entities;
+pub mod events;
 pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod origin;
+pub mod realtime;
+pub mod scoped;
 pub mod services;
 pub mod throttle;
 pub mod widget_cache;
@@ -23,50 +29,163 @@ use services::auth::AuthKeys;
 use throttle::LoginThrottle;
 use widget_cache::WidgetConfigCache;
 
-/// What every request handler and server function needs. Cheap to clone.
+/// What the domain needs to start: the operator's settings, already checked (the server's `Config` reads them).
+pub struct Settings {
+    /// `sqlite://…` or `mysql://…`.
+    pub database_url: String,
+    /// HS256 key for agent and visitor tokens.
+    pub jwt_secret: Vec<u8>,
+    pub token_ttl: std::time::Duration,
+    /// Send the session cookie with `Secure`.
+    pub cookie_secure: bool,
+    /// Where browsers reach this server (`https://help.example.com`), for embed codes and our own origin.
+    pub public_url: String,
+    /// The first super admin, created on a database with no users.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    /// Where attachments are stored, and their size cap.
+    pub upload_dir: std::path::PathBuf,
+    pub upload_max_bytes: usize,
+    /// 0 turns each limit off.
+    pub visitor_messages_per_min: u32,
+    pub sockets_per_ip_per_min: u32,
+    /// The header a trusted proxy puts the visitor's country in.
+    pub country_header: Option<http::HeaderName>,
+}
+
+/// Why the domain could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("first administrator: {0}")]
+    Bootstrap(protocol::AppError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Connects and migrates the database, creates the first super admin on an empty one, and returns the state every
+/// request shares, with what start-up did about the first account.
+pub async fn start(settings: Settings) -> Result<(AppState, Option<services::users::Bootstrap>), StartError> {
+    files::private_dir(&settings.upload_dir)?;
+    let db = db::connect(&settings.database_url).await?;
+    db::migrate(&db).await?;
+    let bootstrap =
+        services::users::ensure_super_admin(&db, settings.admin_email.as_deref(), settings.admin_password.as_deref())
+            .await
+            .map_err(StartError::Bootstrap)?;
+    let roles = ctx::load_role_permissions(&db).await?;
+    let auth = AuthKeys::new(&settings.jwt_secret, settings.token_ttl, settings.cookie_secure);
+    let hub = Arc::new(hub::Hub::default());
+    let lane = db::WriteLane::new(&db);
+    let state = AppState {
+        writer: Arc::new(services::messages::MessageWriter::spawn(db.clone(), hub.clone(), &lane)),
+        lane,
+        db,
+        auth: Arc::new(auth),
+        login_throttle: Arc::new(LoginThrottle::default()),
+        roles,
+        public_url: settings.public_url.trim_end_matches('/').into(),
+        widget_cache: Arc::new(WidgetConfigCache::default()),
+        hub,
+        country_header: settings.country_header,
+        uploads: Arc::new(services::attachments::Uploads::new(settings.upload_dir, settings.upload_max_bytes)),
+        limits: Arc::new(limits::Limits::new(settings.visitor_messages_per_min, settings.sockets_per_ip_per_min)),
+    };
+    Ok((state, bootstrap))
+}
+
+/// What every request handler, server function and socket shares. Cheap to clone. Its connection is the domain's
+/// own: callers reach data only through services that take the acting principal.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
-    pub auth: Arc<AuthKeys>,
-    pub login_throttle: Arc<LoginThrottle>,
-    pub roles: RolePermissions,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) auth: Arc<AuthKeys>,
+    pub(crate) login_throttle: Arc<LoginThrottle>,
+    pub(crate) roles: RolePermissions,
     /// Where browsers reach this server, for embed codes (`https://help.example.com`).
-    pub public_url: Arc<str>,
-    pub widget_cache: Arc<WidgetConfigCache>,
-    pub hub: Arc<hub::Hub>,
+    pub(crate) public_url: Arc<str>,
+    pub(crate) widget_cache: Arc<WidgetConfigCache>,
+    pub(crate) hub: Arc<hub::Hub>,
     /// Stores chat messages in batches (must be created inside the tokio runtime).
-    pub writer: Arc<services::messages::MessageWriter>,
+    pub(crate) writer: Arc<services::messages::MessageWriter>,
+    /// Where writes on the chat path take their turns (SQLite).
+    pub(crate) lane: db::WriteLane,
     /// The request header a trusted proxy puts the visitor's country in (e.g. `CF-IPCountry`), if any.
-    pub country_header: Option<http::HeaderName>,
+    pub(crate) country_header: Option<http::HeaderName>,
     /// Where chat attachments are stored, and their size cap.
-    pub uploads: Arc<services::attachments::Uploads>,
+    pub(crate) uploads: Arc<services::attachments::Uploads>,
     /// Messages per visitor, new sockets per IP.
-    pub limits: Arc<limits::Limits>,
+    pub(crate) limits: Arc<limits::Limits>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, auth: AuthKeys, roles: RolePermissions, public_url: &str) -> Self {
-        let hub = Arc::new(hub::Hub::default());
-        AppState {
-            writer: Arc::new(services::messages::MessageWriter::spawn(db.clone(), hub.clone())),
-            db,
-            auth: Arc::new(auth),
-            login_throttle: Arc::new(LoginThrottle::default()),
-            roles,
-            public_url: public_url.trim_end_matches('/').into(),
-            widget_cache: Arc::new(WidgetConfigCache::default()),
-            hub,
-            country_header: None,
-            uploads: Arc::new(services::attachments::Uploads::new(
-                "data/uploads".into(),
-                services::attachments::DEFAULT_MAX_BYTES,
-            )),
-            limits: Arc::new(limits::Limits::default()),
-        }
-    }
-
     /// The permissions of `role`; none if the role is missing from `roles`.
     pub fn permissions(&self, role: Role) -> Arc<[String]> {
         self.roles.get(&role).cloned().unwrap_or_else(|| Arc::from(Vec::new()))
+    }
+
+    /// Where browsers reach this server (no trailing slash): our own origin.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Token keys and the session cookie's settings.
+    pub fn auth(&self) -> &AuthKeys {
+        &self.auth
+    }
+
+    pub fn limits(&self) -> &limits::Limits {
+        &self.limits
+    }
+
+    /// The realtime hub (its access epoch, for a socket being opened).
+    pub fn hub(&self) -> &hub::Hub {
+        &self.hub
+    }
+
+    /// The header a trusted proxy sets with the visitor's country, if one is configured.
+    pub fn country_header(&self) -> Option<&http::HeaderName> {
+        self.country_header.as_ref()
+    }
+
+    /// The largest attachment accepted, in bytes.
+    pub fn upload_max_bytes(&self) -> usize {
+        self.uploads.max_bytes
+    }
+
+    /// Whether the database answers (`/readyz`).
+    pub async fn database_ready(&self) -> Result<(), sea_orm::DbErr> {
+        self.db.ping().await
+    }
+
+    /// Closes the database pool (a stopping test server).
+    pub async fn close(&self) {
+        let _ = self.db.clone().close().await;
+    }
+}
+
+/// For integration tests only (`testing` feature): the raw connection, the writer and the lane, to set up a row or
+/// hold a turn. Nothing in the product reaches them.
+#[cfg(feature = "testing")]
+impl AppState {
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn writer(&self) -> &services::messages::MessageWriter {
+        &self.writer
+    }
+
+    pub fn lane(&self) -> &db::WriteLane {
+        &self.lane
+    }
+
+    pub fn widget_cache(&self) -> &WidgetConfigCache {
+        &self.widget_cache
+    }
+
+    pub fn upload_dir(&self) -> &std::path::Path {
+        &self.uploads.dir
     }
 }

@@ -707,16 +707,42 @@ mod event_tests {
     }
 }
 
-/// Filters of the inbox and `GET /api/chats`.
+/// Filters of the inbox and `GET /api/chats`. Chats come open ones first (waiting, ongoing, offline, then closed
+/// and resolved), newest first within each, a page at a time.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatFilter {
     pub website_id: Option<String>,
-    /// waiting, ongoing, closed or resolved.
+    /// waiting, ongoing, offline, closed or resolved.
     pub status: Option<String>,
     /// A user id, or `none` for unassigned chats.
     pub assignee: Option<String>,
+    /// 1-based; the first page unless given.
+    #[serde(default)]
+    pub page: Option<u64>,
+    /// 100 unless given; at most 500.
+    #[serde(default)]
+    pub per_page: Option<u64>,
+}
+
+/// Chats per inbox page (`ChatFilter::per_page`) unless asked otherwise, and at most.
+pub const INBOX_PAGE: u64 = 100;
+pub const MAX_INBOX_PAGE: u64 = 500;
+
+/// Everything the conversation page shows: the chat (read up to its last message by opening it), its latest
+/// messages (earlier ones are fetched page by page), the visitor, and who may be assigned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatDetail {
+    pub chat: ChatSummary,
+    pub website_name: String,
+    /// The latest messages, in seq order.
+    pub messages: Vec<ChatMessage>,
+    /// Whether messages before the first of `messages` exist.
+    pub has_earlier: bool,
+    pub visitor: VisitorInfo,
+    pub assignees: Vec<UserView>,
 }
 
 /// `PATCH /api/chats/{id}`: accept or assign (`assignedTo`, empty to unassign), close or resolve with a note.

@@ -180,6 +180,29 @@ impl Config {
     }
 }
 
+impl Config {
+    /// What the domain needs of this configuration.
+    pub fn domain_settings(&self) -> domain::Settings {
+        domain::Settings {
+            database_url: self.database_url.clone(),
+            jwt_secret: self.jwt_secret.clone(),
+            token_ttl: self.token_ttl,
+            cookie_secure: self.cookie_secure,
+            public_url: self.public_url.clone(),
+            admin_email: self.admin_email.clone(),
+            admin_password: self.admin_password.clone(),
+            upload_dir: self.upload_dir.clone(),
+            upload_max_bytes: self.upload_max_bytes,
+            visitor_messages_per_min: self.visitor_messages_per_min,
+            sockets_per_ip_per_min: self.sockets_per_ip_per_min,
+            country_header: self
+                .country_header
+                .as_deref()
+                .and_then(|h| http::HeaderName::from_bytes(h.as_bytes()).ok()),
+        }
+    }
+}
+
 fn invalid(name: &'static str, message: impl ToString) -> ConfigError {
     ConfigError::Invalid { name, message: message.to_string() }
 }

@@ -21,18 +21,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use app::{shell, App};
-use domain::services::auth::AuthKeys;
-use domain::services::users::{self, Bootstrap};
-use domain::{db, AppState};
+use domain::services::users::Bootstrap;
+use domain::AppState;
 
 pub use config::Config;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
-    #[error("first administrator: {0}")]
-    Bootstrap(protocol::AppError),
+    #[error("{0}")]
+    Domain(#[from] domain::StartError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -50,25 +47,7 @@ pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 pub async fn build_app(config: &Config) -> Result<Helpdesk, StartupError> {
     // Everything written under these is this user's alone.
     domain::files::private_dir(&config.data_dir)?;
-    domain::files::private_dir(&config.upload_dir)?;
-    let db = db::connect(&config.database_url).await?;
-    db::migrate(&db).await?;
-    let bootstrap = users::ensure_super_admin(&db, config.admin_email.as_deref(), config.admin_password.as_deref())
-        .await
-        .map_err(StartupError::Bootstrap)?;
-    let roles = domain::ctx::load_role_permissions(&db).await?;
-    let auth = AuthKeys::new(&config.jwt_secret, config.token_ttl, config.cookie_secure);
-    let mut state = AppState::new(db, auth, roles, &config.public_url);
-    state.uploads = std::sync::Arc::new(domain::services::attachments::Uploads::new(
-        config.upload_dir.clone(),
-        config.upload_max_bytes,
-    ));
-    state.limits = std::sync::Arc::new(domain::limits::Limits::new(
-        config.visitor_messages_per_min,
-        config.sockets_per_ip_per_min,
-    ));
-    state.country_header =
-        config.country_header.as_deref().and_then(|h| axum::http::HeaderName::from_bytes(h.as_bytes()).ok());
+    let (state, bootstrap) = domain::start(config.domain_settings()).await?;
     let router = router(state.clone(), config);
     Ok(Helpdesk { router, state, bootstrap })
 }

@@ -149,7 +149,7 @@ async fn files_and_images_reach_both_sides_and_only_participants(app: &TestApp) 
     let (status, again, _) =
         visitor_upload(app, &s.key, &token, form_with_id("holiday photo.png", png(640, 480), "up-1")).await;
     assert_eq!((status, &again["id"], &again["attachment"]["id"]), (StatusCode::CREATED, &message["id"], &a["id"]));
-    let stored = std::fs::read_dir(&app.state.uploads.dir).expect("upload dir").count();
+    let stored = std::fs::read_dir(app.state.upload_dir()).expect("upload dir").count();
     assert_eq!(stored, 2, "one image and its thumbnail");
 
     // The agent sees it in the chat and downloads it: re-encoded, as an attachment, never sniffed.
@@ -240,7 +240,7 @@ async fn files_and_images_reach_both_sides_and_only_participants(app: &TestApp) 
 async fn uploads_are_refused_when_too_large_of_the_wrong_type_or_dangerous(app: &TestApp) {
     let s = site(app).await;
     let token = visitor(app, &s.key).await;
-    let max = app.state.uploads.max_bytes;
+    let max = app.state.upload_max_bytes();
     let svg = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(document.cookie)</script></svg>";
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
         ("big.txt", vec![b'a'; max + 1], StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),

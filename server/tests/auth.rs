@@ -30,7 +30,7 @@ async fn me(app: &TestApp, token: &str) -> reqwest::Response {
 async fn admin_row(app: &TestApp) -> users::Model {
     users::Entity::find()
         .filter(users::Column::Email.eq(ADMIN_EMAIL))
-        .one(&app.state.db)
+        .one(app.state.db())
         .await
         .expect("query")
         .expect("bootstrap admin exists")
@@ -120,14 +120,14 @@ async fn deactivation_and_token_version_bump_revoke_tokens(app: &TestApp) {
     let user = admin_row(app).await;
     let mut bumped: users::ActiveModel = user.clone().into();
     bumped.token_version = Set(user.token_version + 1);
-    bumped.update(&app.state.db).await.expect("bump");
+    bumped.update(app.state.db()).await.expect("bump");
     assert_eq!(me(app, &token).await.status(), StatusCode::UNAUTHORIZED, "old token survives a version bump");
 
     let token = app.admin_token().await;
     assert_eq!(me(app, &token).await.status(), StatusCode::OK, "a fresh token carries the new version");
     let mut inactive: users::ActiveModel = admin_row(app).await.into();
     inactive.is_active = Set(false);
-    inactive.update(&app.state.db).await.expect("deactivate");
+    inactive.update(app.state.db()).await.expect("deactivate");
     assert_eq!(me(app, &token).await.status(), StatusCode::UNAUTHORIZED, "deactivated user's token survives");
     let (status, code, _) = error_body(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
@@ -164,7 +164,7 @@ async fn email_is_case_insensitive_and_sign_in_is_logged(app: &TestApp) {
     assert!(user.last_login_at.is_some());
     let actions: Vec<String> = activity_logs::Entity::find()
         .filter(activity_logs::Column::UserId.eq(user.id.as_str()))
-        .all(&app.state.db)
+        .all(app.state.db())
         .await
         .expect("activity")
         .into_iter()

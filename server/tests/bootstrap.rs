@@ -23,8 +23,8 @@ async fn configured_admin_is_created_once(backend: Backend) {
     again.admin_email = Some("other@helpdesk.test".into());
     let second = server::build_app(&again).await.expect("second start");
     assert!(second.bootstrap.is_none());
-    assert_eq!(users::Entity::find().count(&second.state.db).await.expect("count"), 1);
-    second.state.db.close().await.ok();
+    assert_eq!(users::Entity::find().count(second.state.db()).await.expect("count"), 1);
+    second.state.close().await;
     first.stop().await;
 }
 

@@ -127,7 +127,7 @@ async fn logout_clears_the_cookie_and_is_logged(app: &TestApp) {
     assert!(cleared.starts_with("helpdesk_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
     let logouts = activity_logs::Entity::find()
         .filter(activity_logs::Column::Action.eq("auth.logout"))
-        .count(&app.state.db)
+        .count(app.state.db())
         .await
         .expect("count");
     assert_eq!(logouts, 1);

@@ -87,7 +87,7 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
     // Backdated, so the take's own updatedAt shows whatever the column's precision (seconds on MySQL).
     use sea_orm::ConnectionTrait;
     app.state
-        .db
+        .db()
         .execute_unprepared(&format!("UPDATE chats SET updated_at = '2000-01-01 00:00:00' WHERE id = '{chat_id}'"))
         .await
         .expect("backdate the chat");
@@ -527,19 +527,19 @@ async fn a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others(app: 
 
     // While the test holds the writer's turn, both sends pass their checks and wait in its queue (`queued` says
     // when); chat a is then deleted, so the batch that takes both fails on it.
-    let turn = app.state.writer.turn().await;
+    let turn = app.state.lane().turn().await;
     for (i, ws) in sockets.iter_mut().enumerate() {
         ws.send(json!({ "type": "chat-message", "chatId": chats[i], "clientMsgId": format!("second-{i}"),
                         "content": "second" }))
             .await;
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while app.state.writer.queued() < 2 {
+    while app.state.writer().queued() < 2 {
         assert!(tokio::time::Instant::now() < deadline, "the two sends never reached the writer");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     app.state
-        .db
+        .db()
         .execute_unprepared(&format!("DELETE FROM chats WHERE id = '{}'", chats[0]))
         .await
         .expect("delete chat a");

@@ -236,7 +236,7 @@ async fn a_send_for_a_website_deleted_meanwhile_is_not_found(app: &TestApp) {
     let mut newcomer = visitor_ws(app, &s.key, &token).await;
     // Deleted behind this node's back (another node, or the instant before its sockets close).
     app.state
-        .db
+        .db()
         .execute_unprepared(&format!("DELETE FROM websites WHERE id = '{}'", s.website))
         .await
         .expect("delete website");

@@ -109,9 +109,9 @@ async fn rotation_deactivation_and_settings_changes_take_effect_at_once(app: &Te
     let origin = Some("https://shop.example.com");
     let (token, id, key) = site(app, &["shop.example.com"]).await;
     assert_eq!(config(app, Some(&key), origin).await.status(), StatusCode::OK);
-    let (hits_before, _) = app.state.widget_cache.stats();
+    let (hits_before, _) = app.state.widget_cache().stats();
     assert_eq!(config(app, Some(&key), origin).await.status(), StatusCode::OK);
-    assert!(app.state.widget_cache.stats().0 > hits_before, "the second request is served from the cache");
+    assert!(app.state.widget_cache().stats().0 > hits_before, "the second request is served from the cache");
 
     // Settings change: the cached config is replaced.
     let mut settings = app.api(Method::GET, &format!("/api/websites/{id}/settings"), &token, None).await.1;

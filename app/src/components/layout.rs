@@ -22,7 +22,7 @@ pub async fn logout() -> Result<(), AppError> {
         async {
             let state = crate::server::state()?;
             // Signing out always clears the cookie, even if the session had already expired.
-            request::set_cookie(&state.auth.clear_cookie());
+            request::set_cookie(&state.auth().clear_cookie());
             if let Ok(ctx) = request::require_ctx(&state).await {
                 auth::logout(&ctx, &state).await?;
             }

@@ -6,10 +6,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
-use protocol::{
-    ChatFilter, ChatForUpdate, ChatMessage, ChatStatus, ChatSummary, ClientEvent, SenderType, UserView, VisitorInfo,
-};
-use serde::{Deserialize, Serialize};
+use protocol::{ChatFilter, ChatForUpdate, ChatMessage, ChatStatus, ChatSummary, ClientEvent, SenderType};
 
 use super::websites::list_websites;
 use super::PageHeader;
@@ -24,38 +21,18 @@ pub async fn list_chats(filter: ChatFilter) -> Result<Vec<ChatSummary>, AppError
     with_ctx(|state, ctx| async move { chats::list(&ctx, &state, filter).await }).await
 }
 
-/// Everything the conversation page shows.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ChatBundle {
-    pub chat: ChatSummary,
-    pub website_name: String,
-    pub messages: Vec<ChatMessage>,
-    pub visitor: VisitorInfo,
-    pub assignees: Vec<UserView>,
+#[leptos::server(prefix = "/sfn", endpoint = "chat_detail", input = Json)]
+pub async fn chat_detail(id: String) -> Result<protocol::ChatDetail, AppError> {
+    use crate::server::{request::with_ctx, services::chats};
+    with_ctx(|state, ctx| async move { chats::detail(&ctx, &state, &id).await }).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "chat_detail", input = Json)]
-pub async fn chat_detail(id: String) -> Result<ChatBundle, AppError> {
-    use crate::server::ctx::Principal;
-    use crate::server::services::{chats, messages, websites};
-    crate::server::request::with_ctx(|state, ctx| async move {
-        let chat = chats::find_for(Principal::Agent(&ctx), &state.db, &id).await?;
-        let website = websites::find_visible(&ctx, &state.db, &chat.website_id).await?;
-        let mut summary = chats::summary(&state.db, &chat).await?;
-        // Opening the conversation reads it; later messages are reported read from the page as they arrive.
-        if summary.last_seq > 0 {
-            chats::record_read(&ctx, &state, &chat, summary.last_seq).await?;
-        }
-        summary.read_seq = Some(summary.last_seq);
-        Ok(ChatBundle {
-            messages: messages::after(Principal::Agent(&ctx), &state.db, &id, 0).await?,
-            visitor: chats::visitor_info(&state, &chat).await?,
-            assignees: chats::assignees(&state, &chat).await?,
-            website_name: website.name,
-            chat: summary,
-        })
-    })
-    .await
+/// The page of messages just before `before_seq` (scrolling up a long conversation).
+#[leptos::server(prefix = "/sfn", endpoint = "earlier_messages", input = Json)]
+pub async fn earlier_messages(chat_id: String, before_seq: i64) -> Result<Vec<ChatMessage>, AppError> {
+    use crate::server::{ctx::Principal, request::with_ctx, services::messages};
+    with_ctx(|state, ctx| async move { messages::before(Principal::Agent(&ctx), &state, &chat_id, before_seq).await })
+        .await
 }
 
 #[leptos::server(prefix = "/sfn", endpoint = "update_chat", input = Json)]
@@ -89,6 +66,30 @@ pub fn ChatsPage() -> impl IntoView {
     // Websites created since the socket opened are followed too.
     Effect::new(move |_| rt.rejoin());
     let initial = Resource::new(|| (), |_| list_chats(ChatFilter::default()));
+    // The list comes a page at a time, open chats first and newest first: older ones on request.
+    let more = RwSignal::new(false);
+    let next_page = RwSignal::new(2u64);
+    let loading_more = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = initial.get() {
+            more.set(list.len() as u64 >= protocol::INBOX_PAGE);
+        }
+    });
+    let load_more = move || {
+        if loading_more.get_untracked() {
+            return;
+        }
+        loading_more.set(true);
+        let page = next_page.get_untracked();
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = list_chats(ChatFilter { page: Some(page), ..Default::default() }).await {
+                more.set(list.len() as u64 >= protocol::INBOX_PAGE);
+                next_page.set(page + 1);
+                rt.seed(&list);
+            }
+            loading_more.set(false);
+        });
+    };
     // The list's chats and this agent's read positions, so unread counts follow live events from there.
     Effect::new(move |_| {
         if let Some(Ok(list)) = initial.get() {
@@ -121,9 +122,13 @@ pub fn ChatsPage() -> impl IntoView {
                     }
                     let left = rt.left.get();
                     let mut chats: Vec<ChatSummary> = all.into_values().filter(|c| !left.contains(&c.website_id)).collect();
+                    // Those waiting longest first; finished chats newest first.
                     chats.sort_by(|a, b| a.started_at.cmp(&b.started_at));
                     let group = |statuses: &'static [ChatStatus], title: &'static str, id: &'static str| {
-                        let rows: Vec<ChatSummary> = chats.iter().filter(|c| statuses.contains(&c.status)).cloned().collect();
+                        let mut rows: Vec<ChatSummary> = chats.iter().filter(|c| statuses.contains(&c.status)).cloned().collect();
+                        if statuses.contains(&ChatStatus::Closed) {
+                            rows.reverse();
+                        }
                         let names = names.clone();
                         view! {
                             <section class="card inbox-group" id=id>
@@ -161,6 +166,14 @@ pub fn ChatsPage() -> impl IntoView {
                         {group(&[ChatStatus::Ongoing], "Ongoing", "inbox-ongoing")}
                         {group(&[ChatStatus::Offline], "Offline messages", "inbox-offline")}
                         {group(&[ChatStatus::Closed, ChatStatus::Resolved], "Closed and resolved", "inbox-closed")}
+                        {move || more.get().then(|| view! {
+                            <div class="row">
+                                <button type="button" class="button secondary" id="more-chats"
+                                    disabled=move || loading_more.get() on:click=move |_| load_more()>
+                                    {move || if loading_more.get() { "Loading…" } else { "Show older chats" }}
+                                </button>
+                            </div>
+                        })}
                     }.into_any()
                 }
                 Err(e) => view! { <LoadError error=e/> }.into_any(),
@@ -191,7 +204,7 @@ pub fn ChatPage() -> impl IntoView {
 }
 
 #[component]
-fn Conversation(detail: ChatBundle) -> impl IntoView {
+fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
     let rt = expect_context::<Realtime>();
     let me = Resource::new(|| (), |_| current_user());
     let chat_id = detail.chat.id.clone();
@@ -219,6 +232,34 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
         Signal::derive(move || {
             rt.messages.with(|m| m.get(&id.get_value()).cloned()).unwrap_or_else(|| fallback.clone())
         })
+    };
+    // Earlier messages, a page at a time: from the button, or on scrolling to the top of the conversation.
+    let has_earlier = RwSignal::new(detail.has_earlier);
+    let loading_earlier = RwSignal::new(false);
+    let load_earlier = move || {
+        if loading_earlier.get_untracked() || !has_earlier.get_untracked() {
+            return;
+        }
+        let Some(first) = messages.with_untracked(|m| m.first().map(|m| m.seq)) else { return };
+        loading_earlier.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = earlier_messages(id.get_value(), first).await {
+                has_earlier.set(page.first().is_some_and(|m| m.seq > 1));
+                rt.merge_messages(&id.get_value(), page);
+            }
+            loading_earlier.set(false);
+        });
+    };
+    let on_scroll = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| el.scroll_top() < 40) {
+                load_earlier();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
     };
     let draft = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<&'static str>);
@@ -328,7 +369,15 @@ fn Conversation(detail: ChatBundle) -> impl IntoView {
         </p>
         <div class="conversation-layout">
             <section class="card conversation">
-                <ol class="messages" id="messages" aria-live="polite">
+                <ol class="messages" id="messages" aria-live="polite" on:scroll=on_scroll>
+                    {move || has_earlier.get().then(|| view! {
+                        <li class="earlier">
+                            <button type="button" class="button secondary small" id="load-earlier"
+                                disabled=move || loading_earlier.get() on:click=move |_| load_earlier()>
+                                {move || if loading_earlier.get() { "Loading…" } else { "Load earlier messages" }}
+                            </button>
+                        </li>
+                    })}
                     {move || messages.get().into_iter().map(|m| {
                         let mine = m.sender_type == SenderType::Admin;
                         view! {

@@ -13,7 +13,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         async {
             let state = crate::server::state()?;
             let session = auth::login(&state, &email, &password, request::client_ip().await).await?;
-            request::set_cookie(&state.auth.session_cookie(&session.token));
+            request::set_cookie(&state.auth().session_cookie(&session.token));
             leptos_axum::redirect(safe_next(next.as_deref()));
             Ok(())
         }

@@ -1,18 +1,22 @@
 //! Chats: who may see which (agents: chats of the websites they see; visitors: their own), a visitor's open chat,
 //! the inbox list, and changes of status, assignee and resolution — each published to the hub.
 
-use protocol::{ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, ChatView, ServerEvent, UserView, VisitorInfo};
+use protocol::{
+    ChatDetail, ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, UserView, VisitorInfo, INBOX_PAGE, MAX_INBOX_PAGE,
+};
 use std::collections::HashMap;
 
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Select, Set,
 };
 
 use crate::ctx::{Ctx, Principal, VisitorCtx};
 use crate::entities::{chat_reads, chats, messages, website_members, websites};
-use crate::hub::{self, Hub, Topic};
+use crate::events;
+use crate::hub::Topic;
+use crate::scoped::Scoped;
 use crate::services::activity::{self, Activity};
 use crate::services::websites::visible as visible_websites;
 use crate::AppState;
@@ -60,13 +64,13 @@ pub async fn last_seqs(db: &impl ConnectionTrait, ids: &[&str]) -> Result<HashMa
 }
 
 /// Summaries of `chats`, in their order.
-pub async fn summaries(db: &impl ConnectionTrait, chats: &[chats::Model]) -> Result<Vec<ChatSummary>, AppError> {
+pub(crate) async fn summaries(db: &impl ConnectionTrait, chats: &[chats::Model]) -> Result<Vec<ChatSummary>, AppError> {
     let ids: Vec<&str> = chats.iter().map(|c| c.id.as_str()).collect();
     let last = last_seqs(db, &ids).await?;
     Ok(chats.iter().map(|c| to_summary(c, last.get(&c.id).copied().unwrap_or(0))).collect())
 }
 
-pub async fn summary(db: &impl ConnectionTrait, chat: &chats::Model) -> Result<ChatSummary, AppError> {
+pub(crate) async fn summary(db: &impl ConnectionTrait, chat: &chats::Model) -> Result<ChatSummary, AppError> {
     let mut one = summaries(db, std::slice::from_ref(chat)).await?;
     one.pop().ok_or(AppError::Internal)
 }
@@ -106,9 +110,9 @@ pub async fn mark_read(ctx: &Ctx, state: &AppState, chat_id: &str, seq: i64) -> 
 
 /// [`mark_read`] for a chat already found for `ctx` (`find_for`). Written in the message writer's turn, through
 /// its connection, like every write on the chat path.
-pub async fn record_read(ctx: &Ctx, state: &AppState, chat: &chats::Model, seq: i64) -> Result<(), AppError> {
+pub async fn record_read(ctx: &Ctx, state: &AppState, chat: &Scoped<chats::Model>, seq: i64) -> Result<(), AppError> {
     let now = crate::services::now_millis();
-    let turn = state.writer.turn().await;
+    let turn = state.lane.turn().await;
     let moved = chat_reads::Entity::update_many()
         .col_expr(chat_reads::Column::LastReadSeq, seq.into())
         .col_expr(chat_reads::Column::UpdatedAt, now.into())
@@ -156,18 +160,18 @@ pub async fn find_for(
     principal: Principal<'_>,
     db: &impl ConnectionTrait,
     chat_id: &str,
-) -> Result<chats::Model, AppError> {
+) -> Result<Scoped<chats::Model>, AppError> {
     let query = match principal {
         Principal::Agent(ctx) => visible(ctx).filter(chats::Column::Id.eq(chat_id)),
         Principal::Visitor(v) => chats::Entity::find_by_id(chat_id)
             .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
             .filter(chats::Column::WebsiteId.eq(v.website_id.as_str())),
     };
-    query.one(db).await?.ok_or_else(|| AppError::not_found("Chat"))
+    query.one(db).await?.map(Scoped::vouch).ok_or_else(|| AppError::not_found("Chat"))
 }
 
 /// The visitor's chats, newest first.
-pub async fn of_visitor(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Vec<chats::Model>, AppError> {
+pub(crate) async fn of_visitor(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Vec<chats::Model>, AppError> {
     Ok(chats::Entity::find()
         .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
         .filter(chats::Column::WebsiteId.eq(v.website_id.as_str()))
@@ -193,9 +197,9 @@ pub fn open_statuses() -> [&'static str; 2] {
 }
 
 /// The visitor's waiting or ongoing chat, or a new one (then announced to the website's agents).
-pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<chats::Model, AppError> {
+pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<Scoped<chats::Model>, AppError> {
     match find_open(v, &state.db).await? {
-        Some(chat) => Ok(chat),
+        Some(chat) => Ok(Scoped::vouch(chat)),
         None => create(v, state, ChatStatus::Waiting).await,
     }
 }
@@ -218,35 +222,15 @@ pub fn new_chat(v: &VisitorCtx, status: ChatStatus) -> chats::Model {
 }
 
 /// A new chat of the visitor, announced to the website's agents.
-pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Result<chats::Model, AppError> {
-    let turn = state.writer.turn().await;
+pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Result<Scoped<chats::Model>, AppError> {
+    let turn = state.lane.turn().await;
     let chat = chats::ActiveModel::from(new_chat(v, status)).insert(turn.db()).await?;
     drop(turn);
-    publish_chat_change(&state.hub, &to_summary(&chat, 0), true);
-    Ok(chat)
+    events::chat_changed(&state.hub, &to_summary(&chat, 0), true);
+    Ok(Scoped::vouch(chat))
 }
 
-/// Sends an event both sides of `chat` see alike (a new message) to the website's agents and to its visitor.
-pub fn publish_chat_via(hub: &Hub, chat: &chats::Model, event: ServerEvent) {
-    let frame = hub::frame(&event);
-    hub.publish(&Topic::Website(chat.website_id.clone()), frame.clone(), None);
-    hub.publish(&Topic::Visitor(chat.visitor_id.clone()), frame, None);
-}
-
-/// Tells the website's agents and the chat's visitor that the chat was created (`created`) or changed: agents get
-/// the whole summary, the visitor only their view of it ([`ChatSummary::for_visitor`]).
-pub fn publish_chat_change(hub: &Hub, summary: &ChatSummary, created: bool) {
-    let (agents, visitor) = (ChatView::Agent(summary.clone()), ChatView::Visitor(summary.for_visitor()));
-    let (agents, visitor) = if created {
-        (ServerEvent::ChatCreated { chat: agents }, ServerEvent::ChatCreated { chat: visitor })
-    } else {
-        (ServerEvent::ChatUpdated { chat: agents }, ServerEvent::ChatUpdated { chat: visitor })
-    };
-    hub.publish(&Topic::Website(summary.website_id.clone()), hub::frame(&agents), None);
-    hub.publish(&Topic::Visitor(summary.visitor_id.clone()), hub::frame(&visitor), None);
-}
-
-/// The inbox: waiting chats first, oldest first within a status.
+/// The inbox: open chats first (waiting, ongoing, offline), newest first within each, a page at a time.
 pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec<ChatSummary>, AppError> {
     let mut query = visible(ctx);
     if let Some(w) = filter.website_id.as_deref().filter(|s| !s.is_empty()) {
@@ -261,16 +245,56 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
         Some(a) if !a.is_empty() => query = query.filter(chats::Column::AssignedTo.eq(a)),
         _ => {}
     }
-    let rows = query.order_by_asc(chats::Column::CreatedAt).limit(500).all(&state.db).await?;
+    let per_page = filter.per_page.unwrap_or(INBOX_PAGE).clamp(1, MAX_INBOX_PAGE);
+    let page = filter.page.unwrap_or(1).max(1);
+    // Open chats first (what an agent must answer), newest first within each group; the id breaks ties so pages
+    // never overlap.
+    let open_first = Expr::case(chats::Column::Status.eq(ChatStatus::Waiting.as_str()), 0)
+        .case(chats::Column::Status.eq(ChatStatus::Ongoing.as_str()), 1)
+        .case(chats::Column::Status.eq(ChatStatus::Offline.as_str()), 2)
+        .finally(3);
+    let rows = query
+        .order_by(Into::<sea_orm::sea_query::SimpleExpr>::into(open_first), Order::Asc)
+        .order_by_desc(chats::Column::CreatedAt)
+        .order_by_desc(chats::Column::Id)
+        .offset((page - 1).saturating_mul(per_page))
+        .limit(per_page)
+        .all(&state.db)
+        .await?;
     let mut out = summaries(&state.db, &rows).await?;
     with_read_seqs(ctx, &state.db, &mut out).await?;
-    out.sort_by_key(|c| match c.status {
-        ChatStatus::Waiting => 0,
-        ChatStatus::Ongoing => 1,
-        ChatStatus::Offline => 2,
-        ChatStatus::Closed | ChatStatus::Resolved => 3,
-    });
     Ok(out)
+}
+
+/// A chat the agent may see, with how far they have read it.
+pub async fn get(ctx: &Ctx, state: &AppState, id: &str) -> Result<ChatSummary, AppError> {
+    let chat = find_for(Principal::Agent(ctx), &state.db, id).await?;
+    let mut one = [summary(&state.db, &chat).await?];
+    with_read_seqs(ctx, &state.db, &mut one).await?;
+    let [summary] = one;
+    Ok(summary)
+}
+
+/// The conversation page. Opening it reads it (later messages are reported read from the page as they arrive);
+/// it carries the latest messages, and earlier ones come page by page (`messages::before`).
+pub async fn detail(ctx: &Ctx, state: &AppState, id: &str) -> Result<ChatDetail, AppError> {
+    use crate::services::{messages, websites};
+    let chat = find_for(Principal::Agent(ctx), &state.db, id).await?;
+    let website = websites::find_visible(ctx, &state.db, &chat.website_id).await?;
+    let mut chat_summary = summary(&state.db, &chat).await?;
+    if chat_summary.last_seq > 0 {
+        record_read(ctx, state, &chat, chat_summary.last_seq).await?;
+    }
+    chat_summary.read_seq = Some(chat_summary.last_seq);
+    let recent = messages::latest(&state.db, &chat.id, messages::RECENT).await?;
+    Ok(ChatDetail {
+        has_earlier: recent.first().is_some_and(|m| m.seq > 1),
+        messages: recent,
+        visitor: visitor_info(state, &chat).await?,
+        assignees: assignees(state, &chat).await?,
+        website_name: website.name,
+        chat: chat_summary,
+    })
 }
 
 /// Whether `user_id` may work on the website (owner, member, or super admin).
@@ -293,7 +317,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     let chat = find_for(Principal::Agent(ctx), &state.db, id).await?;
     let website =
         websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
-    let mut active: chats::ActiveModel = chat.clone().into();
+    let mut active: chats::ActiveModel = (*chat).clone().into();
     let now = super::now_millis();
     if let Some(assignee) = &input.assigned_to {
         if assignee.is_empty() {
@@ -333,13 +357,13 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     )
     .await?;
     let summary = summary(&state.db, &chat).await?;
-    publish_chat_change(&state.hub, &summary, false);
+    events::chat_changed(&state.hub, &summary, false);
     Ok(summary)
 }
 
 /// Who may be assigned `chat` (already found through the caller's scope): the website's owner, its members and the
 /// super admins, active users only.
-pub async fn assignees(state: &AppState, chat: &chats::Model) -> Result<Vec<UserView>, AppError> {
+pub async fn assignees(state: &AppState, chat: &Scoped<chats::Model>) -> Result<Vec<UserView>, AppError> {
     use crate::entities::users;
     let website =
         websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
@@ -363,7 +387,7 @@ pub async fn assignees(state: &AppState, chat: &chats::Model) -> Result<Vec<User
 }
 
 /// The visitor of a chat, with their other chats on the same website.
-pub async fn visitor_info(state: &AppState, chat: &chats::Model) -> Result<VisitorInfo, AppError> {
+pub async fn visitor_info(state: &AppState, chat: &Scoped<chats::Model>) -> Result<VisitorInfo, AppError> {
     use crate::entities::visitors;
     let visitor =
         visitors::Entity::find_by_id(chat.visitor_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;

@@ -121,7 +121,7 @@ pub async fn record_page(
     let title: Option<String> =
         title.map(|t| t.trim().chars().take(MAX_TITLE).collect()).filter(|t: &String| !t.is_empty());
     let now = chrono::Utc::now().naive_utc();
-    let turn = state.writer.turn().await;
+    let turn = state.lane.turn().await;
     visitor_pages::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         visitor_id: Set(v.visitor_id.clone()),
@@ -137,6 +137,20 @@ pub async fn record_page(
         .exec(turn.db())
         .await?;
     Ok((url, title))
+}
+
+/// The visitor is on a page: it is kept as their trail, and the website's agents are told.
+pub async fn page_view(v: &VisitorCtx, state: &AppState, url: &str, title: Option<&str>) -> Result<(), AppError> {
+    use crate::events::{self, Audience};
+    let (url, title) = record_page(v, state, url, title).await?;
+    let event = protocol::ServerEvent::VisitorPage {
+        website_id: v.website_id.clone(),
+        visitor_id: v.visitor_id.clone(),
+        url,
+        title,
+    };
+    events::publish(&state.hub, Audience::Agents { website_id: &v.website_id }, &event, None);
+    Ok(())
 }
 
 pub const MAX_NAME: usize = 100;

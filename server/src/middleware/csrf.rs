@@ -24,7 +24,7 @@ pub async fn same_origin_for_cookie_sessions(State(state): State<AppState>, requ
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let allowed = match origin {
         None => true,
-        Some(origin) => is_own_origin(origin, host, &state.public_url),
+        Some(origin) => is_own_origin(origin, host, state.public_url()),
     };
     if allowed {
         next.run(request).await

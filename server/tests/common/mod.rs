@@ -181,7 +181,7 @@ impl TestApp {
                 joined.expect("server task").expect("server stopped cleanly");
             }
         }
-        tokio::time::timeout(wait, self.state.db.clone().close()).await.ok();
+        tokio::time::timeout(wait, self.state.close()).await.ok();
         if let Some(db) = self.db.take() {
             tokio::time::timeout(wait, db.drop_db()).await.ok();
         }

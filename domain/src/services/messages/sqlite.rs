@@ -13,7 +13,8 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::{write_batch, BatchStore, Job, Stored};
+use super::batch::{write_batch, BatchStore, Stored};
+use super::writer::Job;
 use crate::entities::{chats, messages};
 use crate::services::chats::open_statuses;
 

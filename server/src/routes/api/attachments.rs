@@ -46,7 +46,7 @@ pub async fn read_form(
             "Send the file as multipart/form-data in a field named “file”.".into(),
         )
     })?;
-    let max = state.uploads.max_bytes;
+    let max = state.upload_max_bytes();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut chat_id = None;
     let mut client_msg_id = None;

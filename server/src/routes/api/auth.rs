@@ -28,7 +28,7 @@ pub async fn login(
     responses((status = 204, description = "Signed out"), (status = 401, body = protocol::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Response> {
     auth::logout(&ctx, &state).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.auth.clear_cookie())]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.auth().clear_cookie())]).into_response())
 }
 
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),

@@ -17,8 +17,9 @@ use crate::error::{ApiJson, ApiResult};
 
 #[utoipa::path(get, path = "/api/chats", tag = "chats", security(("bearer" = [])),
     params(("websiteId" = Option<String>, Query), ("status" = Option<String>, Query, description = "waiting, ongoing, offline, closed or resolved"),
-        ("assignee" = Option<String>, Query, description = "A user id, or `none`")),
-    responses((status = 200, body = [ChatSummary], description = "Chats of the websites the caller sees, with `readSeq`"),
+        ("assignee" = Option<String>, Query, description = "A user id, or `none`"),
+        ("page" = Option<u64>, Query, description = "1-based"), ("perPage" = Option<u64>, Query, description = "100 unless given, at most 500")),
+    responses((status = 200, body = [ChatSummary], description = "Chats of the websites the caller sees, open ones first, newest first, with `readSeq`"),
         (status = 401, body = protocol::ErrorBody), (status = 422, body = protocol::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -35,11 +36,7 @@ pub async fn get(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ChatSummary>> {
-    let chat = chats::find_for(Principal::Agent(&ctx), &state.db, &id).await?;
-    let mut one = [chats::summary(&state.db, &chat).await?];
-    chats::with_read_seqs(&ctx, &state.db, &mut one).await?;
-    let [summary] = one;
-    Ok(Json(summary))
+    Ok(Json(chats::get(&ctx, &state, &id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/chats/{id}", tag = "chats", security(("bearer" = [])), params(("id" = String, Path)),
@@ -56,22 +53,30 @@ pub async fn update(
 }
 
 #[derive(Deserialize)]
-pub struct AfterSeq {
+pub struct SeqRange {
     #[serde(default)]
     after_seq: i64,
+    /// Instead of `after_seq`: the page just before this seq (the conversation's earlier messages).
+    #[serde(default)]
+    before_seq: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/chats/{id}/messages", tag = "chats", security(("bearer" = [])),
-    params(("id" = String, Path), ("after_seq" = Option<i64>, Query, description = "Only messages with a greater seq")),
+    params(("id" = String, Path), ("after_seq" = Option<i64>, Query, description = "Only messages with a greater seq (at most 500)"),
+        ("before_seq" = Option<i64>, Query, description = "Instead: the 100 messages just before this seq")),
     responses((status = 200, body = [ChatMessage], description = "In seq order, a page at a time"), (status = 401, body = protocol::ErrorBody),
         (status = 404, body = protocol::ErrorBody)))]
 pub async fn messages(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-    Query(q): Query<AfterSeq>,
+    Query(q): Query<SeqRange>,
 ) -> ApiResult<Json<Vec<ChatMessage>>> {
-    Ok(Json(messages::after(Principal::Agent(&ctx), &state.db, &id, q.after_seq).await?))
+    let principal = Principal::Agent(&ctx);
+    Ok(Json(match q.before_seq {
+        Some(before) => messages::before(principal, &state, &id, before).await?,
+        None => messages::after(principal, &state, &id, q.after_seq).await?,
+    }))
 }
 
 /// The seed's `POST /api/messages` body.

@@ -182,7 +182,7 @@ async fn start_visitor(
         visitor_token,
         Some(peer.ip()),
         user_agent,
-        state.country_header.as_ref().and_then(|h| headers.get(h)).and_then(|v| v.to_str().ok()),
+        state.country_header().and_then(|h| headers.get(h)).and_then(|v| v.to_str().ok()),
     )
     .await
 }

@@ -1,0 +1,295 @@
+//! One realtime socket, whatever carries it: who is on it, what it follows, and what each client event does
+//! (`docs/protocol.md`). The transport (`/ws` in the server crate) authenticates, decodes, hands events to
+//! [`Socket::handle`] and writes the frames the hub queues; everything it says goes through the hub.
+
+use std::collections::HashMap;
+
+use protocol::{AppError, ClientEvent, SenderType, ServerEvent, VisitorChat, PROTOCOL_VERSION};
+use tokio::sync::mpsc;
+
+use crate::ctx::{Ctx, Principal, VisitorCtx};
+use crate::entities::chats as chat_rows;
+use crate::events::{self, Audience};
+use crate::hub::{frame, CloseReason, Conn, Frame, Topic};
+use crate::scoped::Scoped;
+use crate::services::{chats, messages, visitors, websites};
+use crate::AppState;
+
+/// At most this many chats per `resume`.
+pub const MAX_RESUME_CHATS: usize = 100;
+
+/// Who is on a socket. An agent's `Ctx` is boxed: every socket keeps one of these, and thousands of visitor sockets
+/// should not each reserve room for an agent's.
+pub enum Who {
+    Agent(Box<Ctx>),
+    Visitor(VisitorCtx),
+}
+
+impl Who {
+    fn principal(&self) -> Principal<'_> {
+        match self {
+            Who::Agent(ctx) => Principal::Agent(ctx),
+            Who::Visitor(v) => Principal::Visitor(v),
+        }
+    }
+}
+
+/// An open socket: its principal, its handle in the hub, and (for a visitor) the chats it already wrote to.
+pub struct Socket {
+    who: Who,
+    conn: Conn,
+    visitor_chats: Option<Box<VisitorChats>>,
+}
+
+impl Socket {
+    /// Joins the hub: the socket follows its own topics and gets `hello` (a visitor is announced to the website's
+    /// agents). `epoch` is the hub's access epoch read before `who` was authenticated: if access changed since, the
+    /// socket is refused with [`CloseReason::Retry`] and the client connects again.
+    pub async fn open(state: &AppState, who: Who, epoch: u64) -> Result<(Socket, mpsc::Receiver<Frame>), CloseReason> {
+        let (conn, queue) = state.hub.connect();
+        let topics = match &who {
+            Who::Agent(ctx) => {
+                let mut topics = vec![Topic::User(ctx.user_id().to_string())];
+                topics.extend(ctx.token().map(|t| Topic::Session(t.id.clone())));
+                topics
+            }
+            Who::Visitor(v) => vec![Topic::Visitor(v.visitor_id.clone()), Topic::WebsiteVisitors(v.website_id.clone())],
+        };
+        if !state.hub.subscribe_unless_changed(&conn, topics, epoch) {
+            state.hub.disconnect(&conn);
+            return Err(CloseReason::Retry);
+        }
+        let hello = match &who {
+            Who::Agent(ctx) => ServerEvent::Hello {
+                v: PROTOCOL_VERSION,
+                role: "agent".into(),
+                user_id: Some(ctx.user_id().into()),
+                visitor_id: None,
+                chats: vec![],
+            },
+            Who::Visitor(v) => {
+                let online =
+                    ServerEvent::VisitorOnline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
+                events::publish(&state.hub, Audience::Agents { website_id: &v.website_id }, &online, None);
+                ServerEvent::Hello {
+                    v: PROTOCOL_VERSION,
+                    role: "visitor".into(),
+                    user_id: None,
+                    visitor_id: Some(v.visitor_id.clone()),
+                    chats: visitor_chats(state, v).await,
+                }
+            }
+        };
+        conn.send(frame(&hello));
+        Ok((Socket { who, conn, visitor_chats: None }, queue))
+    }
+
+    /// Resolves when the hub wants this socket closed, with why.
+    pub async fn closed(&self) -> CloseReason {
+        self.conn.closed().await
+    }
+
+    /// Tells the client its frame was refused (malformed, too frequent); the socket stays.
+    pub fn refuse(&self, err: &AppError) {
+        self.conn.send(error_frame(err, None));
+    }
+
+    /// Carries out one client event; a refusal is answered with an `error` frame.
+    pub async fn handle(&mut self, state: &AppState, event: ClientEvent) {
+        if let Err(err) = self.dispatch(state, event).await {
+            self.conn.send(error_frame(&err, None));
+        }
+    }
+
+    /// Leaves the hub; a visitor whose last socket this was is announced offline.
+    pub fn close(self, state: &AppState) {
+        match &self.who {
+            Who::Visitor(v) => {
+                state.hub.disconnect_visitor(&self.conn, &v.website_id);
+                if !state.hub.has_subscribers(&Topic::Visitor(v.visitor_id.clone())) {
+                    let offline = ServerEvent::VisitorOffline {
+                        website_id: v.website_id.clone(),
+                        visitor_id: v.visitor_id.clone(),
+                    };
+                    events::publish(&state.hub, Audience::Agents { website_id: &v.website_id }, &offline, None);
+                }
+            }
+            Who::Agent(_) => state.hub.disconnect(&self.conn),
+        }
+    }
+
+    async fn dispatch(&mut self, state: &AppState, event: ClientEvent) -> Result<(), AppError> {
+        match event {
+            ClientEvent::JoinWebsite { website_id } => {
+                let Who::Agent(ctx) = &self.who else { return Err(AppError::Forbidden) };
+                // Checked again if the agent's access changed while it was being checked.
+                for _ in 0..3 {
+                    let epoch = state.hub.access_epoch();
+                    websites::get(ctx, state, &website_id).await?;
+                    if state.hub.subscribe_unless_changed(&self.conn, [Topic::Website(website_id.clone())], epoch) {
+                        self.conn.send(frame(&ServerEvent::Joined { website_id }));
+                        return Ok(());
+                    }
+                }
+                Err(AppError::RateLimited { retry_after_secs: 1 })
+            }
+            ClientEvent::ChatMessage { chat_id, client_msg_id, content } => {
+                let cid = client_msg_id.as_deref();
+                let sent = match self.send_message(state, chat_id.as_deref(), content, cid).await {
+                    Ok(sent) => sent,
+                    // A refused message names its client id, so the client keeps it (and sends it again).
+                    Err(err) => {
+                        self.conn.send(error_frame(&err, client_msg_id));
+                        return Ok(());
+                    }
+                };
+                let m = sent.message;
+                self.conn.send(frame(&ServerEvent::Ack {
+                    client_msg_id: m.client_msg_id.clone(),
+                    chat_id: m.chat_id.clone(),
+                    seq: m.seq,
+                    message_id: m.id.clone(),
+                }));
+                Ok(())
+            }
+            // A visitor typing before their first message has no chat yet: nothing to tell.
+            ClientEvent::TypingStart { chat_id: None } | ClientEvent::TypingStop { chat_id: None } => Ok(()),
+            ClientEvent::TypingStart { chat_id: Some(chat_id) } => self.typing(state, &chat_id, true).await,
+            ClientEvent::TypingStop { chat_id: Some(chat_id) } => self.typing(state, &chat_id, false).await,
+            ClientEvent::Resume { chats: wanted } => {
+                if wanted.len() > MAX_RESUME_CHATS {
+                    let message = format!("Resume at most {MAX_RESUME_CHATS} chats at once.");
+                    return Err(AppError::validation("chats", message));
+                }
+                for (chat_id, last_seq) in wanted {
+                    let mut after = last_seq;
+                    loop {
+                        let page = messages::after(self.who.principal(), state, &chat_id, after).await?;
+                        let Some(last) = page.last().map(|m| m.seq) else { break };
+                        let full = page.len() as u64 == messages::PAGE;
+                        for message in page {
+                            self.conn.send(frame(&ServerEvent::NewMessage { chat_id: chat_id.clone(), message }));
+                        }
+                        if !full {
+                            break;
+                        }
+                        after = last;
+                    }
+                }
+                Ok(())
+            }
+            ClientEvent::Read { chat_id, seq } => {
+                let Who::Agent(ctx) = &self.who else { return Err(AppError::Forbidden) };
+                chats::mark_read(ctx, state, &chat_id, seq).await
+            }
+            ClientEvent::PageView { url, title } => {
+                let Who::Visitor(v) = &self.who else { return Err(AppError::Forbidden) };
+                visitors::page_view(v, state, &url, title.as_deref()).await
+            }
+            ClientEvent::Ping => {
+                self.conn.send(frame(&ServerEvent::Pong));
+                Ok(())
+            }
+        }
+    }
+
+    /// Stores a `chat-message` from the socket's principal.
+    async fn send_message(
+        &mut self,
+        state: &AppState,
+        chat_id: Option<&str>,
+        content: String,
+        cid: Option<&str>,
+    ) -> Result<messages::Sent, AppError> {
+        let Who::Visitor(v) = &self.who else {
+            return messages::send(self.who.principal(), state, chat_id, &content, cid).await;
+        };
+        let content = messages::Content::Text(messages::check(&content, cid)?);
+        let known = self.visitor_chats.get_or_insert_with(Box::default);
+        match chat_id {
+            Some(id) => {
+                let chat = known.named(state, v, id).await?;
+                messages::send_content(Principal::Visitor(v), state, chat, content, cid).await
+            }
+            // The writer finds the open chat, or opens one, in the same write.
+            None => {
+                let mut sent = messages::send_opening(v, state, content, cid).await?;
+                if let Some(chat) = sent.opened.take() {
+                    known.remember(chat);
+                }
+                Ok(sent)
+            }
+        }
+    }
+
+    /// Tells the other side of a chat that this socket's principal is typing, or stopped.
+    async fn typing(&self, state: &AppState, chat_id: &str, on: bool) -> Result<(), AppError> {
+        let chat = chats::find_for(self.who.principal(), &state.db, chat_id).await?;
+        let sender_type = match self.who {
+            Who::Agent(_) => SenderType::Admin,
+            Who::Visitor(_) => SenderType::Visitor,
+        };
+        let event = if on {
+            ServerEvent::UserTyping { chat_id: chat.id.clone(), sender_type }
+        } else {
+            ServerEvent::UserStoppedTyping { chat_id: chat.id.clone(), sender_type }
+        };
+        let to = Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id };
+        events::publish(&state.hub, to, &event, Some(self.conn.id));
+        Ok(())
+    }
+}
+
+/// A visitor's chats for `hello`, newest first, in the visitor's view.
+async fn visitor_chats(state: &AppState, v: &VisitorCtx) -> Vec<VisitorChat> {
+    let list = match chats::of_visitor(v, &state.db).await {
+        Ok(list) => chats::summaries(&state.db, &list).await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    list.iter().map(protocol::ChatSummary::for_visitor).collect()
+}
+
+/// The `error` frame for a refusal; `client_msg_id` names a refused message.
+fn error_frame(err: &AppError, client_msg_id: Option<String>) -> Frame {
+    let retry_after = match err {
+        AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
+    frame(&ServerEvent::Error { code: err.code().into(), message: err.to_string(), retry_after, client_msg_id })
+}
+
+/// The chats a visitor's socket has already been allowed to write to, by id, so a send does not read the database
+/// first. What a send needs of a chat (its visitor and website) never changes, so nothing here goes stale; a send
+/// without an id is resolved by the message writer itself, in the write (the open chat may have just been closed).
+#[derive(Default)]
+struct VisitorChats {
+    known: HashMap<String, Scoped<chat_rows::Model>>,
+}
+
+const KNOWN_CHATS: usize = 32;
+
+impl VisitorChats {
+    async fn named(
+        &mut self,
+        state: &AppState,
+        v: &VisitorCtx,
+        id: &str,
+    ) -> Result<Scoped<chat_rows::Model>, AppError> {
+        if let Some(chat) = self.known.get(id) {
+            return Ok(chat.clone());
+        }
+        let chat = chats::find_for(Principal::Visitor(v), &state.db, id).await?;
+        self.remember(chat.clone());
+        Ok(chat)
+    }
+
+    /// A chat of this visitor's, known from a write or a read: the widget names its chat in every send after the
+    /// first, and without this each socket's first named send read the chat again (a thousand visitors starting
+    /// together made a thousand reads at once).
+    fn remember(&mut self, chat: Scoped<chat_rows::Model>) {
+        if self.known.len() >= KNOWN_CHATS {
+            self.known.clear();
+        }
+        self.known.insert(chat.id.clone(), chat);
+    }
+}

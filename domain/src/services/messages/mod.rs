@@ -1,0 +1,207 @@
+//! Messages: stored with the next per-chat `seq` in the same transaction that takes it, before anyone is told;
+//! a retried send with the same client message id returns the stored message and stores nothing; readers resume
+//! from a seq.
+
+mod batch;
+mod mysql;
+mod sqlite;
+mod writer;
+
+use writer::job;
+pub use writer::MessageWriter;
+
+use protocol::{Attachment, ChatMessage, ChatStatus, SenderType};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::ctx::Principal;
+use crate::ctx::VisitorCtx;
+use crate::entities::{chats, messages};
+use crate::scoped::Scoped;
+use crate::services::chats::{find_for, new_chat};
+use crate::AppState;
+use protocol::AppError;
+
+pub const MAX_CONTENT_CHARS: usize = 5000;
+pub const MAX_CLIENT_MSG_ID: usize = 64;
+/// Most messages one read returns; clients page with `after_seq`.
+pub const PAGE: u64 = 500;
+/// Messages the conversation page shows on opening, and per page of earlier ones.
+pub const RECENT: u64 = 100;
+
+pub fn to_view(m: &messages::Model) -> ChatMessage {
+    let attachment = (m.kind != KIND_TEXT)
+        .then(|| m.metadata.clone().and_then(|meta| serde_json::from_value::<Attachment>(meta).ok()))
+        .flatten();
+    ChatMessage {
+        id: m.id.clone(),
+        chat_id: m.chat_id.clone(),
+        seq: m.seq,
+        sender_type: SenderType::parse(&m.sender_type).unwrap_or(SenderType::System),
+        sender_id: m.sender_id.clone(),
+        content: m.content.clone(),
+        kind: m.kind.clone(),
+        client_msg_id: m.client_msg_id.clone(),
+        created_at: m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        attachment,
+    }
+}
+
+pub const KIND_TEXT: &str = "text";
+pub const KIND_IMAGE: &str = "image";
+pub const KIND_FILE: &str = "file";
+
+/// What a message carries: text, or a stored attachment (its name becomes the content).
+pub enum Content {
+    Text(String),
+    Attachment(Attachment),
+}
+
+pub fn check_client_msg_id(client_msg_id: Option<&str>) -> Result<(), AppError> {
+    if let Some(id) = client_msg_id {
+        let ok = !id.is_empty()
+            && id.len() <= MAX_CLIENT_MSG_ID
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(AppError::validation("clientMsgId", "Use up to 64 letters, digits, - or _."));
+        }
+    }
+    Ok(())
+}
+
+/// A message's text, trimmed, or why it cannot be sent.
+pub fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppError> {
+    let content = content.trim();
+    if content.is_empty() {
+        return Err(AppError::validation("content", "Write a message first."));
+    }
+    if content.chars().count() > MAX_CONTENT_CHARS {
+        return Err(AppError::validation(
+            "content",
+            format!("Messages may have at most {MAX_CONTENT_CHARS} characters."),
+        ));
+    }
+    check_client_msg_id(client_msg_id)?;
+    Ok(content.to_string())
+}
+
+/// The outcome of a send: the stored message, and whether this call stored it (false for a retry).
+pub struct Sent {
+    pub message: ChatMessage,
+    pub created: bool,
+    /// For a visitor's send without a chat id: the open chat it went to (found or created in the write).
+    pub opened: Option<Scoped<chats::Model>>,
+}
+
+/// Stores a message from `principal` in `chat_id` (visitors may omit it: their open chat, created if needed), then
+/// publishes it. Agents answering a waiting chat take it (ongoing, assigned to them if nobody was).
+pub async fn send(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat_id: Option<&str>,
+    content: &str,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    let content = Content::Text(check(content, client_msg_id)?);
+    let chat = match (principal, chat_id) {
+        (_, Some(id)) => find_for(principal, &state.db, id).await?,
+        (Principal::Visitor(v), None) => return send_opening(v, state, content, client_msg_id).await,
+        (Principal::Agent(_), None) => {
+            return Err(AppError::validation("chatId", "Say which chat the message is for."))
+        }
+    };
+    send_content(principal, state, chat, content, client_msg_id).await
+}
+
+/// Stores a visitor's message in their open chat, found in the same write; when they have none, the chat is
+/// created in that write too (one batch opens any number of chats) and announced before the message.
+pub async fn send_opening(
+    v: &VisitorCtx,
+    state: &AppState,
+    content: Content,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    state.limits.visitor_message(&v.visitor_id)?;
+    let mut job = job(Principal::Visitor(v), new_chat(v, ChatStatus::Waiting), content, client_msg_id);
+    job.open = true;
+    state.writer.write(job).await
+}
+
+/// Stores `content` in `chat` (already authorised for `principal`) and publishes it.
+pub async fn send_content(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat: Scoped<chats::Model>,
+    content: Content,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    if let Principal::Visitor(v) = principal {
+        state.limits.visitor_message(&v.visitor_id)?;
+    }
+    write_content(principal, state, chat, content, client_msg_id).await
+}
+
+/// [`send_content`] for a caller that has counted a visitor's message against their limit already (an upload
+/// counts before its file is processed, the offline form before its chat is opened).
+pub async fn write_content(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat: Scoped<chats::Model>,
+    content: Content,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    state.writer.write(job(principal, chat.into_inner(), content, client_msg_id)).await
+}
+
+/// Messages of a chat after `after_seq`, in order, at most `PAGE`.
+pub async fn after(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat_id: &str,
+    after_seq: i64,
+) -> Result<Vec<ChatMessage>, AppError> {
+    let db = &state.db;
+    find_for(principal, db, chat_id).await?;
+    let rows = messages::Entity::find()
+        .filter(messages::Column::ChatId.eq(chat_id))
+        .filter(messages::Column::Seq.gt(after_seq))
+        .order_by_asc(messages::Column::Seq)
+        .limit(PAGE)
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(to_view).collect())
+}
+
+/// A chat's last `limit` messages, in seq order (the chat already found for the caller).
+pub(crate) async fn latest(
+    db: &impl sea_orm::ConnectionTrait,
+    chat_id: &str,
+    limit: u64,
+) -> Result<Vec<ChatMessage>, AppError> {
+    let mut rows = messages::Entity::find()
+        .filter(messages::Column::ChatId.eq(chat_id))
+        .order_by_desc(messages::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.reverse();
+    Ok(rows.iter().map(to_view).collect())
+}
+
+/// The `RECENT` messages of a chat just before `before_seq`, in seq order: the conversation's earlier pages.
+pub async fn before(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat_id: &str,
+    before_seq: i64,
+) -> Result<Vec<ChatMessage>, AppError> {
+    find_for(principal, &state.db, chat_id).await?;
+    let mut rows = messages::Entity::find()
+        .filter(messages::Column::ChatId.eq(chat_id))
+        .filter(messages::Column::Seq.lt(before_seq))
+        .order_by_desc(messages::Column::Seq)
+        .limit(RECENT)
+        .all(&state.db)
+        .await?;
+    rows.reverse();
+    Ok(rows.iter().map(to_view).collect())
+}

@@ -1,0 +1,93 @@
+//! The batch statements through SeaORM, for MySQL/MariaDB: each send's chat row locked, in a READ COMMITTED
+//! transaction of its own.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use protocol::ChatStatus;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use super::batch::{write_batch, BatchStore, Stored};
+use super::writer::Job;
+use crate::entities::{chats, messages};
+use crate::services::chats::open_statuses;
+
+/// The batch statements through SeaORM, in a transaction on MySQL/MariaDB.
+struct SeaStore<'t>(&'t sea_orm::DatabaseTransaction);
+
+impl BatchStore for SeaStore<'_> {
+    async fn open_chats(&mut self, visitors: &[&str]) -> Result<Vec<chats::Model>, DbErr> {
+        chats::Entity::find()
+            .filter(chats::Column::VisitorId.is_in(visitors.iter().copied()))
+            .filter(chats::Column::Status.is_in(open_statuses()))
+            .order_by_desc(chats::Column::CreatedAt)
+            .all(self.0)
+            .await
+    }
+
+    async fn insert_chats(&mut self, new: &[chats::Model]) -> Result<(), DbErr> {
+        let rows = new.iter().cloned().map(chats::ActiveModel::from);
+        chats::Entity::insert_many(rows).exec_without_returning(self.0).await.map(drop)
+    }
+
+    async fn last_seqs(&mut self, chat_ids: &[&str]) -> Result<HashMap<String, i64>, DbErr> {
+        let mut last = HashMap::with_capacity(chat_ids.len());
+        for chat_id in chat_ids {
+            // The chat's row lock orders its senders across connections and nodes; the seq read after it, in its
+            // own READ COMMITTED snapshot, sees the previous holder's committed message.
+            let locked = chats::Entity::find_by_id(*chat_id).select_only().column(chats::Column::Id).lock_exclusive();
+            if locked.into_tuple::<String>().one(self.0).await?.is_none() {
+                return Err(DbErr::RecordNotFound(format!("chat {chat_id}")));
+            }
+            let seq: Option<Option<i64>> = messages::Entity::find()
+                .select_only()
+                .column_as(messages::Column::Seq.max(), "last_seq")
+                .filter(messages::Column::ChatId.eq(*chat_id))
+                .into_tuple()
+                .one(self.0)
+                .await?;
+            last.insert(chat_id.to_string(), seq.flatten().unwrap_or(0));
+        }
+        Ok(last)
+    }
+
+    async fn take(&mut self, chat_id: &str, assignee: Option<&str>, now: NaiveDateTime) -> Result<(), DbErr> {
+        let mut take = chats::Entity::update_many()
+            .col_expr(chats::Column::Status, Expr::value(ChatStatus::Ongoing.as_str()))
+            .col_expr(chats::Column::UpdatedAt, Expr::value(now));
+        if let Some(agent) = assignee {
+            take = take.col_expr(chats::Column::AssignedTo, Expr::value(agent));
+        }
+        take.filter(chats::Column::Id.eq(chat_id)).exec(self.0).await.map(drop)
+    }
+
+    async fn stored(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<messages::Model>, DbErr> {
+        let any = pairs.iter().fold(Condition::any(), |any, (chat_id, cid)| {
+            any.add(messages::Column::ChatId.eq(*chat_id).and(messages::Column::ClientMsgId.eq(*cid)))
+        });
+        messages::Entity::find().filter(any).all(self.0).await
+    }
+
+    async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr> {
+        let rows = new.iter().cloned().map(messages::ActiveModel::from);
+        messages::Entity::insert_many(rows).exec_without_returning(self.0).await.map(drop)
+    }
+}
+
+/// Writes `batch` in one transaction through SeaORM (MySQL/MariaDB).
+///
+/// READ COMMITTED, not InnoDB's default REPEATABLE READ: there every statement after the first read sees the
+/// transaction's first snapshot, so the seq read would need a locking read, and a locking read of an empty chat's
+/// messages takes a gap lock on the (chat_id, seq) index. Two new chats often fall in the same gap; each holder then
+/// waits for the other's gap to insert its first message, a deadlock. READ COMMITTED reads a fresh snapshot per
+/// statement and locks no gaps; the chat's row lock alone orders its senders.
+pub(super) async fn write_batch_sea(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<Stored>, DbErr> {
+    let txn = db.begin_with_config(Some(sea_orm::IsolationLevel::ReadCommitted), None).await?;
+    let stored = write_batch(&mut SeaStore(&txn), batch).await?;
+    txn.commit().await?;
+    Ok(stored)
+}

@@ -1,0 +1,231 @@
+//! The message writer: each send becomes a [`Job`]; on SQLite one task writes whatever is waiting in one
+//! transaction on its own connection and thread, on MySQL/MariaDB each send writes in its own; either way the
+//! stored messages are then published in the order written.
+
+use std::sync::Arc;
+
+use protocol::{AppError, ChatStatus, SenderType, ServerEvent};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::batch::Stored;
+use super::mysql::write_batch_sea;
+use super::{sqlite, to_view, Content, Sent, KIND_FILE, KIND_IMAGE, KIND_TEXT};
+use crate::ctx::Principal;
+use crate::db::WriteLane;
+use crate::entities::chats;
+use crate::events::{self, Audience};
+use crate::hub::Hub;
+use crate::services::chats::{summary, to_summary};
+
+pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content, client_msg_id: Option<&str>) -> Job {
+    let (kind, content, metadata) = match content {
+        Content::Text(text) => (KIND_TEXT, text, None),
+        Content::Attachment(a) => {
+            let kind = if a.mime.starts_with("image/") { KIND_IMAGE } else { KIND_FILE };
+            (kind, a.name.clone(), serde_json::to_value(&a).ok())
+        }
+    };
+    let (sender_type, sender_id) = match principal {
+        Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),
+        Principal::Visitor(v) => (SenderType::Visitor, v.visitor_id.clone()),
+    };
+    let taking = matches!(principal, Principal::Agent(_)) && chat.status == ChatStatus::Waiting.as_str();
+    Job {
+        chat,
+        sender_type,
+        sender_id,
+        content,
+        kind,
+        metadata,
+        client_msg_id: client_msg_id.map(String::from),
+        taking,
+        open: false,
+        reply: None,
+    }
+}
+
+/// One message to store. `reply` is set by [`MessageWriter::write`].
+pub struct Job {
+    pub(super) chat: chats::Model,
+    pub(super) sender_type: SenderType,
+    pub(super) sender_id: String,
+    pub(super) content: String,
+    pub(super) kind: &'static str,
+    pub(super) metadata: Option<serde_json::Value>,
+    pub(super) client_msg_id: Option<String>,
+    /// An agent answering a waiting chat: it becomes ongoing (and theirs, if unassigned).
+    pub(super) taking: bool,
+    /// `chat` is not stored yet: store it with the message, unless the visitor has an open chat by then.
+    pub(super) open: bool,
+    pub(super) reply: Option<oneshot::Sender<Result<Sent, AppError>>>,
+}
+
+/// Stores messages. On SQLite, where writes are serialised by the database anyway, one task takes sends from a
+/// queue and writes everything waiting in one transaction (no commit per message, no writers queueing on the
+/// database lock). On MySQL/MariaDB each send writes in its own task and transaction: row locks are per chat, so
+/// sends to different chats proceed in parallel over the pool.
+pub struct MessageWriter {
+    queue: Option<mpsc::Sender<Job>>,
+    db: DatabaseConnection,
+    hub: Arc<Hub>,
+    /// Sends in the writer's queue or batch, not answered yet.
+    queued: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Most messages written in one transaction.
+const BATCH: usize = 1024;
+
+impl MessageWriter {
+    /// On SQLite the writer takes its turns on `lane` and writes through the lane's connection.
+    pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>, lane: &WriteLane) -> Self {
+        let queue = lane.turns().map(|turns| {
+            let (queue, jobs) = mpsc::channel(8 * BATCH);
+            // Publishing runs beside writing: while one batch's messages go out, the next batch is being
+            // written. One task, fed in commit order, so every chat's messages are still published in seq order.
+            let (written_tx, written_rx) = mpsc::channel(4);
+            tokio::spawn(publish_written(db.clone(), hub.clone(), written_rx));
+            // The writer gets a thread and a runtime of its own: a batch is a handful of round trips to SQLite's
+            // connection thread, and on the shared runtime each of them waited behind every busy socket.
+            let writer = lane.db().clone();
+            let started = std::thread::Builder::new().name("message-writer".into()).spawn(move || {
+                match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(runtime) => runtime.block_on(run_writer(writer, jobs, turns, written_tx)),
+                    Err(e) => tracing::error!(error = %e, "cannot start the message writer"),
+                }
+            });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "cannot start the message writer");
+            }
+            queue
+        });
+        MessageWriter { queue, db, hub, queued: Arc::default() }
+    }
+
+    pub(super) async fn write(&self, mut job: Job) -> Result<Sent, AppError> {
+        let Some(queue) = &self.queue else {
+            let result = write_batch_sea(&self.db, std::slice::from_ref(&job)).await.map(|mut r| r.remove(0));
+            return finish(&self.db, &self.hub, &job, result).await;
+        };
+        let (tx, rx) = oneshot::channel();
+        job.reply = Some(tx);
+        queue.send(job).await.map_err(|_| {
+            tracing::error!("message writer stopped");
+            AppError::Internal
+        })?;
+        let _queued = Queued::count(&self.queued);
+        rx.await.map_err(|_| AppError::Internal)?
+    }
+
+    /// Sends waiting in the SQLite writer's queue or batch (always 0 elsewhere), for metrics and tests.
+    pub fn queued(&self) -> usize {
+        self.queued.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// One send counted in [`MessageWriter::queued`] until it is answered (or its caller goes away).
+struct Queued<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn count(queued: &'a std::sync::atomic::AtomicUsize) -> Self {
+        queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Queued(queued)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// After a write: publish a new message (after its chat, when the message opened one, and before the chat's change
+/// when an agent took it), in the order written.
+async fn finish(
+    db: &DatabaseConnection,
+    hub: &Hub,
+    job: &Job,
+    result: Result<Stored, DbErr>,
+) -> Result<Sent, AppError> {
+    // A chat deleted while its message waited in the queue: not found, as if the send had come a moment later.
+    // Likewise a chat whose website (with its visitors) was deleted: the foreign key refuses the write.
+    let Stored { message: stored, created, opened } = result.map_err(|e| match e {
+        DbErr::RecordNotFound(_) => AppError::NotFound("Chat".into()),
+        e if matches!(e.sql_err(), Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))) => {
+            AppError::NotFound("Chat".into())
+        }
+        e => AppError::from(e),
+    })?;
+    let message = to_view(&stored);
+    let chat = opened.as_ref().map(|(chat, _)| chat).unwrap_or(&job.chat);
+    if let Some((chat, true)) = &opened {
+        events::chat_changed(hub, &to_summary(chat, 0), true);
+    }
+    if created {
+        let event = ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() };
+        events::publish(
+            hub,
+            Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id },
+            &event,
+            None,
+        );
+        if job.taking {
+            if let Some(updated) = chats::Entity::find_by_id(chat.id.clone()).one(db).await? {
+                events::chat_changed(hub, &summary(db, &updated).await?, false);
+            }
+        }
+    }
+    Ok(Sent { message, created, opened: opened.map(|(chat, _)| crate::scoped::Scoped::vouch(chat)) })
+}
+
+async fn run_writer(
+    writer: DatabaseConnection,
+    mut jobs: mpsc::Receiver<Job>,
+    turns: Arc<tokio::sync::Mutex<()>>,
+    written_tx: mpsc::Sender<Written>,
+) {
+    // What the writer knows of each chat's client message ids, kept across batches (see `sqlite::ClientIds`).
+    let mut known = sqlite::ClientIds::default();
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        let turn = turns.lock().await;
+        // Whatever arrived while waiting for the turn joins this batch.
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let written = match sqlite::write(&writer, &mut known, &batch).await {
+            Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => {
+                // One bad message (its chat was just deleted, say) must not fail the others: retry one by one.
+                tracing::warn!(error = %e, size = batch.len(), "batch write failed; writing one by one");
+                let mut out = Vec::with_capacity(batch.len());
+                for job in &batch {
+                    let one = sqlite::write(&writer, &mut known, std::slice::from_ref(job)).await;
+                    out.push(one.map(|mut r| r.remove(0)));
+                }
+                out
+            }
+        };
+        drop(turn);
+        if written_tx.send((batch, written)).await.is_err() {
+            tracing::error!("message publisher stopped");
+            return;
+        }
+    }
+}
+
+type Written = (Vec<Job>, Vec<Result<Stored, DbErr>>);
+
+async fn publish_written(db: DatabaseConnection, hub: Arc<Hub>, mut written: mpsc::Receiver<Written>) {
+    while let Some((batch, results)) = written.recv().await {
+        for (mut job, result) in batch.into_iter().zip(results) {
+            let result = finish(&db, &hub, &job, result).await;
+            if let Some(reply) = job.reply.take() {
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
