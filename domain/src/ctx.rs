@@ -32,9 +32,10 @@ pub type RolePermissions = Arc<HashMap<Role, Arc<[String]>>>;
 pub async fn load_role_permissions(db: &DatabaseConnection) -> Result<RolePermissions, DbErr> {
     let mut map = HashMap::new();
     for row in roles::Entity::find().all(db).await? {
-        let Some(role) = Role::parse(&row.name) else { continue };
-        let permissions: Vec<String> = serde_json::from_value(row.permissions).unwrap_or_default();
-        map.insert(role, permissions.into());
+        let permissions: Vec<String> = serde_json::from_value(row.permissions).map_err(|e| {
+            DbErr::Custom(format!("the permissions of role {} are not a list of names: {e}", row.name.as_str()))
+        })?;
+        map.insert(row.name, permissions.into());
     }
     Ok(Arc::new(map))
 }

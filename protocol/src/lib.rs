@@ -7,7 +7,8 @@ mod error;
 pub use error::AppError;
 
 /// A fieldless enum that travels as one string (on the wire, in the database): each variant's string is written
-/// once, and serde, `as_str`, `parse` and `ALL` all come from it, so they cannot drift apart.
+/// once, and serde, `as_str`, `parse`, `ALL` and (with the `orm` feature) the column type all come from it, so they
+/// cannot drift apart. Reading a string no variant has is an error, never a default.
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -16,8 +17,15 @@ macro_rules! string_enum {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "orm", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(feature = "orm", sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::None)"))]
         pub enum $name {
-            $($(#[$variant_meta])* #[serde(rename = $text)] $variant,)+
+            $(
+                $(#[$variant_meta])*
+                #[serde(rename = $text)]
+                #[cfg_attr(feature = "orm", sea_orm(string_value = $text))]
+                $variant,
+            )+
         }
 
         impl $name {
@@ -429,6 +437,15 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a message carries: text, or a file (`image` when it is a picture the widget can show).
+    pub enum MessageKind {
+        Text = "text",
+        Image = "image",
+        File = "file",
+    }
+}
+
+string_enum! {
     pub enum ChatStatus {
         Waiting = "waiting",
         Ongoing = "ongoing",
@@ -450,9 +467,8 @@ pub struct ChatMessage {
     pub sender_type: SenderType,
     pub sender_id: Option<String>,
     pub content: String,
-    /// `text`, `file` or `image`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: MessageKind,
     pub client_msg_id: Option<String>,
     pub created_at: String,
     /// For `file` and `image` messages: the stored file (`content` is then its name).

@@ -5,7 +5,8 @@ mod common;
 
 use common::{Backend, TestDb};
 use migration::{Migrator, MigratorTrait, SchemaManager};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use protocol::{ChatStatus, MessageKind, Role, SenderType};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
 use domain::db;
 use domain::entities::{chats, messages, roles, users, visitors, websites};
@@ -24,7 +25,12 @@ const TABLES: [&str; 11] = [
     "revoked_tokens",
 ];
 
-per_backend!(migrations_run_up_down_and_up_again, keys_and_delete_rules_hold);
+per_backend!(
+    migrations_run_up_down_and_up_again,
+    keys_and_delete_rules_hold,
+    entities_match_the_migrated_schema,
+    an_unknown_value_in_a_typed_column_is_an_error,
+);
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
     let manager = SchemaManager::new(conn);
@@ -43,8 +49,8 @@ async fn migrations_run_up_down_and_up_again(backend: Backend) {
 
     Migrator::up(&conn, None).await.expect("up");
     assert_eq!(tables_present(&conn).await, TABLES.to_vec());
-    let mut names: Vec<String> =
-        roles::Entity::find().all(&conn).await.expect("roles").into_iter().map(|r| r.name).collect();
+    let mut names: Vec<&str> =
+        roles::Entity::find().all(&conn).await.expect("roles").into_iter().map(|r| r.name.as_str()).collect();
     names.sort();
     assert_eq!(names, ["admin", "agent", "super_admin"]);
 
@@ -79,10 +85,10 @@ async fn message(
         chat_id: Set(chat.into()),
         seq: Set(seq),
         client_msg_id: Set(client_msg_id.map(String::from)),
-        sender_type: Set("visitor".into()),
+        sender_type: Set(SenderType::Visitor),
         sender_id: Set(None),
         content: Set("hello".into()),
-        kind: Set("text".into()),
+        kind: Set(MessageKind::Text),
         metadata: Set(None),
         created_at: Set(now()),
     }
@@ -101,7 +107,7 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         email: Set("agent@helpdesk.test".into()),
         password_hash: Set("x".into()),
         name: Set("Agent".into()),
-        role: Set("agent".into()),
+        role: Set(Role::Agent),
         is_active: Set(true),
         token_version: Set(0),
         last_login_at: Set(None),
@@ -112,9 +118,8 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
     .insert(&conn)
     .await
     .expect("user");
-    let mut bad_role: users::ActiveModel = user.clone().into();
-    bad_role.role = Set("root".into());
-    assert!(bad_role.update(&conn).await.is_err(), "a role that is not in `roles` is refused");
+    let bad_role = format!("UPDATE users SET role = 'root' WHERE id = '{}'", user.id);
+    assert!(conn.execute_unprepared(&bad_role).await.is_err(), "a role that is not in `roles` is refused");
 
     let website = websites::ActiveModel {
         id: Set(id()),
@@ -150,7 +155,7 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         website_id: Set(website.id.clone()),
         visitor_id: Set(visitor.id.clone()),
         assigned_to: Set(Some(user.id.clone())),
-        status: Set("ongoing".into()),
+        status: Set(ChatStatus::Ongoing),
         resolution: Set(None),
         started_at: Set(now()),
         ended_at: Set(None),
@@ -190,6 +195,81 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
     assert!(messages::Entity::find().all(&conn).await.expect("query").is_empty());
     assert!(visitors::Entity::find().all(&conn).await.expect("query").is_empty());
 
+    conn.close().await.ok();
+    test_db.drop_db().await;
+}
+
+/// The columns of `table` in the migrated database.
+async fn db_columns(conn: &DatabaseConnection, table: &str) -> Vec<String> {
+    let sql = match conn.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
+        _ => format!(
+            "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{table}'"
+        ),
+    };
+    let rows =
+        conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.expect("columns");
+    let mut names: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "name").expect("name")).collect();
+    names.sort();
+    names
+}
+
+fn entity_columns<E: EntityTrait>() -> Vec<String> {
+    use sea_orm::{IdenStatic, Iterable};
+    let mut names: Vec<String> = E::Column::iter().map(|c| c.as_str().to_string()).collect();
+    names.sort();
+    names
+}
+
+/// Every entity has exactly the columns its table has after the migrations, on both databases: a column added to
+/// one and not the other fails here, not in production.
+async fn entities_match_the_migrated_schema(backend: Backend) {
+    use domain::entities::*;
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    Migrator::up(&conn, None).await.expect("up");
+    let expected: Vec<(&str, Vec<String>)> = vec![
+        ("activity_logs", entity_columns::<activity_logs::Entity>()),
+        ("attachments", entity_columns::<attachments::Entity>()),
+        ("chat_reads", entity_columns::<chat_reads::Entity>()),
+        ("chats", entity_columns::<chats::Entity>()),
+        ("messages", entity_columns::<messages::Entity>()),
+        ("revoked_tokens", entity_columns::<revoked_tokens::Entity>()),
+        ("roles", entity_columns::<roles::Entity>()),
+        ("users", entity_columns::<users::Entity>()),
+        ("visitor_pages", entity_columns::<visitor_pages::Entity>()),
+        ("visitors", entity_columns::<visitors::Entity>()),
+        ("website_members", entity_columns::<website_members::Entity>()),
+        ("websites", entity_columns::<websites::Entity>()),
+        ("widget_settings", entity_columns::<widget_settings::Entity>()),
+    ];
+    for (table, columns) in expected {
+        assert_eq!(db_columns(&conn, table).await, columns, "{table} on {backend:?}");
+    }
+    conn.close().await.ok();
+    test_db.drop_db().await;
+}
+
+/// A string column holding a value its enum does not have (written by hand, or by a newer version) is an error when
+/// read, never quietly taken for some default status.
+async fn an_unknown_value_in_a_typed_column_is_an_error(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    Migrator::up(&conn, None).await.expect("up");
+    let (user, website, visitor) = (id(), id(), id());
+    for sql in [
+        format!("INSERT INTO users (id, email, password_hash, name, role, is_active, token_version, created_at, updated_at) VALUES ('{user}', 'a@b.test', 'x', 'A', 'agent', 1, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+        format!("INSERT INTO websites (id, user_id, name, domain, api_key, is_active, created_at, updated_at) VALUES ('{website}', '{user}', 'S', 'example.com', 'k', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+        format!("INSERT INTO visitors (id, website_id, session_id, last_seen, created_at) VALUES ('{visitor}', '{website}', 's', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+        format!("INSERT INTO chats (id, website_id, visitor_id, status, started_at, created_at, updated_at) VALUES ('c1', '{website}', '{visitor}', 'archived', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+    ] {
+        conn.execute_unprepared(&sql).await.expect(&sql);
+    }
+    let read = chats::Entity::find_by_id("c1").one(&conn).await;
+    assert!(read.is_err(), "an unknown status was read as {read:?}");
+    conn.execute_unprepared("UPDATE chats SET status = 'waiting' WHERE id = 'c1'").await.expect("fix");
+    let chat = chats::Entity::find_by_id("c1").one(&conn).await.expect("read").expect("chat");
+    assert_eq!(chat.status, ChatStatus::Waiting);
     conn.close().await.ok();
     test_db.drop_db().await;
 }

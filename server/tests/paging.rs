@@ -8,6 +8,7 @@ use chrono::Duration;
 use common::ws::{agent_ws, visitor_session, visitor_ws};
 use common::{TestApp, PASSWORD};
 use domain::entities::{chats, messages};
+use protocol::{ChatStatus, MessageKind, SenderType};
 use reqwest::{Method, StatusCode};
 use sea_orm::{EntityTrait, Set};
 use serde_json::{json, Value};
@@ -32,14 +33,14 @@ async fn site(app: &TestApp) -> Site {
     Site { agent, website, key: created["apiKey"].as_str().expect("key").to_string() }
 }
 
-fn chat_row(website: &str, visitor: &str, status: &str, minutes_ago: i64) -> chats::ActiveModel {
+fn chat_row(website: &str, visitor: &str, status: ChatStatus, minutes_ago: i64) -> chats::ActiveModel {
     let at = chrono::Utc::now().naive_utc() - Duration::minutes(minutes_ago);
     chats::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         website_id: Set(website.into()),
         visitor_id: Set(visitor.into()),
         assigned_to: Set(None),
-        status: Set(status.into()),
+        status: Set(status),
         resolution: Set(None),
         started_at: Set(at),
         ended_at: Set(Some(at)),
@@ -54,7 +55,9 @@ async fn the_inbox_shows_open_chats_first_then_newest_a_page_at_a_time(app: &Tes
     let visitor = session["visitorId"].as_str().expect("visitor").to_string();
     // 520 finished chats of the last days, written as a busy site would have left them.
     let rows: Vec<chats::ActiveModel> = (0..520)
-        .map(|i| chat_row(&s.website, &visitor, if i % 2 == 0 { "closed" } else { "resolved" }, 10 + i))
+        .map(|i| {
+            chat_row(&s.website, &visitor, if i % 2 == 0 { ChatStatus::Closed } else { ChatStatus::Resolved }, 10 + i)
+        })
         .collect();
     for chunk in rows.chunks(100) {
         chats::Entity::insert_many(chunk.to_vec()).exec_without_returning(app.state.db()).await.expect("insert chats");
@@ -110,10 +113,10 @@ async fn a_long_conversation_opens_on_its_latest_messages(app: &TestApp) {
             chat_id: Set(chat.clone()),
             seq: Set(seq),
             client_msg_id: Set(Some(format!("m{seq}"))),
-            sender_type: Set("visitor".into()),
+            sender_type: Set(SenderType::Visitor),
             sender_id: Set(Some(session["visitorId"].as_str().expect("visitor").into())),
             content: Set(format!("message {seq}")),
-            kind: Set("text".into()),
+            kind: Set(MessageKind::Text),
             metadata: Set(None),
             created_at: Set(now),
         })

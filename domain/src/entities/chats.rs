@@ -1,3 +1,4 @@
+use protocol::ChatStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     pub website_id: String,
     pub visitor_id: String,
     pub assigned_to: Option<String>,
-    pub status: String,
+    pub status: ChatStatus,
     pub resolution: Option<String>,
     pub started_at: DateTime,
     pub ended_at: Option<DateTime>,

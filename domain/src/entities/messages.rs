@@ -1,3 +1,4 @@
+use protocol::{MessageKind, SenderType};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,12 +9,12 @@ pub struct Model {
     pub chat_id: String,
     pub seq: i64,
     pub client_msg_id: Option<String>,
-    pub sender_type: String,
+    pub sender_type: SenderType,
     pub sender_id: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub content: String,
     #[sea_orm(column_name = "type")]
-    pub kind: String,
+    pub kind: MessageKind,
     pub metadata: Option<Json>,
     pub created_at: DateTime,
 }

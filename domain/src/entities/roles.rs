@@ -1,3 +1,4 @@
+use protocol::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     #[sea_orm(unique)]
-    pub name: String,
+    pub name: Role,
     pub permissions: Json,
     pub created_at: DateTime,
 }

@@ -1,3 +1,4 @@
+use protocol::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub email: String,
     pub password_hash: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub is_active: bool,
     pub token_version: i32,
     pub last_login_at: Option<DateTime>,

@@ -1,3 +1,4 @@
+use protocol::{WidgetPosition, WidgetSize};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,12 +9,12 @@ pub struct Model {
     #[sea_orm(unique)]
     pub website_id: String,
     pub primary_color: String,
-    pub position: String,
+    pub position: WidgetPosition,
     pub welcome_message: String,
     pub business_hours: Option<Json>,
     pub offline_message: String,
     pub custom_css: Option<String>,
-    pub widget_size: String,
+    pub widget_size: WidgetSize,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

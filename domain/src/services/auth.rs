@@ -377,7 +377,7 @@ mod tests {
             email: "a@example.com".into(),
             password_hash: String::new(),
             name: "A".into(),
-            role: "agent".into(),
+            role: protocol::Role::Agent,
             is_active: true,
             token_version: version,
             last_login_at: None,

@@ -35,7 +35,7 @@ pub fn to_summary(chat: &chats::Model, last_seq: i64) -> ChatSummary {
         website_id: chat.website_id.clone(),
         visitor_id: chat.visitor_id.clone(),
         assigned_to: chat.assigned_to.clone(),
-        status: ChatStatus::parse(&chat.status).unwrap_or(ChatStatus::Waiting),
+        status: chat.status,
         resolution: chat.resolution.clone(),
         last_seq,
         started_at: time(chat.started_at),
@@ -212,7 +212,7 @@ pub fn new_chat(v: &VisitorCtx, status: ChatStatus) -> chats::Model {
         website_id: v.website_id.clone(),
         visitor_id: v.visitor_id.clone(),
         assigned_to: None,
-        status: status.as_str().into(),
+        status,
         resolution: None,
         started_at: now,
         ended_at: None,
@@ -238,7 +238,7 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
     }
     if let Some(s) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         let status = ChatStatus::parse(s).ok_or_else(|| AppError::validation("status", "Unknown status."))?;
-        query = query.filter(chats::Column::Status.eq(status.as_str()));
+        query = query.filter(chats::Column::Status.eq(status));
     }
     match filter.assignee.as_deref() {
         Some("none") => query = query.filter(chats::Column::AssignedTo.is_null()),
@@ -324,15 +324,15 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
             active.assigned_to = Set(None);
         } else if may_work_on(&state.db, &website, assignee).await? {
             active.assigned_to = Set(Some(assignee.clone()));
-            if chat.status == ChatStatus::Waiting.as_str() && input.status.is_none() {
-                active.status = Set(ChatStatus::Ongoing.as_str().into());
+            if chat.status == ChatStatus::Waiting && input.status.is_none() {
+                active.status = Set(ChatStatus::Ongoing);
             }
         } else {
             return Err(AppError::validation("assignedTo", "That user does not work on this website."));
         }
     }
     if let Some(status) = input.status {
-        active.status = Set(status.as_str().into());
+        active.status = Set(status);
         active.ended_at = Set(matches!(status, ChatStatus::Closed | ChatStatus::Resolved).then_some(now));
     }
     if let Some(resolution) = &input.resolution {

@@ -45,10 +45,7 @@ pub fn validate_email(email: &str) -> Result<(), AppError> {
 }
 
 pub fn to_view(user: &users::Model) -> Result<UserView, AppError> {
-    let role = Role::parse(&user.role).ok_or_else(|| {
-        tracing::error!(user = %user.id, role = %user.role, "user has an unknown role");
-        AppError::Internal
-    })?;
+    let role = user.role;
     Ok(UserView { id: user.id.clone(), email: user.email.clone(), name: user.name.clone(), role })
 }
 
@@ -83,7 +80,7 @@ pub async fn ensure_super_admin(
         email: Set(email.clone()),
         password_hash: Set(hash_password(&password).await?),
         name: Set("Administrator".into()),
-        role: Set(Role::SuperAdmin.as_str().into()),
+        role: Set(Role::SuperAdmin),
         is_active: Set(true),
         token_version: Set(0),
         last_login_at: Set(None),
@@ -322,7 +319,7 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: UserForCreate) -> Result
         email: Set(email),
         password_hash: Set(password_hash),
         name: Set(name),
-        role: Set(input.role.as_str().into()),
+        role: Set(input.role),
         is_active: Set(true),
         token_version: Set(0),
         last_login_at: Set(None),
@@ -402,7 +399,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
             return Err(AppError::conflict("role", "The last active super admin cannot be demoted."));
         }
         changes.insert("role".into(), json!(role.as_str()));
-        active.role = Set(role.as_str().into());
+        active.role = Set(role);
         revoke = true;
     }
     if let Some(is_active) = input.is_active.filter(|a| *a != target.is_active) {

@@ -1,7 +1,7 @@
 //! Widget settings: validation of what admins type (colors, positions, texts, business hours, custom CSS), the
 //! weekly schedule that decides whether a website is online now, and the public config the widget fetches.
 
-use protocol::{BusinessHours, WidgetConfig, WidgetPosition, WidgetSettings, WidgetSize};
+use protocol::{BusinessHours, WidgetConfig, WidgetSettings};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::ctx::Ctx;
@@ -22,33 +22,35 @@ pub fn default_row(website_id: &str, settings: &WidgetSettings) -> widget_settin
         id: Set(uuid::Uuid::new_v4().to_string()),
         website_id: Set(website_id.to_string()),
         primary_color: Set(settings.primary_color.clone()),
-        position: Set(settings.position.as_str().into()),
+        position: Set(settings.position),
         welcome_message: Set(settings.welcome_message.clone()),
         business_hours: Set(serde_json::to_value(&settings.business_hours).ok()),
         offline_message: Set(settings.offline_message.clone()),
         custom_css: Set(Some(settings.custom_css.clone()).filter(|c| !c.is_empty())),
-        widget_size: Set(settings.widget_size.as_str().into()),
+        widget_size: Set(settings.widget_size),
         created_at: Set(now),
         updated_at: Set(now),
     }
 }
 
-/// A stored row as settings; anything unreadable falls back to the default rather than breaking the widget.
-pub fn from_row(row: &widget_settings::Model) -> WidgetSettings {
-    let defaults = WidgetSettings::default();
-    WidgetSettings {
+/// A stored row as settings. Business hours that cannot be read are an error (logged), not a schedule made up.
+pub fn from_row(row: &widget_settings::Model) -> Result<WidgetSettings, AppError> {
+    let business_hours = match row.business_hours.clone() {
+        Some(value) => serde_json::from_value(value).map_err(|e| {
+            tracing::error!(website = %row.website_id, error = %e, "stored business hours cannot be read");
+            AppError::Internal
+        })?,
+        None => BusinessHours::default(),
+    };
+    Ok(WidgetSettings {
         primary_color: row.primary_color.clone(),
-        position: WidgetPosition::parse(&row.position).unwrap_or(defaults.position),
+        position: row.position,
         welcome_message: row.welcome_message.clone(),
-        business_hours: row
-            .business_hours
-            .clone()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or(defaults.business_hours),
+        business_hours,
         offline_message: row.offline_message.clone(),
         custom_css: row.custom_css.clone().unwrap_or_default(),
-        widget_size: WidgetSize::parse(&row.widget_size).unwrap_or(defaults.widget_size),
-    }
+        widget_size: row.widget_size,
+    })
 }
 
 /// Checks and normalises settings; the error names the field at fault.
@@ -107,7 +109,7 @@ async fn load_row(
 
 pub async fn get(ctx: &Ctx, state: &AppState, website_id: &str) -> Result<WidgetSettings, AppError> {
     find_visible(ctx, &state.db, website_id).await?;
-    Ok(load_row(&state.db, website_id).await?.as_ref().map(from_row).unwrap_or_default())
+    load_row(&state.db, website_id).await?.as_ref().map(from_row).unwrap_or_else(|| Ok(WidgetSettings::default()))
 }
 
 pub async fn update(
@@ -169,7 +171,10 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
                 .one(&state.db)
                 .await?
                 .ok_or(AppError::InvalidApiKey)?;
-            let settings = load_row(&state.db, &website.id).await?.as_ref().map(from_row).unwrap_or_default();
+            let settings = match load_row(&state.db, &website.id).await? {
+                Some(row) => from_row(&row)?,
+                None => WidgetSettings::default(),
+            };
             let domains = domains_of(&website);
             state
                 .widget_cache

@@ -143,10 +143,10 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
                 chat_id: chat_id.to_string(),
                 seq,
                 client_msg_id: job.client_msg_id.clone(),
-                sender_type: job.sender_type.as_str().into(),
+                sender_type: job.sender_type,
                 sender_id: Some(job.sender_id.clone()),
                 content: job.content.clone(),
-                kind: job.kind.into(),
+                kind: job.kind,
                 metadata: job.metadata.clone(),
                 created_at: now,
             }

@@ -10,7 +10,7 @@ mod writer;
 use writer::job;
 pub use writer::MessageWriter;
 
-use protocol::{Attachment, ChatMessage, ChatStatus, SenderType};
+use protocol::{Attachment, ChatMessage, ChatStatus, MessageKind};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::ctx::Principal;
@@ -29,26 +29,22 @@ pub const PAGE: u64 = 500;
 pub const RECENT: u64 = 100;
 
 pub fn to_view(m: &messages::Model) -> ChatMessage {
-    let attachment = (m.kind != KIND_TEXT)
+    let attachment = (m.kind != MessageKind::Text)
         .then(|| m.metadata.clone().and_then(|meta| serde_json::from_value::<Attachment>(meta).ok()))
         .flatten();
     ChatMessage {
         id: m.id.clone(),
         chat_id: m.chat_id.clone(),
         seq: m.seq,
-        sender_type: SenderType::parse(&m.sender_type).unwrap_or(SenderType::System),
+        sender_type: m.sender_type,
         sender_id: m.sender_id.clone(),
         content: m.content.clone(),
-        kind: m.kind.clone(),
+        kind: m.kind,
         client_msg_id: m.client_msg_id.clone(),
         created_at: m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         attachment,
     }
 }
-
-pub const KIND_TEXT: &str = "text";
-pub const KIND_IMAGE: &str = "image";
-pub const KIND_FILE: &str = "file";
 
 /// What a message carries: text, or a stored attachment (its name becomes the content).
 pub enum Content {

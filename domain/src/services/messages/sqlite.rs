@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use protocol::{ChatStatus, MessageKind, SenderType};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use sea_orm::{DatabaseConnection, DbErr};
 
@@ -213,7 +214,7 @@ impl BatchStore for SqliteStore<'_> {
                     c.website_id,
                     c.visitor_id,
                     c.assigned_to,
-                    c.status,
+                    c.status.as_str(),
                     c.resolution,
                     time(c.started_at),
                     c.ended_at.map(time),
@@ -287,10 +288,10 @@ impl BatchStore for SqliteStore<'_> {
                     m.chat_id,
                     m.seq,
                     m.client_msg_id,
-                    m.sender_type,
+                    m.sender_type.as_str(),
                     m.sender_id,
                     m.content,
-                    m.kind,
+                    m.kind.as_str(),
                     // JSON as text, as the entity stores it.
                     m.metadata.as_ref().map(|meta| meta.to_string()),
                     created_at,
@@ -311,13 +312,22 @@ fn insert_sql(table: &str, columns: &str) -> String {
     format!("INSERT INTO {table} ({columns}) VALUES ({})", placeholders.join(", "))
 }
 
+/// A string column as one of `protocol`'s enums: a value no variant has is an error, never a default.
+fn enum_at<T>(row: &Row<'_>, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = row.get(i)?;
+    parse(&text).ok_or_else(|| {
+        let unknown = std::io::Error::new(std::io::ErrorKind::InvalidData, format!("unknown value {text:?}"));
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(unknown))
+    })
+}
+
 fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<chats::Model> {
     Ok(chats::Model {
         id: row.get(0)?,
         website_id: row.get(1)?,
         visitor_id: row.get(2)?,
         assigned_to: row.get(3)?,
-        status: row.get(4)?,
+        status: enum_at(row, 4, ChatStatus::parse)?,
         resolution: row.get(5)?,
         started_at: time_at(row, 6)?,
         ended_at: row.get::<_, Option<String>>(7)?.map(|t| parse_time(7, &t)).transpose()?,
@@ -333,10 +343,10 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<messages::Model> {
         chat_id: row.get(1)?,
         seq: row.get(2)?,
         client_msg_id: row.get(3)?,
-        sender_type: row.get(4)?,
+        sender_type: enum_at(row, 4, SenderType::parse)?,
         sender_id: row.get(5)?,
         content: row.get(6)?,
-        kind: row.get(7)?,
+        kind: enum_at(row, 7, MessageKind::parse)?,
         metadata: metadata
             .map(|m| serde_json::from_str(&m))
             .transpose()

@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use protocol::{AppError, ChatStatus, SenderType, ServerEvent};
+use protocol::{AppError, ChatStatus, MessageKind, SenderType, ServerEvent};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch::Stored;
 use super::mysql::write_batch_sea;
-use super::{sqlite, to_view, Content, Sent, KIND_FILE, KIND_IMAGE, KIND_TEXT};
+use super::{sqlite, to_view, Content, Sent};
 use crate::ctx::Principal;
 use crate::db::WriteLane;
 use crate::entities::chats;
@@ -20,9 +20,9 @@ use crate::services::chats::{summary, to_summary};
 
 pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content, client_msg_id: Option<&str>) -> Job {
     let (kind, content, metadata) = match content {
-        Content::Text(text) => (KIND_TEXT, text, None),
+        Content::Text(text) => (MessageKind::Text, text, None),
         Content::Attachment(a) => {
-            let kind = if a.mime.starts_with("image/") { KIND_IMAGE } else { KIND_FILE };
+            let kind = if a.mime.starts_with("image/") { MessageKind::Image } else { MessageKind::File };
             (kind, a.name.clone(), serde_json::to_value(&a).ok())
         }
     };
@@ -30,7 +30,7 @@ pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content
         Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),
         Principal::Visitor(v) => (SenderType::Visitor, v.visitor_id.clone()),
     };
-    let taking = matches!(principal, Principal::Agent(_)) && chat.status == ChatStatus::Waiting.as_str();
+    let taking = matches!(principal, Principal::Agent(_)) && chat.status == ChatStatus::Waiting;
     Job {
         chat,
         sender_type,
@@ -51,7 +51,7 @@ pub struct Job {
     pub(super) sender_type: SenderType,
     pub(super) sender_id: String,
     pub(super) content: String,
-    pub(super) kind: &'static str,
+    pub(super) kind: MessageKind,
     pub(super) metadata: Option<serde_json::Value>,
     pub(super) client_msg_id: Option<String>,
     /// An agent answering a waiting chat: it becomes ongoing (and theirs, if unassigned).
