@@ -21,7 +21,7 @@ if [ -z "${HELPDESK_TEST_MYSQL_URL:-}" ]; then
     echo "MariaDB does not answer on 127.0.0.1:3306 and HELPDESK_TEST_MYSQL_URL is not set; CI must run the MySQL tests." >&2
     exit 1
   else
-    echo "warning: no MariaDB/MySQL on 127.0.0.1:3306 — the mysql:: tests will be skipped" >&2
+    echo "warning: no MariaDB/MySQL on 127.0.0.1:3306 — the mysql:: tests are skipped" >&2
   fi
 fi
 if [ -n "${HELPDESK_TEST_MYSQL_URL:-}" ] && command -v mariadb >/dev/null 2>&1 \
@@ -50,7 +50,10 @@ step "the fuzz targets build (they run with scripts/fuzz.sh)"
 cargo check --manifest-path fuzz/Cargo.toml --bins
 
 step "cargo test (SQLite${HELPDESK_TEST_MYSQL_URL:+ and MySQL})"
-timeout 1500 cargo test 2>&1 | tee "$logs/cargo-test.log"
+# Without a MySQL the mysql:: tests are skipped by name (they would fail, never pass, if run without one).
+skip=()
+[ -n "${HELPDESK_TEST_MYSQL_URL:-}" ] || skip=(-- --skip mysql::)
+timeout 1500 cargo test "${skip[@]}" 2>&1 | tee "$logs/cargo-test.log"
 mysql_ran=$(grep -cE '^test mysql::.* \.\.\. ok$' "$logs/cargo-test.log" || true)
 sqlite_ran=$(grep -cE '^test sqlite::.* \.\.\. ok$' "$logs/cargo-test.log" || true)
 echo "database tests passed: $sqlite_ran on SQLite, $mysql_ran on MySQL/MariaDB"
@@ -58,10 +61,7 @@ if [ -n "${HELPDESK_TEST_MYSQL_URL:-}" ] && { [ "$mysql_ran" -eq 0 ] || [ "$mysq
   echo "expected every database test to run on MySQL too" >&2
   exit 1
 fi
-if grep -q 'skipped: HELPDESK_TEST_MYSQL_URL' "$logs/cargo-test.log" && [ -n "${HELPDESK_TEST_MYSQL_URL:-}" ]; then
-  echo "some MySQL tests skipped although HELPDESK_TEST_MYSQL_URL is set" >&2
-  exit 1
-fi
+[ -n "${HELPDESK_TEST_MYSQL_URL:-}" ] || echo "skipped: the mysql:: tests (no MySQL/MariaDB)"
 
 step "release build"
 scripts/build.sh

@@ -157,12 +157,37 @@ mod tests {
             (AppError::conflict("email", "taken"), 409, "conflict"),
             (AppError::RateLimited { retry_after_secs: 3 }, 429, "rate_limited"),
             (AppError::BadRequest("x".into()), 400, "bad_request"),
+            (AppError::TooLarge("x".into()), 413, "payload_too_large"),
+            (AppError::UnsupportedType("x".into()), 415, "unsupported_media_type"),
             (AppError::Internal, 500, "internal"),
         ];
-        for (err, status, code) in cases {
-            assert_eq!(err.status(), status, "{err:?}");
-            assert_eq!(err.code(), code, "{err:?}");
+        for (err, status, code) in &cases {
+            assert_eq!(err.status(), *status, "{err:?}");
+            assert_eq!(err.code(), *code, "{err:?}");
+            assert!(!err.to_string().is_empty(), "{err:?} has a message");
         }
+        // Every variant is in the table: a new one fails to compile here until it is added above.
+        for (err, _, _) in cases {
+            match err {
+                AppError::Unauthorized
+                | AppError::InvalidCredentials
+                | AppError::Forbidden
+                | AppError::InvalidApiKey
+                | AppError::OriginNotAllowed
+                | AppError::NotFound(_)
+                | AppError::Validation { .. }
+                | AppError::Conflict { .. }
+                | AppError::RateLimited { .. }
+                | AppError::BadRequest(_)
+                | AppError::TooLarge(_)
+                | AppError::UnsupportedType(_)
+                | AppError::Internal => {}
+            }
+        }
+        assert_eq!(
+            AppError::RateLimited { retry_after_secs: 1 }.to_string(),
+            "Too many attempts. Try again in 1 second."
+        );
     }
 
     #[test]

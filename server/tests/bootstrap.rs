@@ -10,7 +10,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use domain::entities::users;
 
 async fn configured_admin_is_created_once(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     let config = test_config(&db, &[]);
     let first = TestApp::start(db, config.clone()).await;
     let bootstrap = first.helpdesk_bootstrap.as_ref().expect("first start creates the admin");
@@ -29,7 +29,7 @@ async fn configured_admin_is_created_once(backend: Backend) {
 }
 
 async fn missing_password_is_generated_and_works(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     let config = test_config(&db, &[("HELPDESK_ADMIN_PASSWORD", ""), ("HELPDESK_ADMIN_EMAIL", "")]);
     let app = TestApp::start(db, config).await;
     let bootstrap = app.helpdesk_bootstrap.as_ref().expect("created");
@@ -41,7 +41,7 @@ async fn missing_password_is_generated_and_works(backend: Backend) {
 }
 
 async fn a_too_short_configured_password_is_refused(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     let config = test_config(&db, &[("HELPDESK_ADMIN_PASSWORD", "short")]);
     let err = server::build_app(&config).await.err().expect("refused");
     assert!(err.to_string().contains("at least 8"), "{err}");

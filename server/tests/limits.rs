@@ -33,7 +33,7 @@ async fn visitor_with_chat(app: &TestApp, key: &str) -> (Ws, String, String) {
 }
 
 async fn visitor_messages_are_limited_per_visitor(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     let config = test_config(&db, &[("HELPDESK_VISITOR_MESSAGES_PER_MIN", "3")]);
     let app = TestApp::start(db, config).await;
     let s = site(&app).await;
@@ -87,7 +87,7 @@ async fn visitor_messages_are_limited_per_visitor(backend: Backend) {
 }
 
 async fn new_sockets_are_limited_per_address(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     let config = test_config(&db, &[("HELPDESK_SOCKETS_PER_IP_PER_MIN", "2")]);
     let app = TestApp::start(db, config).await;
     let token = app.admin_token().await;

@@ -83,7 +83,7 @@ impl Drop for Server {
 }
 
 async fn urls_in_debug_logs_carry_no_credentials(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     let server = Server::start(&db, &[("HELPDESK_JWT_SECRET", &common::test_secret())]).await;
     let http = reqwest::Client::new();
     let login: Value = http
@@ -150,7 +150,7 @@ async fn urls_in_debug_logs_carry_no_credentials(backend: Backend) {
 
 async fn everything_in_the_data_directory_is_private(backend: Backend) {
     use std::os::unix::fs::PermissionsExt;
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     // The usual umask leaves new files readable by everyone; the server must not rely on it.
     std::fs::set_permissions(db.dir(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let server = Server::start(&db, &[]).await;

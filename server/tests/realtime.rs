@@ -24,16 +24,17 @@ backend_tests!(
     deactivating_an_agent_closes_their_socket,
     bad_frames_get_errors_and_the_socket_survives,
     unread_counts_follow_what_each_agent_read,
+    a_socket_that_cannot_keep_up_is_closed_with_4008_and_resumes,
+    a_visitor_goes_offline_when_their_last_socket_closes,
 );
 
 /// SQLite only: there the writer stores everything queued in one transaction, and a failed batch is written again
 /// one message at a time (MySQL writes each send on its own).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others() {
-    if let Some(app) = TestApp::spawn(common::Backend::Sqlite).await {
-        a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others(&app).await;
-        app.stop().await;
-    }
+    let app = TestApp::spawn(common::Backend::Sqlite).await;
+    a_batch_with_a_message_for_a_deleted_chat_still_stores_the_others(&app).await;
+    app.stop().await;
 }
 
 struct Setup {
@@ -627,4 +628,59 @@ async fn unread_counts_follow_what_each_agent_read(app: &TestApp) {
     visitor.send(json!({ "type": "read", "chatId": chat_id, "seq": 3 })).await;
     assert_eq!(visitor.next("error").await["code"], "forbidden");
     assert_eq!(read_seq(app, &s.agent, &chat_id).await, (3, 2));
+}
+
+async fn a_socket_that_cannot_keep_up_is_closed_with_4008_and_resumes(app: &TestApp) {
+    use domain::hub::{frame, Topic};
+    let s = setup(app).await;
+    let session = visitor_token(app, &s.key, None).await;
+    let mut visitor = visitor_ws(app, &s.key, session["visitorToken"].as_str().expect("token")).await;
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "v-1", "content": "before" })).await;
+    let chat = visitor.next("ack").await["chatId"].as_str().expect("chat").to_string();
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    // The agent stops reading while the website's events pour in: far more than its queue (4 096 frames) and the
+    // kernel's socket buffers hold.
+    let pad = "x".repeat(1000);
+    let event = protocol::ServerEvent::VisitorPage {
+        website_id: s.website.clone(),
+        visitor_id: "someone".into(),
+        url: format!("https://shop.example.com/{pad}"),
+        title: None,
+    };
+    let topic = Topic::Website(s.website.clone());
+    let mut refused = 0;
+    for _ in 0..30_000 {
+        if app.state.hub().publish(&topic, frame(&event), None) == 0 {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "the queue filled");
+    assert_eq!(agent.close_code().await, Some(4008), "closed as lagging, after what it was sent");
+    // Nothing is lost: a new socket resumes from the last seq it had.
+    visitor.send(json!({ "type": "chat-message", "chatId": chat, "clientMsgId": "v-2", "content": "during" })).await;
+    visitor.next("ack").await;
+    let mut again = agent_ws(app, &s.agent, &s.website).await;
+    again.send(json!({ "type": "resume", "chats": { chat.clone(): 1 } })).await;
+    let resumed = again.next("new-message").await;
+    assert_eq!((resumed["message"]["seq"].as_i64(), resumed["message"]["content"].as_str()), (Some(2), Some("during")));
+}
+
+async fn a_visitor_goes_offline_when_their_last_socket_closes(app: &TestApp) {
+    let s = setup(app).await;
+    let mut agent = agent_ws(app, &s.agent, &s.website).await;
+    let session = visitor_token(app, &s.key, None).await;
+    let (token, visitor_id) = (session["visitorToken"].as_str().expect("token"), session["visitorId"].clone());
+    let first = visitor_ws(app, &s.key, token).await;
+    assert_eq!(agent.next("visitor-online").await["visitorId"], visitor_id);
+    let mut second = visitor_ws(app, &s.key, token).await;
+    assert_eq!(agent.next("visitor-online").await["visitorId"], visitor_id);
+    // One of two tabs closes: still online.
+    drop(first);
+    second.until_pong().await;
+    let heard = agent.until_pong().await;
+    assert!(heard.iter().all(|e| e["type"] != "visitor-offline"), "{heard:?}");
+    // The last one closes: offline, with who and where.
+    second.0.close(None).await.expect("close");
+    let offline = agent.next("visitor-offline").await;
+    assert_eq!((offline["visitorId"].clone(), offline["websiteId"].as_str()), (visitor_id, Some(s.website.as_str())));
 }

@@ -389,7 +389,11 @@ async fn the_widget_key_may_come_in_a_header(app: &TestApp) {
 async fn dashboard_pages_carry_a_strict_csp_and_private_answers_are_not_stored(app: &TestApp) {
     let res = app.client.get(app.url("/admin/login")).send().await.expect("page");
     assert_eq!(res.status(), StatusCode::OK);
-    let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).expect("CSP").to_string();
+    let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header("referrer-policy").as_deref(), Some("strict-origin-when-cross-origin"));
+    let csp = header("content-security-policy").expect("CSP");
     let html = res.text().await.expect("html");
     let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce").to_string();
     assert!(nonce.len() >= 16, "{csp}");

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 per_backend!(the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules);
 
 async fn the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let db = TestDb::create(backend).await;
     let config = common::test_config(&db, &[]);
     let widget_dir = std::path::PathBuf::from(config.leptos.site_root.as_ref()).join("widget");
     std::fs::create_dir_all(&widget_dir).expect("dir");

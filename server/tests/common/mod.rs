@@ -37,20 +37,20 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// `None` for MySQL when no server is configured (the README's test command always configures it in CI).
-    pub async fn create(backend: Backend) -> Option<TestDb> {
+    /// A fresh database. A MySQL test without `HELPDESK_TEST_MYSQL_URL` fails rather than pass without running: the
+    /// test command skips the `mysql::` tests by name when no MariaDB answers (and refuses to under `CI=true`).
+    pub async fn create(backend: Backend) -> TestDb {
         let tag = format!("{:016x}", rand::random::<u64>());
         let dir = std::env::temp_dir().join(format!("helpdesk-test-{tag}"));
         std::fs::create_dir_all(&dir).expect("temp dir");
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
-                Some(TestDb { url, backend, admin_url: None, name: String::new(), dir })
+                TestDb { url, backend, admin_url: None, name: String::new(), dir }
             }
             Backend::Mysql => {
                 let Ok(admin_url) = std::env::var(MYSQL_ENV) else {
-                    eprintln!("skipped: {MYSQL_ENV} is not set");
-                    return None;
+                    panic!("{MYSQL_ENV} is not set: give these tests a MySQL/MariaDB, or skip them with `cargo test -- --skip mysql::`");
                 };
                 let name = format!("hd_t_{tag}");
                 let admin = Database::connect(admin_url.as_str()).await.expect("connect to the MySQL test server");
@@ -58,7 +58,7 @@ impl TestDb {
                 admin.close().await.ok();
                 let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
                 let url = format!("{base}/{name}");
-                Some(TestDb { url, backend, admin_url: Some(admin_url), name, dir })
+                TestDb { url, backend, admin_url: Some(admin_url), name, dir }
             }
         }
     }
@@ -119,10 +119,10 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub async fn spawn(backend: Backend) -> Option<TestApp> {
-        let db = TestDb::create(backend).await?;
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let db = TestDb::create(backend).await;
         let config = test_config(&db, &[]);
-        Some(TestApp::start(db, config).await)
+        TestApp::start(db, config).await
     }
 
     pub async fn start(db: TestDb, config: Config) -> TestApp {
@@ -243,10 +243,9 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await {
-                        super::$name(&app).await;
-                        app.stop().await;
-                    }
+                    let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await;
+                    super::$name(&app).await;
+                    app.stop().await;
                 }
             )*
         }
@@ -254,10 +253,9 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Mysql).await {
-                        super::$name(&app).await;
-                        app.stop().await;
-                    }
+                    let app = $crate::common::TestApp::spawn($crate::common::Backend::Mysql).await;
+                    super::$name(&app).await;
+                    app.stop().await;
                 }
             )*
         }
