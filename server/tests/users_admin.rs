@@ -13,6 +13,7 @@ backend_tests!(
     deactivation_and_password_reset_revoke_tokens,
     assignments_decide_what_an_agent_sees,
     activity_log_records_changes_with_filters_and_scope,
+    activity_records_what_changed_and_not_a_save_that_changed_nothing,
 );
 
 async fn me_id(app: &TestApp, token: &str) -> String {
@@ -189,4 +190,55 @@ async fn activity_log_records_changes_with_filters_and_scope(app: &TestApp) {
     assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("from")));
     let logins = list(s, "?action=auth.login").await;
     assert!(logins["items"].as_array().expect("items").iter().any(|e| e["userEmail"] == ADMIN_EMAIL));
+}
+
+/// The entries of `action` on `resource`, newest first.
+async fn entries(app: &TestApp, token: &str, action: &str, resource: &str) -> Vec<Value> {
+    let (_, page) = app.api(Method::GET, &format!("/api/activity?action={action}&perPage=100"), token, None).await;
+    page["items"].as_array().expect("items").iter().filter(|e| e["resourceId"] == resource).cloned().collect()
+}
+
+fn changes(entry: &Value) -> Value {
+    let metadata: Value = serde_json::from_str(entry["metadata"].as_str().expect("metadata")).expect("json");
+    metadata["changes"].clone()
+}
+
+async fn activity_records_what_changed_and_not_a_save_that_changed_nothing(app: &TestApp) {
+    let admin = app.admin_token().await;
+    let site = app.create_website(&admin, "Shop", &["shop.example.com"]).await;
+    let id = site["id"].as_str().expect("id").to_string();
+
+    // A website: the same name again is no change; a new one is recorded from → to, and nothing else.
+    let same = json!({ "name": "Shop", "domains": ["shop.example.com"] });
+    assert_eq!(app.api(Method::PUT, &format!("/api/websites/{id}"), &admin, Some(same)).await.0, StatusCode::OK);
+    assert!(entries(app, &admin, "website.update", &id).await.is_empty(), "an unchanged save is not logged");
+    let renamed = json!({ "name": "Shop 2", "domains": ["shop.example.com"] });
+    app.api(Method::PUT, &format!("/api/websites/{id}"), &admin, Some(renamed)).await;
+    let logged = entries(app, &admin, "website.update", &id).await;
+    assert_eq!(logged.len(), 1);
+    assert_eq!(changes(&logged[0]), json!({ "name": { "from": "Shop", "to": "Shop 2" } }));
+
+    // Widget settings: only the fields that changed.
+    let (_, mut settings) = app.api(Method::GET, &format!("/api/websites/{id}/settings"), &admin, None).await;
+    app.api(Method::PUT, &format!("/api/websites/{id}/settings"), &admin, Some(settings.clone())).await;
+    let before = entries(app, &admin, "widget_settings.update", &id).await.len();
+    app.api(Method::PUT, &format!("/api/websites/{id}/settings"), &admin, Some(settings.clone())).await;
+    assert_eq!(entries(app, &admin, "widget_settings.update", &id).await.len(), before, "the same settings again");
+    settings["primaryColor"] = json!("#112233");
+    app.api(Method::PUT, &format!("/api/websites/{id}/settings"), &admin, Some(settings)).await;
+    let logged = entries(app, &admin, "widget_settings.update", &id).await;
+    assert_eq!(changes(&logged[0]), json!({ "primaryColor": { "from": "#2563eb", "to": "#112233" } }));
+
+    // A user.
+    let agent = app.create_user(&admin, "g@helpdesk.test", "agent", &[id.as_str()]).await;
+    let same = json!({ "name": "g", "websiteIds": [id] });
+    app.api(Method::PATCH, &format!("/api/users/{agent}"), &admin, Some(same)).await;
+    assert!(entries(app, &admin, "user.update", &agent).await.is_empty(), "an unchanged save is not logged");
+    app.api(Method::PATCH, &format!("/api/users/{agent}"), &admin, Some(json!({ "name": "Gil", "websiteIds": [] })))
+        .await;
+    let logged = entries(app, &admin, "user.update", &agent).await;
+    assert_eq!(
+        changes(&logged[0]),
+        json!({ "name": { "from": "g", "to": "Gil" }, "websiteIds": { "from": [id], "to": [] } })
+    );
 }

@@ -109,16 +109,20 @@ pub fn ActivityPage() -> impl IntoView {
                                             <td>{e.user_email.unwrap_or_else(|| "—".into())}</td>
                                             <td><code>{e.action}</code></td>
                                             <td>{e.resource_type}" "<span class="muted">{e.resource_id.unwrap_or_default()}</span></td>
-                                            <td class="details">{e.metadata.unwrap_or_default()}</td>
+                                            <td class="details"><Details metadata=e.metadata/></td>
                                             <td class="muted">{e.ip_address.unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
                             <div class="pager">
-                                <button type="button" class="button secondary small" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Newer"</button>
+                                <button type="button" class="button secondary small" id="activity-newer"
+                                    disabled=move || { page.get() <= 1 }
+                                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Newer"</button>
                                 <span class="muted" id="activity-page">{format!("Page {} of {} · {} entries", p.page, pages, p.total)}</span>
-                                <button type="button" class="button secondary small" disabled=move || page.get() >= pages on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+                                <button type="button" class="button secondary small" id="activity-older"
+                                    disabled=move || { page.get() >= pages }
+                                    on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
                             </div>
                         </section>
                     }.into_any()
@@ -127,4 +131,43 @@ pub fn ActivityPage() -> impl IntoView {
             })}
         </Transition>
     }.into_any()
+}
+
+/// Longest value shown in full; longer ones (custom CSS, say) are cut with an ellipsis.
+const SHOWN: usize = 120;
+
+fn shown(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > SHOWN {
+        format!("{}…", text.chars().take(SHOWN).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// What an entry's metadata says, readably: each changed field as `before → after`, other details as `name: value`.
+#[component]
+fn Details(metadata: Option<String>) -> impl IntoView {
+    let value = metadata.as_deref().and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok());
+    let rows: Vec<(String, String)> = match value {
+        Some(serde_json::Value::Object(map)) => match map.get("changes") {
+            Some(serde_json::Value::Object(changes)) => changes
+                .iter()
+                .map(|(field, change)| {
+                    (field.clone(), format!("{} → {}", shown(&change["from"]), shown(&change["to"])))
+                })
+                .collect(),
+            _ => map.iter().map(|(k, v)| (k.clone(), shown(v))).collect(),
+        },
+        _ => Vec::new(),
+    };
+    view! {
+        <dl class="changes">
+            {rows.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+        </dl>
+    }
 }

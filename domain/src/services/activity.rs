@@ -1,5 +1,6 @@
 //! The activity log: who did what, to which resource, from where. Written beside every change an admin makes and
-//! every sign-in and sign-out.
+//! every sign-in and sign-out. A change records what it changed, each field as `{from, to}` under `changes`
+//! ([`Changes`]); a save that changes nothing is not recorded.
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
@@ -14,6 +15,30 @@ pub struct Activity<'a> {
     /// The website it happened on, if any: what scopes an admin's view of the log.
     pub website_id: Option<&'a str>,
     pub metadata: Option<serde_json::Value>,
+}
+
+/// What an update changed: each field whose value differs, as `{"from": before, "to": after}`.
+#[derive(Default)]
+pub struct Changes(serde_json::Map<String, serde_json::Value>);
+
+impl Changes {
+    /// Notes `field` if `before` and `after` differ.
+    pub fn field(&mut self, field: &str, before: impl serde::Serialize, after: impl serde::Serialize) -> &mut Self {
+        let (before, after) = (serde_json::json!(before), serde_json::json!(after));
+        if before != after {
+            self.0.insert(field.to_string(), serde_json::json!({ "from": before, "to": after }));
+        }
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The entry's metadata: `{"changes": {field: {from, to}}}`.
+    pub fn into_metadata(self) -> serde_json::Value {
+        serde_json::json!({ "changes": serde_json::Value::Object(self.0) })
+    }
 }
 
 pub async fn record(ctx: &Ctx, db: &impl ConnectionTrait, activity: Activity<'_>) -> Result<(), AppError> {

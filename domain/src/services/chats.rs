@@ -317,31 +317,48 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     let chat = find_for(Principal::Agent(ctx), &state.db, id).await?;
     let website =
         websites::Entity::find_by_id(chat.website_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
-    let mut active: chats::ActiveModel = (*chat).clone().into();
-    let now = super::now_millis();
+    let (mut assigned_to, mut status, mut resolution) =
+        (chat.assigned_to.clone(), chat.status, chat.resolution.clone());
     if let Some(assignee) = &input.assigned_to {
         if assignee.is_empty() {
-            active.assigned_to = Set(None);
+            assigned_to = None;
         } else if may_work_on(&state.db, &website, assignee).await? {
-            active.assigned_to = Set(Some(assignee.clone()));
+            assigned_to = Some(assignee.clone());
             if chat.status == ChatStatus::Waiting && input.status.is_none() {
-                active.status = Set(ChatStatus::Ongoing);
+                status = ChatStatus::Ongoing;
             }
         } else {
             return Err(AppError::validation("assignedTo", "That user does not work on this website."));
         }
     }
-    if let Some(status) = input.status {
-        active.status = Set(status);
-        active.ended_at = Set(matches!(status, ChatStatus::Closed | ChatStatus::Resolved).then_some(now));
+    if let Some(new_status) = input.status {
+        status = new_status;
     }
-    if let Some(resolution) = &input.resolution {
-        let resolution = resolution.trim();
-        if resolution.chars().count() > MAX_RESOLUTION_LEN {
+    if let Some(text) = &input.resolution {
+        let text = text.trim();
+        if text.chars().count() > MAX_RESOLUTION_LEN {
             return Err(AppError::validation("resolution", format!("Use at most {MAX_RESOLUTION_LEN} characters.")));
         }
-        active.resolution = Set(Some(resolution.to_string()).filter(|r| !r.is_empty()));
+        resolution = Some(text.to_string()).filter(|r| !r.is_empty());
     }
+    let mut changes = activity::Changes::default();
+    changes.field("status", chat.status, status).field("assignedTo", &chat.assigned_to, &assigned_to).field(
+        "resolution",
+        &chat.resolution,
+        &resolution,
+    );
+    // A save that changes nothing writes, records and announces nothing.
+    if changes.is_empty() {
+        return get(ctx, state, id).await;
+    }
+    let now = super::now_millis();
+    let mut active: chats::ActiveModel = (*chat).clone().into();
+    if status != chat.status {
+        active.ended_at = Set(matches!(status, ChatStatus::Closed | ChatStatus::Resolved).then_some(now));
+    }
+    active.assigned_to = Set(assigned_to);
+    active.status = Set(status);
+    active.resolution = Set(resolution);
     active.updated_at = Set(now);
     let chat = active.update(&state.db).await?;
     activity::record(
@@ -352,7 +369,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
             resource_type: "chat",
             resource_id: Some(id),
             website_id: Some(&chat.website_id),
-            metadata: serde_json::to_value(&input).ok(),
+            metadata: Some(changes.into_metadata()),
         },
     )
     .await?;

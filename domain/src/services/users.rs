@@ -252,27 +252,38 @@ async fn assignable_websites(ctx: &Ctx, db: &impl ConnectionTrait, ids: &[String
     Ok(out)
 }
 
-/// Replaces `user_id`'s memberships among the websites `ctx` manages; memberships elsewhere are kept.
+/// Replaces `user_id`'s memberships among the websites `ctx` manages (memberships elsewhere are kept), and returns
+/// those memberships before and after, sorted.
 async fn set_memberships(
     ctx: &Ctx,
     db: &impl ConnectionTrait,
     user_id: &str,
     website_ids: &[String],
-) -> Result<(), AppError> {
-    let website_ids = assignable_websites(ctx, db, website_ids).await?;
+) -> Result<(Vec<String>, Vec<String>), AppError> {
+    let mut after = assignable_websites(ctx, db, website_ids).await?;
+    after.sort();
+    let owned = Query::select()
+        .column(websites::Column::Id)
+        .from(websites::Entity)
+        .and_where(websites::Column::UserId.eq(ctx.user_id()))
+        .to_owned();
+    let mut current = website_members::Entity::find().filter(website_members::Column::UserId.eq(user_id));
+    if !ctx.is_super_admin() {
+        current = current.filter(website_members::Column::WebsiteId.in_subquery(owned.clone()));
+    }
+    let mut before: Vec<String> = current.all(db).await?.into_iter().map(|m| m.website_id).collect();
+    before.sort();
+    if before == after {
+        return Ok((before, after));
+    }
     // One statement: super admins replace every membership; admins only those on websites they own.
     let mut clear = website_members::Entity::delete_many().filter(website_members::Column::UserId.eq(user_id));
     if !ctx.is_super_admin() {
-        let owned = Query::select()
-            .column(websites::Column::Id)
-            .from(websites::Entity)
-            .and_where(websites::Column::UserId.eq(ctx.user_id()))
-            .to_owned();
         clear = clear.filter(website_members::Column::WebsiteId.in_subquery(owned));
     }
     clear.exec(db).await?;
     let now = chrono::Utc::now().naive_utc();
-    for website_id in website_ids {
+    for website_id in after.iter().cloned() {
         website_members::ActiveModel {
             website_id: Set(website_id),
             user_id: Set(user_id.to_string()),
@@ -281,7 +292,7 @@ async fn set_memberships(
         .insert(db)
         .await?;
     }
-    Ok(())
+    Ok((before, after))
 }
 
 fn clean_user_name(name: &str) -> Result<String, AppError> {
@@ -380,12 +391,12 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
     }
     let txn = state.db.begin().await?;
     let mut active: users::ActiveModel = target.clone().into();
-    let mut changes = serde_json::Map::new();
+    let mut changes = activity::Changes::default();
     let mut revoke = false;
 
     if let Some(name) = &input.name {
         let name = clean_user_name(name)?;
-        changes.insert("name".into(), json!(name));
+        changes.field("name", &target.name, &name);
         active.name = Set(name);
     }
     if let Some(role) = input.role.filter(|r| *r != current_role) {
@@ -398,7 +409,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
         if current_role == Role::SuperAdmin && target.is_active && other_active_super_admins(&txn, id).await? == 0 {
             return Err(AppError::conflict("role", "The last active super admin cannot be demoted."));
         }
-        changes.insert("role".into(), json!(role.as_str()));
+        changes.field("role", current_role, role);
         active.role = Set(role);
         revoke = true;
     }
@@ -409,7 +420,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
         if !is_active && current_role == Role::SuperAdmin && other_active_super_admins(&txn, id).await? == 0 {
             return Err(AppError::conflict("isActive", "The last active super admin cannot be deactivated."));
         }
-        changes.insert("isActive".into(), json!(is_active));
+        changes.field("isActive", target.is_active, is_active);
         active.is_active = Set(is_active);
         revoke = revoke || !is_active;
     }
@@ -417,8 +428,14 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
         if is_self && !ctx.is_super_admin() {
             return Err(AppError::Forbidden);
         }
-        set_memberships(ctx, &txn, id, website_ids).await?;
-        changes.insert("websiteIds".into(), json!(website_ids));
+        let (before, after) = set_memberships(ctx, &txn, id, website_ids).await?;
+        changes.field("websiteIds", before, after);
+    }
+    // A save that changes nothing writes and records nothing.
+    if changes.is_empty() {
+        txn.rollback().await?;
+        let sites = websites_of(&state.db, std::slice::from_ref(&target.id)).await?.remove(&target.id);
+        return managed_view(ctx, &target, sites.unwrap_or_default());
     }
     if revoke {
         // Every token the user holds stops working at once.
@@ -439,7 +456,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
             resource_type: "user",
             resource_id: Some(id),
             website_id: None,
-            metadata: Some(serde_json::Value::Object(changes)),
+            metadata: Some(changes.into_metadata()),
         },
     )
     .await?;

@@ -173,10 +173,10 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
 pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpdate) -> Result<Website, AppError> {
     let website = find_manageable(ctx, &state.db, id).await?;
     let mut active: websites::ActiveModel = website.clone().into();
-    let mut changed = serde_json::Map::new();
+    let mut changes = activity::Changes::default();
     if let Some(name) = input.name {
         let name = clean_name(&name)?;
-        changed.insert("name".into(), json!(name));
+        changes.field("name", &website.name, &name);
         active.name = Set(name);
     }
     // Visitors' sockets were let in under the old key, domains and state: a change that could refuse them closes
@@ -185,18 +185,22 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
     if let Some(domains) = input.domains {
         let domains = parse_domains(&domains)?;
         close_visitors |= domains != domains_of(&website);
-        changed.insert("domains".into(), json!(domains));
+        changes.field("domains", domains_of(&website), &domains);
         active.domain = Set(domains.join(","));
     }
     if let Some(description) = input.description {
         let description = clean_description(Some(&description))?;
-        changed.insert("description".into(), json!(description));
+        changes.field("description", &website.description, &description);
         active.description = Set(description);
     }
     if let Some(is_active) = input.is_active {
         close_visitors |= website.is_active && !is_active;
-        changed.insert("isActive".into(), json!(is_active));
+        changes.field("isActive", website.is_active, is_active);
         active.is_active = Set(is_active);
+    }
+    // A save that changes nothing writes and records nothing.
+    if changes.is_empty() {
+        return Ok(to_view(ctx, state, &website));
     }
     active.updated_at = Set(chrono::Utc::now().naive_utc());
     let txn = state.db.begin().await?;
@@ -209,7 +213,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
             resource_type: "website",
             resource_id: Some(id),
             website_id: Some(id),
-            metadata: Some(serde_json::Value::Object(changed)),
+            metadata: Some(changes.into_metadata()),
         },
     )
     .await?;

@@ -121,7 +121,25 @@ pub async fn update(
     find_manageable(ctx, &state.db, website_id).await?;
     let settings = validate(input)?;
     let txn = state.db.begin().await?;
-    match load_row(&txn, website_id).await? {
+    let stored = load_row(&txn, website_id).await?;
+    let before = match &stored {
+        Some(row) => from_row(row)?,
+        None => WidgetSettings::default(),
+    };
+    let mut changes = activity::Changes::default();
+    changes
+        .field("primaryColor", &before.primary_color, &settings.primary_color)
+        .field("position", before.position, settings.position)
+        .field("welcomeMessage", &before.welcome_message, &settings.welcome_message)
+        .field("offlineMessage", &before.offline_message, &settings.offline_message)
+        .field("customCss", &before.custom_css, &settings.custom_css)
+        .field("widgetSize", before.widget_size, settings.widget_size)
+        .field("businessHours", &before.business_hours, &settings.business_hours);
+    // A save that changes nothing writes and records nothing.
+    if changes.is_empty() && stored.is_some() {
+        return Ok(settings);
+    }
+    match stored {
         Some(row) => {
             let mut active: widget_settings::ActiveModel = row.into();
             let fresh = default_row(website_id, &settings);
@@ -147,7 +165,7 @@ pub async fn update(
             resource_type: "website",
             resource_id: Some(website_id),
             website_id: Some(website_id),
-            metadata: serde_json::to_value(&settings).ok(),
+            metadata: Some(changes.into_metadata()),
         },
     )
     .await?;
