@@ -9,12 +9,12 @@ use std::path::PathBuf;
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use protocol::{Attachment, ChatMessage, SenderType};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::EntityTrait;
 use tokio::sync::Semaphore;
 
 use crate::ctx::Principal;
 use crate::entities::attachments;
-use crate::services::chats::{find_for, open_for_visitor};
+use crate::services::chats::find_for;
 use crate::services::messages::{self, Content};
 use crate::AppState;
 use protocol::AppError;
@@ -230,11 +230,6 @@ pub async fn upload(
             AppError::Internal
         })??
     };
-    let chat = match (named, principal) {
-        (Some(chat), _) => chat,
-        (None, Principal::Visitor(v)) => open_for_visitor(v, state).await?,
-        (None, Principal::Agent(_)) => return Err(AppError::Internal),
-    };
     let id = uuid::Uuid::new_v4().to_string();
     let stored_name = id.replace('-', "");
     let thumb_name = prepared.thumbnail.as_ref().map(|_| format!("{stored_name}.thumb"));
@@ -247,40 +242,34 @@ pub async fn upload(
         Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),
         Principal::Visitor(v) => (SenderType::Visitor, v.visitor_id.clone()),
     };
-    let row = attachments::ActiveModel {
-        id: Set(id.clone()),
-        chat_id: Set(chat.id.clone()),
-        message_id: Set(None),
-        uploader_type: Set(uploader_type.as_str().into()),
-        uploader_id: Set(uploader_id),
-        stored_name: Set(stored_name.clone()),
-        original_name: Set(clean_name(&upload.file_name, prepared.extension)),
-        mime: Set(prepared.mime.into()),
-        size: Set(prepared.bytes.len() as i64),
-        width: Set(prepared.width.map(|w| w as i32)),
-        height: Set(prepared.height.map(|h| h as i32)),
-        thumbnail: Set(thumb_name.clone()),
-        created_at: Set(chrono::Utc::now().naive_utc()),
+    // Its chat and message are filled in by the writer, which stores the row with the message.
+    let row = attachments::Model {
+        id,
+        chat_id: String::new(),
+        message_id: None,
+        uploader_type: uploader_type.as_str().into(),
+        uploader_id,
+        stored_name: stored_name.clone(),
+        original_name: clean_name(&upload.file_name, prepared.extension),
+        mime: prepared.mime.into(),
+        size: prepared.bytes.len() as i64,
+        width: prepared.width.map(|w| w as i32),
+        height: prepared.height.map(|h| h as i32),
+        thumbnail: thumb_name.clone(),
+        created_at: chrono::Utc::now().naive_utc(),
     };
-    let stored = match row.insert(&state.db).await {
-        Ok(stored) => stored,
+    let file = Content::File(Box::new((to_view(&row), row)));
+    let sent = match messages::send_file(principal, state, named, file, upload.client_msg_id.as_deref()).await {
+        Ok(sent) => sent,
         Err(e) => {
             remove_files(&uploads, &stored_name, thumb_name.as_deref()).await;
-            return Err(e.into());
+            return Err(e);
         }
     };
-    let view = to_view(&stored);
-    let content = Content::Attachment(view);
-    let sent = messages::write_content(principal, state, chat, content, upload.client_msg_id.as_deref()).await?;
     if !sent.created {
         // A retried upload: the first one is the message; this copy goes.
-        attachments::Entity::delete_by_id(stored.id.clone()).exec(&state.db).await?;
         remove_files(&uploads, &stored_name, thumb_name.as_deref()).await;
-        return Ok(sent.message);
     }
-    let mut linked: attachments::ActiveModel = stored.into();
-    linked.message_id = Set(Some(sent.message.id.clone()));
-    linked.update(&state.db).await?;
     Ok(sent.message)
 }
 

@@ -180,28 +180,9 @@ pub(crate) async fn of_visitor(v: &VisitorCtx, db: &impl ConnectionTrait) -> Res
         .await?)
 }
 
-/// The visitor's waiting or ongoing chat, if any.
-async fn find_open(v: &VisitorCtx, db: &impl ConnectionTrait) -> Result<Option<chats::Model>, AppError> {
-    Ok(chats::Entity::find()
-        .filter(chats::Column::VisitorId.eq(v.visitor_id.as_str()))
-        .filter(chats::Column::WebsiteId.eq(v.website_id.as_str()))
-        .filter(chats::Column::Status.is_in(open_statuses()))
-        .order_by_desc(chats::Column::CreatedAt)
-        .one(db)
-        .await?)
-}
-
 /// Statuses of a chat a visitor's next message goes to.
-pub fn open_statuses() -> [&'static str; 2] {
-    [ChatStatus::Waiting.as_str(), ChatStatus::Ongoing.as_str()]
-}
-
-/// The visitor's waiting or ongoing chat, or a new one (then announced to the website's agents).
-pub async fn open_for_visitor(v: &VisitorCtx, state: &AppState) -> Result<Scoped<chats::Model>, AppError> {
-    match find_open(v, &state.db).await? {
-        Some(chat) => Ok(Scoped::vouch(chat)),
-        None => create(v, state, ChatStatus::Waiting).await,
-    }
+pub fn open_statuses() -> [ChatStatus; 2] {
+    [ChatStatus::Waiting, ChatStatus::Ongoing]
 }
 
 /// A chat of the visitor that is not stored yet.

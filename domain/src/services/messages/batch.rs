@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use sea_orm::DbErr;
 
 use super::writer::Job;
-use crate::entities::{chats, messages};
+use crate::entities::{attachments, chats, messages};
 
 /// One send as written: the stored message (a retry's earlier copy when `created` is false) and, for a send that
 /// opens a chat, that chat and whether this send created it.
@@ -32,6 +32,7 @@ pub(super) trait BatchStore {
     /// Stored messages among these (chat, client message id) pairs.
     async fn stored(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<messages::Model>, DbErr>;
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr>;
+    async fn insert_attachments(&mut self, new: &[attachments::Model]) -> Result<(), DbErr>;
 }
 
 /// Stores `batch` through `store`, inside its transaction: each chat's last seq is read first (taking the chat's
@@ -154,6 +155,21 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
         .collect();
     if !models.is_empty() {
         store.insert_messages(&models).await?;
+    }
+    // The files of new file messages, with the chat and message they belong to. A retried upload's file is not
+    // stored again: its first copy is the message.
+    let files: Vec<attachments::Model> = fresh
+        .iter()
+        .zip(&models)
+        .filter_map(|((job, _), message)| {
+            let mut row = job.attachment.clone()?;
+            row.chat_id = message.chat_id.clone();
+            row.message_id = Some(message.id.clone());
+            Some(row)
+        })
+        .collect();
+    if !files.is_empty() {
+        store.insert_attachments(&files).await?;
     }
 
     let mut out: Vec<Stored> = Vec::with_capacity(batch.len());

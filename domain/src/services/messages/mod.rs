@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::ctx::Principal;
 use crate::ctx::VisitorCtx;
-use crate::entities::{chats, messages};
+use crate::entities::{attachments, chats, messages};
 use crate::scoped::Scoped;
 use crate::services::chats::{find_for, new_chat};
 use crate::AppState;
@@ -46,10 +46,11 @@ pub fn to_view(m: &messages::Model) -> ChatMessage {
     }
 }
 
-/// What a message carries: text, or a stored attachment (its name becomes the content).
+/// What a message carries: text, or a stored file (its name becomes the content). A file's row is written in the
+/// same transaction as its message, so no participant ever hears of a file that cannot be fetched yet.
 pub enum Content {
     Text(String),
-    Attachment(Attachment),
+    File(Box<(Attachment, attachments::Model)>),
 }
 
 pub fn check_client_msg_id(client_msg_id: Option<&str>) -> Result<(), AppError> {
@@ -120,6 +121,27 @@ pub async fn send_opening(
     let mut job = job(Principal::Visitor(v), new_chat(v, ChatStatus::Waiting), content, client_msg_id);
     job.open = true;
     state.writer.write(job).await
+}
+
+/// Stores a file message from `principal` in `chat`, or, for a visitor without one, in their open chat, found or
+/// opened by the writer in the same write as any other opening message. The caller has counted it against the
+/// visitor's limit already (before processing the file).
+pub async fn send_file(
+    principal: Principal<'_>,
+    state: &AppState,
+    chat: Option<Scoped<chats::Model>>,
+    file: Content,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    match (chat, principal) {
+        (Some(chat), _) => write_content(principal, state, chat, file, client_msg_id).await,
+        (None, Principal::Visitor(v)) => {
+            let mut job = job(principal, new_chat(v, ChatStatus::Waiting), file, client_msg_id);
+            job.open = true;
+            state.writer.write(job).await
+        }
+        (None, Principal::Agent(_)) => Err(AppError::validation("chatId", "Say which chat the file is for.")),
+    }
 }
 
 /// Stores `content` in `chat` (already authorised for `principal`) and publishes it.

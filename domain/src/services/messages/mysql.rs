@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::batch::{write_batch, BatchStore, Stored};
 use super::writer::Job;
-use crate::entities::{chats, messages};
+use crate::entities::{attachments, chats, messages};
 use crate::services::chats::open_statuses;
 
 /// The batch statements through SeaORM, in a transaction on MySQL/MariaDB.
@@ -70,6 +70,11 @@ impl BatchStore for SeaStore<'_> {
             any.add(messages::Column::ChatId.eq(*chat_id).and(messages::Column::ClientMsgId.eq(*cid)))
         });
         messages::Entity::find().filter(any).all(self.0).await
+    }
+
+    async fn insert_attachments(&mut self, new: &[attachments::Model]) -> Result<(), DbErr> {
+        let rows = new.iter().cloned().map(attachments::ActiveModel::from);
+        attachments::Entity::insert_many(rows).exec_without_returning(self.0).await.map(drop)
     }
 
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr> {

@@ -16,12 +16,14 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use super::batch::{write_batch, BatchStore, Stored};
 use super::writer::Job;
-use crate::entities::{chats, messages};
+use crate::entities::{attachments, chats, messages};
 use crate::services::chats::open_statuses;
 
 /// Column lists in the entities' order (a test keeps them in step with `chats::Model` and `messages::Model`).
 const CHAT_COLUMNS: &str =
     "id, website_id, visitor_id, assigned_to, status, resolution, started_at, ended_at, created_at, updated_at";
+const ATTACHMENT_COLUMNS: &str = "id, chat_id, message_id, uploader_type, uploader_id, stored_name, original_name, \
+     mime, size, width, height, thumbnail, created_at";
 const MESSAGE_COLUMNS: &str =
     "id, chat_id, seq, client_msg_id, sender_type, sender_id, content, type, metadata, created_at";
 
@@ -197,7 +199,8 @@ impl BatchStore for SqliteStore<'_> {
             .map_err(err)?;
         let mut found = Vec::new();
         for visitor in visitors {
-            let rows = find.query_map(params![visitor, waiting, ongoing], chat_from_row).map_err(err)?;
+            let rows =
+                find.query_map(params![visitor, waiting.as_str(), ongoing.as_str()], chat_from_row).map_err(err)?;
             for chat in rows {
                 found.push(chat.map_err(err)?);
             }
@@ -271,6 +274,30 @@ impl BatchStore for SqliteStore<'_> {
             }
         }
         Ok(found)
+    }
+
+    async fn insert_attachments(&mut self, new: &[attachments::Model]) -> Result<(), DbErr> {
+        let mut insert = self.conn.prepare_cached(&insert_sql("attachments", ATTACHMENT_COLUMNS)).map_err(err)?;
+        for a in new {
+            insert
+                .execute(params![
+                    a.id,
+                    a.chat_id,
+                    a.message_id,
+                    a.uploader_type,
+                    a.uploader_id,
+                    a.stored_name,
+                    a.original_name,
+                    a.mime,
+                    a.size,
+                    a.width,
+                    a.height,
+                    a.thumbnail,
+                    time(a.created_at),
+                ])
+                .map_err(err)?;
+        }
+        Ok(())
     }
 
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr> {
@@ -398,6 +425,7 @@ mod tests {
     fn the_column_lists_follow_the_entities() {
         assert_eq!(CHAT_COLUMNS, names::<chats::Column>());
         assert_eq!(MESSAGE_COLUMNS, names::<messages::Column>());
+        assert_eq!(ATTACHMENT_COLUMNS, names::<attachments::Column>());
     }
 
     /// A messages table with what `ClientIds` reads, and a way to store into it as the writer does.

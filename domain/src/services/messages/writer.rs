@@ -13,17 +13,18 @@ use super::mysql::write_batch_sea;
 use super::{sqlite, to_view, Content, Sent};
 use crate::ctx::Principal;
 use crate::db::WriteLane;
-use crate::entities::chats;
+use crate::entities::{attachments, chats};
 use crate::events::{self, Audience};
 use crate::hub::Hub;
 use crate::services::chats::{summary, to_summary};
 
 pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content, client_msg_id: Option<&str>) -> Job {
-    let (kind, content, metadata) = match content {
-        Content::Text(text) => (MessageKind::Text, text, None),
-        Content::Attachment(a) => {
-            let kind = if a.mime.starts_with("image/") { MessageKind::Image } else { MessageKind::File };
-            (kind, a.name.clone(), serde_json::to_value(&a).ok())
+    let (kind, content, metadata, attachment) = match content {
+        Content::Text(text) => (MessageKind::Text, text, None, None),
+        Content::File(file) => {
+            let (view, row) = *file;
+            let kind = if view.mime.starts_with("image/") { MessageKind::Image } else { MessageKind::File };
+            (kind, view.name.clone(), serde_json::to_value(&view).ok(), Some(row))
         }
     };
     let (sender_type, sender_id) = match principal {
@@ -39,6 +40,7 @@ pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content
         kind,
         metadata,
         client_msg_id: client_msg_id.map(String::from),
+        attachment,
         taking,
         open: false,
         reply: None,
@@ -54,6 +56,8 @@ pub struct Job {
     pub(super) kind: MessageKind,
     pub(super) metadata: Option<serde_json::Value>,
     pub(super) client_msg_id: Option<String>,
+    /// A file message's row, written beside the message (its chat and message ids are filled in then).
+    pub(super) attachment: Option<attachments::Model>,
     /// An agent answering a waiting chat: it becomes ongoing (and theirs, if unassigned).
     pub(super) taking: bool,
     /// `chat` is not stored yet: store it with the message, unless the visitor has an open chat by then.
