@@ -8,6 +8,7 @@ pub mod preview;
 pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod shared;
 pub mod url;
 
 use leptos::prelude::*;

@@ -330,7 +330,7 @@ mod socket {
             rt.connected.set(false);
             rt.joined.set(Default::default());
             SOCKET.with(|s| s.borrow_mut().take());
-            if ev.code() == 4001 {
+            if ev.code() == protocol::CLOSE_SIGNED_OUT {
                 // Signed out elsewhere or deactivated.
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().set_href("/admin/login");
@@ -348,7 +348,7 @@ mod socket {
 
     pub fn join_all() {
         leptos::task::spawn_local(async move {
-            if let Ok(websites) = crate::pages::websites::list_websites().await {
+            if let Ok(websites) = crate::shared::list_websites().await {
                 for w in websites {
                     send(&ClientEvent::JoinWebsite { website_id: w.id });
                 }
@@ -359,7 +359,7 @@ mod socket {
     /// After `hello`: follow every website the agent may see, and ask for what was missed in opened chats.
     fn join_and_resume(rt: Realtime) {
         leptos::task::spawn_local(async move {
-            if let Ok(websites) = crate::pages::websites::list_websites().await {
+            if let Ok(websites) = crate::shared::list_websites().await {
                 for w in websites {
                     send(&ClientEvent::JoinWebsite { website_id: w.id });
                 }

@@ -82,10 +82,12 @@ impl CloseReason {
     /// The WebSocket close code and reason (`docs/protocol.md`).
     pub fn code(self) -> (u16, &'static str) {
         match self {
-            CloseReason::Lagging => (4008, "lagging: reconnect and resume"),
-            CloseReason::Revoked => (4001, "signed out"),
-            CloseReason::WebsiteGone => (4003, "the website's key or state changed: start again"),
-            CloseReason::Retry => (4009, "access changed while connecting: connect again"),
+            CloseReason::Lagging => (protocol::CLOSE_LAGGING, "lagging: reconnect and resume"),
+            CloseReason::Revoked => (protocol::CLOSE_SIGNED_OUT, "signed out"),
+            CloseReason::WebsiteGone => {
+                (protocol::CLOSE_WEBSITE_GONE, "the website's key or state changed: start again")
+            }
+            CloseReason::Retry => (protocol::CLOSE_RETRY, "access changed while connecting: connect again"),
         }
     }
 }

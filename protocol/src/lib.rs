@@ -427,6 +427,15 @@ pub const AGENT_TOKEN_PROTOCOL: &str = "helpdesk.token.";
 /// `helpdesk.visitor-token.<visitor token>`.
 pub const VISITOR_TOKEN_PROTOCOL: &str = "helpdesk.visitor-token.";
 
+/// WebSocket close codes (`docs/protocol.md`): signed out or revoked (the dashboard goes to its sign-in page).
+pub const CLOSE_SIGNED_OUT: u16 = 4001;
+/// A visitor's website was deleted or deactivated, its key replaced or its domains changed: start again.
+pub const CLOSE_WEBSITE_GONE: u16 = 4003;
+/// The socket could not keep up: reconnect and resume.
+pub const CLOSE_LAGGING: u16 = 4008;
+/// Access changed while the socket was opening: connect again.
+pub const CLOSE_RETRY: u16 = 4009;
+
 string_enum! {
     pub enum SenderType {
         /// An agent or admin (the seed's name).

@@ -5,15 +5,10 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate};
-use protocol::UserView;
 
 use crate::error::AppError;
 use crate::ids;
-
-#[leptos::server(prefix = "/sfn", endpoint = "current_user")]
-pub async fn current_user() -> Result<UserView, AppError> {
-    crate::server::request::with_ctx(|_, ctx| async move { Ok(ctx.user().clone()) }).await
-}
+use crate::shared::current_user;
 
 #[leptos::server(prefix = "/sfn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use protocol::{ActivityEntry, ActivityFilter, Page};
 
-use super::admins::list_users;
 use super::PageHeader;
 use crate::components::form::LoadError;
 use crate::error::AppError;
+use crate::shared::list_users;
 
 #[leptos::server(prefix = "/sfn", endpoint = "list_activity", input = Json)]
 pub async fn list_activity(filter: ActivityFilter) -> Result<Page<ActivityEntry>, AppError> {

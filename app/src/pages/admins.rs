@@ -5,17 +5,10 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use protocol::{ManagedUser, Role, UserForCreate, UserForUpdate, UserView, Website};
 
-use super::websites::list_websites;
 use super::PageHeader;
 use crate::components::form::{action_error, action_ok, FieldError, FormStatus, LoadError};
-use crate::components::layout::current_user;
 use crate::error::AppError;
-
-#[leptos::server(prefix = "/sfn", endpoint = "list_users", input = Json)]
-pub async fn list_users() -> Result<Vec<ManagedUser>, AppError> {
-    use crate::server::{request::with_ctx, services::users};
-    with_ctx(|state, ctx| async move { users::list(&ctx, &state).await }).await
-}
+use crate::shared::{current_user, list_users, list_websites};
 
 #[leptos::server(prefix = "/sfn", endpoint = "create_user", input = Json)]
 pub async fn create_user(input: UserForCreate) -> Result<ManagedUser, AppError> {
