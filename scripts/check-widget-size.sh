@@ -7,7 +7,7 @@ cd "$ROOT"
 
 LOADER_BUDGET=${LOADER_BUDGET:-3072}
 CHAT_BUDGET=${CHAT_BUDGET:-40960}
-dir="$LEPTOS_SITE_ROOT/widget"
+dir="$HELPDESK_WIDGET_DIR"
 for f in widget.js widget_bg.wasm; do
   [ -f "$dir/$f" ] || { echo "widget not built: $dir/$f missing (run scripts/build-widget.sh)" >&2; exit 1; }
 done

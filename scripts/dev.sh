@@ -6,6 +6,8 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 scripts/setup.sh
+# Outside the site directory: `cargo leptos watch` empties that when it starts, widget and all.
+export HELPDESK_WIDGET_DIR="$ROOT/target/widget"
 scripts/build-widget.sh
 
 stamp=$(mktemp)

@@ -72,6 +72,9 @@ scripts/check-widget-size.sh
 step "browser tests (Playwright + Chromium)"
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
 
+step "the development loop (scripts/dev.sh) serves the dashboard and the widget"
+scripts/dev-smoke.sh
+
 rust_passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$logs/cargo-test.log" | awk '{s += $4} END {print s + 0}')
 e2e_passed=$(grep -oE '^ +[0-9]+ passed' "$logs/e2e.log" | awk '{s += $1} END {print s + 0}')
 echo

@@ -45,6 +45,8 @@ pub struct Config {
     pub upload_dir: PathBuf,
     /// Largest attachment accepted, in bytes (10 MB unless set).
     pub upload_max_bytes: usize,
+    /// The built widget (`scripts/build-widget.sh`), served under `/widget`: `<site root>/widget` unless set.
+    pub widget_dir: PathBuf,
     pub leptos: LeptosOptions,
 }
 
@@ -112,9 +114,12 @@ impl Config {
             _ => Env::PROD,
         };
         let reload_port = var("LEPTOS_RELOAD_PORT").and_then(|p| p.parse().ok()).unwrap_or(3001);
+        let site_root = var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
+        let widget_dir =
+            var("HELPDESK_WIDGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(&site_root).join("widget"));
         let leptos = LeptosOptions::builder()
             .output_name(var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "helpdesk".into()))
-            .site_root(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()))
+            .site_root(site_root)
             .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
             .site_addr(bind)
             .reload_port(reload_port)
@@ -163,6 +168,7 @@ impl Config {
             None => domain::services::attachments::DEFAULT_MAX_BYTES,
         };
         Ok(Config {
+            widget_dir,
             upload_dir,
             upload_max_bytes,
             widget_requests_max,

@@ -84,9 +84,8 @@ fn router(state: AppState, config: &Config) -> Router {
         .route("/ws", get(routes::ws::upgrade))
         .with_state(state.clone());
 
-    let site_root = std::path::PathBuf::from(config.leptos.site_root.as_ref());
     let dev = config.leptos.env == leptos::config::Env::DEV;
-    let widget = routes::widget_assets::router(routes::widget_assets::WidgetAssets::new(&site_root, dev));
+    let widget = routes::widget_assets::router(routes::widget_assets::WidgetAssets::new(&config.widget_dir, dev));
 
     api.merge(widget)
         .merge(dashboard)

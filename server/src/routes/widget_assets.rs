@@ -98,8 +98,9 @@ pub struct WidgetAssets {
 }
 
 impl WidgetAssets {
-    pub fn new(site_root: &Path, dev: bool) -> WidgetAssets {
-        let dir = site_root.join("widget");
+    /// The widget built into `dir` (`HELPDESK_WIDGET_DIR`); in development (`dev`) read again on every request.
+    pub fn new(dir: &Path, dev: bool) -> WidgetAssets {
+        let dir = dir.to_path_buf();
         let bundle = Bundle::load(&dir).map(Arc::new);
         match &bundle {
             Some(b) => {
