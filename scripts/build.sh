@@ -5,5 +5,6 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-cargo leptos build --release
+# --precompress: brotli and gzip copies beside each file, served as they are (no compression per request).
+cargo leptos build --release --precompress
 scripts/build-widget.sh

@@ -66,8 +66,9 @@ fi
 step "release build"
 scripts/build.sh
 
-step "widget size budget"
+step "widget and dashboard size budgets"
 scripts/check-widget-size.sh
+scripts/check-dashboard-size.sh
 
 step "browser tests (Playwright + Chromium)"
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"

@@ -117,6 +117,15 @@ impl Config {
         let site_root = var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
         let widget_dir =
             var("HELPDESK_WIDGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(&site_root).join("widget"));
+        // Content-hashed file names: what cargo-leptos says when it runs the server, else whether its list of
+        // hashes is beside this binary (where Leptos reads it).
+        let hash_files = match var("LEPTOS_HASH_FILES") {
+            Some(v) => v.trim() == "true",
+            None => std::env::current_exe()
+                .ok()
+                .and_then(|exe| Some(exe.parent()?.join("hash.txt").exists()))
+                .unwrap_or(false),
+        };
         let leptos = LeptosOptions::builder()
             .output_name(var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "helpdesk".into()))
             .site_root(site_root)
@@ -124,6 +133,7 @@ impl Config {
             .site_addr(bind)
             .reload_port(reload_port)
             .env(env)
+            .hash_files(hash_files)
             .build();
         let public_url = match var("HELPDESK_PUBLIC_URL") {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {

@@ -85,9 +85,11 @@ fn router(state: AppState, config: &Config) -> Router {
         .with_state(state.clone());
 
     let dev = config.leptos.env == leptos::config::Env::DEV;
+    let pkg = routes::pkg::router(config);
     let widget = routes::widget_assets::router(routes::widget_assets::WidgetAssets::new(&config.widget_dir, dev));
 
     api.merge(widget)
+        .merge(pkg)
         .merge(dashboard)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::admin_guard::admin_guard))
         .layer(axum::middleware::from_fn_with_state(state, middleware::csrf::same_origin_for_cookie_sessions))

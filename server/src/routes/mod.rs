@@ -1,8 +1,9 @@
-//! HTTP routes outside the Leptos app: the REST API under `/api`, the socket, the widget files and the health
-//! endpoints.
+//! HTTP routes outside the Leptos app: the REST API under `/api`, the socket, the widget files, the dashboard's
+//! static files and the health endpoints.
 
 pub mod api;
 pub mod health;
 pub mod openapi;
+pub mod pkg;
 pub mod widget_assets;
 pub mod ws;
