@@ -1,7 +1,7 @@
 //! On SQLite, drops `uq_messages_chat_client_msg`. There the message writer is the only writer of messages and
 //! finds retries in memory (`services::messages::sqlite::ClientIds`), while the index cost every message a random
 //! B-tree page of its own: the largest share of what the write-ahead log and its checkpoints wrote (BENCHMARKS.md,
-//! session 7). MySQL/MariaDB keep it: there several nodes write messages, and the index is what makes a retry
+//! 2026-12-03, `48b993d`). MySQL/MariaDB keep it: there several nodes write messages, and the index is what makes a retry
 //! arriving on another node a retry.
 
 use crate::m20261124_000007_create_messages::Messages;

@@ -1,6 +1,6 @@
 //! Drops `chats.last_seq`. A chat's last seq is read from the messages' unique `(chat_id, seq)` index instead
 //! (`MAX(seq)`, one index seek), so storing a message no longer rewrites its chat's row: on SQLite that row update
-//! was a page of the write-ahead log for most messages (BENCHMARKS.md, session 7). The row lock that orders a
+//! was a page of the write-ahead log for most messages (BENCHMARKS.md, 2026-12-03, `48b993d`). The row lock that orders a
 //! chat's senders on MySQL/MariaDB is now taken with `SELECT … FOR UPDATE`.
 
 use crate::m20261124_000006_create_chats::Chats;
