@@ -1,11 +1,10 @@
 import { test, expect } from '@playwright/test';
-import { createWebsite, hydrated, signIn } from './fixtures';
+import { createWebsite, hydrated, newUser, signInAs } from './fixtures';
 
 // The activity log: what changed, readably, and every page of it reachable.
 
 test('the activity log shows what changed and pages back through older entries', async ({ page }) => {
-  await signIn(page);
-  await expect(page).toHaveURL(/\/admin\/dashboard$/);
+  await signInAs(page, await newUser('activity'));
   const site = await createWebsite(page, 'Activity check', 'activity.example.com');
   // 30 renames: more than one page of the log.
   const statuses = await page.evaluate(async (id) => {
@@ -38,7 +37,4 @@ test('the activity log shows what changed and pages back through older entries',
   await page.locator('#activity-newer').click();
   await expect(page.locator('#activity-page')).toContainText('Page 1 of');
   await page.screenshot({ path: 'test-results/activity.png', fullPage: true });
-
-  const deleted = await page.evaluate(async (id) => (await fetch(`/api/websites/${id}`, { method: 'DELETE' })).status, site.id);
-  expect(deleted).toBe(204);
 });

@@ -1,18 +1,61 @@
 import { expect, type Page } from '@playwright/test';
 
+import { randomUUID } from 'node:crypto';
+
+/** The super admin the server creates at its first start (playwright.config.ts). */
 export const ADMIN = { email: 'admin@e2e.test', password: 'e2e-password-123' };
+
+const port = Number(process.env.HELPDESK_E2E_PORT ?? 3180);
+const BASE_URL = `http://127.0.0.1:${port}`;
+
+/** Every API call of a fixture gives up after this long, so a hung server fails the test instead of stalling it. */
+const API_TIMEOUT_MS = 10_000;
+
+async function api(path: string, init: RequestInit & { token?: string } = {}): Promise<any> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const res = await fetch(`${BASE_URL}${path}`, { ...init, headers, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${body}`);
+  return body ? JSON.parse(body) : null;
+}
+
+export type Account = { email: string; password: string; id: string };
+
+/**
+ * A new user of `role` made by the super admin through the REST API, with an address no other test uses. Each spec
+ * signs in as its own admin, who sees only the websites they make: what one spec creates never shows in another's
+ * inbox or activity log, whatever order they run in.
+ */
+export async function newUser(label: string, role: 'admin' | 'agent' = 'admin', websiteIds: string[] = []): Promise<Account> {
+  const { token } = await api('/api/auth/login', { method: 'POST', body: JSON.stringify(ADMIN) });
+  const email = `${label}-${randomUUID().slice(0, 8)}@e2e.test`;
+  const password = `pw-${randomUUID()}`;
+  const user = await api('/api/users', {
+    method: 'POST',
+    token,
+    body: JSON.stringify({ email, name: label, role, password, websiteIds }),
+  });
+  return { email, password, id: user.id };
+}
 
 /** Waits until the WASM bundle has hydrated the server-rendered page (frontend sets data-hydrated). */
 export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }
 
-export async function signIn(page: Page, email = ADMIN.email, password = ADMIN.password) {
+export async function signIn(page: Page, email: string, password: string) {
   await page.goto('/admin/login');
   await hydrated(page);
   await page.locator('#login-email').fill(email);
   await page.locator('#login-password').fill(password);
   await page.locator('#login-submit').click();
+}
+
+/** Signs `page` in as `account` and waits for the dashboard. */
+export async function signInAs(page: Page, account: { email: string; password: string }) {
+  await signIn(page, account.email, account.password);
+  await expect(page).toHaveURL(/\/admin\/dashboard$/);
 }
 
 const hostPort = Number(process.env.HELPDESK_E2E_HOST_PORT ?? 3181);

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { hydrated, signIn } from './fixtures';
+import { createWebsite, hydrated, newUser, signInAs } from './fixtures';
 
 /** Plays the visitor from a page served by Helpdesk itself (its origin is on the website's allowlist). */
 async function visitorSays(page: Page, key: string, text: string): Promise<string> {
@@ -18,21 +18,26 @@ async function visitorSays(page: Page, key: string, text: string): Promise<strin
       (window as any).visitorInbox = [];
       ws.onmessage = (e) => (window as any).visitorInbox.push(JSON.parse(e.data));
       (window as any).visitorSocket = ws;
-      await new Promise((resolve) => (ws.onopen = resolve));
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onclose = (e) => reject(new Error(`socket closed: ${e.code} ${e.reason}`));
+      });
       ws.send(JSON.stringify({ type: 'chat-message', clientMsgId: 'e2e-1', content: text }));
-      for (;;) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
         const ack = (window as any).visitorInbox.find((m: any) => m.type === 'ack');
         if (ack) return ack.chatId as string;
         await new Promise((r) => setTimeout(r, 50));
       }
+      throw new Error(`no ack within 10 s: ${JSON.stringify((window as any).visitorInbox)}`);
     },
     { key, text },
   );
 }
 
 test('an agent sees a new chat appear live and answers it', async ({ page, browser, baseURL }) => {
-  await signIn(page);
-  await expect(page).toHaveURL(/\/admin\/dashboard$/);
+  // An admin of their own: the inbox holds only this test's chats.
+  await signInAs(page, await newUser('inbox'));
   // A website whose allowlist includes this server, so a page here can play the visitor.
   await page.goto('/admin/websites');
   await hydrated(page);
@@ -46,8 +51,7 @@ test('an agent sees a new chat appear live and answers it', async ({ page, brows
   await page.getByRole('link', { name: 'Chats' }).click();
   await expect(page).toHaveURL(/\/admin\/chats$/);
   await expect(page.locator('.live.on')).toBeVisible();
-  const websites = await page.evaluate(() => fetch('/api/websites').then((r) => r.json()).then((l) => l.length));
-  await expect(page.locator('#following')).toHaveAttribute('data-count', String(websites));
+  await expect(page.locator('#following')).toHaveAttribute('data-count', '1');
   await expect(page.locator('#inbox-waiting')).toContainText('None.');
 
   const visitorContext = await browser.newContext();
@@ -98,5 +102,48 @@ test('an agent sees a new chat appear live and answers it', async ({ page, brows
   await page.locator('#resolution').fill('Explained the order status.');
   await page.locator('#resolve-chat').click();
   await expect(page.locator('#chat-status')).toHaveText('Resolved');
+  await visitorContext.close();
+});
+
+test('a long conversation opens at its latest messages and loads earlier ones on scrolling up', async ({ page, baseURL }) => {
+  await signInAs(page, await newUser('long-chat'));
+  const site = await createWebsite(page, 'Long chat site', new URL(baseURL!).host);
+  const visitorContext = await page.context().browser()!.newContext();
+  const visitor = await visitorContext.newPage();
+  await visitor.goto('/healthz');
+  const chatId = await visitorSays(visitor, site.key, 'The very first message');
+  // 149 answers: 150 messages, more than the 100 a conversation opens with.
+  const statuses = await page.evaluate(async (chatId) => {
+    const out: number[] = [];
+    for (let i = 1; i <= 149; i++) {
+      const res = await fetch('/api/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ chatId, content: `Answer ${i}`, clientMsgId: `long-${i}` }),
+      });
+      out.push(res.status);
+    }
+    return out;
+  }, chatId);
+  expect(statuses.filter((s) => s !== 201)).toEqual([]);
+
+  await page.goto(`/admin/chats/${chatId}`);
+  await hydrated(page);
+  const list = page.locator('#messages');
+  await expect(list.locator('.message')).toHaveCount(100);
+  await expect(list.locator('.message').last()).toContainText('Answer 149');
+  await expect(list.locator('.message').first()).toHaveAttribute('data-seq', '51');
+  await expect(list).not.toContainText('The very first message');
+
+  // Scrolling to the top brings the earlier page, in order, and nothing is left to load.
+  await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await list.evaluate((el) => (el.scrollTop = 0));
+  await expect(list.locator('.message')).toHaveCount(150);
+  await expect(list.locator('.message').first()).toContainText('The very first message');
+  await expect(list.locator('.message').first()).toHaveAttribute('data-seq', '1');
+  await expect(page.locator('#load-earlier')).toHaveCount(0);
+  const seqs = await list.locator('.message').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+  expect(seqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+  await page.screenshot({ path: 'test-results/long-conversation.png' });
   await visitorContext.close();
 });

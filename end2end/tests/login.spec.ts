@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { ADMIN, hydrated, signIn } from './fixtures';
+import { ADMIN, hydrated, newUser, signIn } from './fixtures';
 
 test('a signed-out visit to the dashboard lands on the login page', async ({ page }) => {
   await page.goto('/admin/chats');
@@ -8,7 +8,8 @@ test('a signed-out visit to the dashboard lands on the login page', async ({ pag
 });
 
 test('a wrong password shows an error and no session', async ({ page, context }) => {
-  await signIn(page, ADMIN.email, 'not-the-password');
+  const user = await newUser('wrong-password');
+  await signIn(page, user.email, 'not-the-password');
   await expect(page.locator('#login-error')).toHaveText('Email or password is incorrect.');
   await expect(page).toHaveURL(/\/admin\/login/);
   const cookies = await context.cookies();
@@ -16,7 +17,7 @@ test('a wrong password shows an error and no session', async ({ page, context })
 });
 
 test('signing in opens the dashboard layout; signing out returns to login', async ({ page, context }) => {
-  await signIn(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(/\/admin\/dashboard$/);
   await expect(page.locator('#page-title')).toHaveText('Dashboard');
   await expect(page.locator('#current-user')).toContainText(ADMIN.email);
@@ -40,10 +41,11 @@ test('signing in opens the dashboard layout; signing out returns to login', asyn
 });
 
 test('after sign-in the browser goes on to the page it asked for', async ({ page }) => {
+  const user = await newUser('next-page');
   await page.goto('/admin/analytics');
   await hydrated(page);
-  await page.locator('#login-email').fill(ADMIN.email);
-  await page.locator('#login-password').fill(ADMIN.password);
+  await page.locator('#login-email').fill(user.email);
+  await page.locator('#login-password').fill(user.password);
   await page.locator('#login-submit').click();
   await expect(page).toHaveURL(/\/admin\/analytics$/);
   await expect(page.locator('#page-title')).toHaveText('Analytics');

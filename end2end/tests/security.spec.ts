@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { createWebsite, hydrated, signIn, HOST_URL } from './fixtures';
+import { createWebsite, hydrated, newUser, signInAs, HOST_URL } from './fixtures';
 
 // What the browser enforces for us: the dashboard's Content-Security-Policy (no page may trip it), and the widget's
 // behaviour when the server limits a visitor or takes the website's key away.
@@ -19,12 +19,6 @@ async function watchCsp(page: Page): Promise<string[]> {
   return seen;
 }
 
-/** Removes a website this spec made, with its chats, so other specs' inboxes do not see them. */
-async function deleteWebsite(agent: Page, id: string) {
-  const status = await agent.evaluate(async (id) => (await fetch(`/api/websites/${id}`, { method: 'DELETE' })).status, id);
-  expect(status).toBe(204);
-}
-
 async function violations(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as any).__csp as string[]);
 }
@@ -34,8 +28,7 @@ test('no dashboard page reports a Content-Security-Policy violation', async ({ p
   await page.goto('/admin/login');
   await hydrated(page);
   expect(await violations(page)).toEqual([]);
-  await signIn(page);
-  await expect(page).toHaveURL(/\/admin\/dashboard$/);
+  await signInAs(page, await newUser('csp'));
   const site = await createWebsite(page, 'CSP check', new URL(HOST_URL).host);
   const pages = ['/admin/dashboard', '/admin/websites', `/admin/websites/${site.id}`, '/admin/chats', '/admin/analytics', '/admin/admins', '/admin/activity'];
   for (const path of pages) {
@@ -52,14 +45,12 @@ test('no dashboard page reports a Content-Security-Policy violation', async ({ p
   await expect(preview.locator('body')).not.toBeEmpty();
   expect(await violations(page)).toEqual([]);
   expect(console).toEqual([]);
-  await deleteWebsite(page, site.id);
 });
 
 test('a visitor who writes too fast is told so, and the message goes once allowed', async ({ browser }) => {
   const agentContext = await browser.newContext();
   const agent = await agentContext.newPage();
-  await signIn(agent);
-  await expect(agent).toHaveURL(/\/admin\/dashboard$/);
+  await signInAs(agent, await newUser('rate-limit'));
   const site = await createWebsite(agent, 'Chatty visitor', new URL(HOST_URL).host);
 
   const context = await browser.newContext();
@@ -82,15 +73,13 @@ test('a visitor who writes too fast is told so, and the message goes once allowe
   await expect(visitor.locator('.hd-me')).toHaveCount(31);
   await expect(visitor.locator('.hd-status')).toBeHidden();
   await context.close();
-  await deleteWebsite(agent, site.id);
   await agentContext.close();
 });
 
 test('a replaced key ends the visitors\' chats on the old one', async ({ browser }) => {
   const agentContext = await browser.newContext();
   const agent = await agentContext.newPage();
-  await signIn(agent);
-  await expect(agent).toHaveURL(/\/admin\/dashboard$/);
+  await signInAs(agent, await newUser('rotation'));
   const site = await createWebsite(agent, 'Rotating keys', new URL(HOST_URL).host);
 
   const context = await browser.newContext();
@@ -122,6 +111,5 @@ test('a replaced key ends the visitors\' chats on the old one', async ({ browser
   await visitor.locator('.hd-input').press('Enter');
   await expect(visitor.locator('.hd-me', { hasText: 'new key' })).toHaveAttribute('data-seq', /\d+/);
   await context.close();
-  await deleteWebsite(agent, site.id);
   await agentContext.close();
 });

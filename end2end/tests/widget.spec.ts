@@ -1,5 +1,5 @@
 import { test, expect, type Page, type BrowserContext } from '@playwright/test';
-import { createWebsite, hydrated, makePng, signIn, FOREIGN_HOST_URL, HOST_URL } from './fixtures';
+import { createWebsite, hydrated, makePng, newUser, signInAs, FOREIGN_HOST_URL, HOST_URL } from './fixtures';
 
 // The visitor's side: the widget embedded on a customer's page (another origin, hostile CSS), against a live
 // agent in a second browser context.
@@ -13,8 +13,7 @@ let site: { id: string; key: string };
 test.beforeAll(async ({ browser }) => {
   agentContext = await browser.newContext();
   agent = await agentContext.newPage();
-  await signIn(agent);
-  await expect(agent).toHaveURL(/\/admin\/dashboard$/);
+  await signInAs(agent, await newUser('widget'));
   site = await createWebsite(agent, 'Acme shop', new URL(HOST_URL).host);
 });
 
