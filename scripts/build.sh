@@ -6,5 +6,5 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 # --precompress: brotli and gzip copies beside each file, served as they are (no compression per request).
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 scripts/build-widget.sh

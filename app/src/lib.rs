@@ -17,9 +17,10 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::AdminLayout;
+use leptos_router::Lazy;
 use pages::{
-    activity::ActivityPage, admins::AdminsPage, analytics::AnalyticsPage, chats::ChatPage, chats::ChatsPage,
-    dashboard::DashboardPage, login::LoginPage, not_found::NotFound, websites::WebsitePage, websites::WebsitesPage,
+    dashboard::DashboardPage, login::LoginPage, not_found::NotFound, ActivityRoute, AdminsRoute, AnalyticsRoute,
+    ChatRoute, ChatsRoute, WebsiteRoute, WebsitesRoute,
 };
 
 /// Where server functions are mounted; `/api` belongs to the REST API.
@@ -58,13 +59,13 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/admin") view=AdminLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/admin/dashboard"/> }/>
                     <Route path=path!("dashboard") view=DashboardPage/>
-                    <Route path=path!("websites") view=WebsitesPage/>
-                    <Route path=path!("websites/:id") view=WebsitePage/>
-                    <Route path=path!("chats") view=ChatsPage/>
-                    <Route path=path!("chats/:id") view=ChatPage/>
-                    <Route path=path!("analytics") view=AnalyticsPage/>
-                    <Route path=path!("admins") view=AdminsPage/>
-                    <Route path=path!("activity") view=ActivityPage/>
+                    <Route path=path!("websites") view={Lazy::<WebsitesRoute>::new()}/>
+                    <Route path=path!("websites/:id") view={Lazy::<WebsiteRoute>::new()}/>
+                    <Route path=path!("chats") view={Lazy::<ChatsRoute>::new()}/>
+                    <Route path=path!("chats/:id") view={Lazy::<ChatRoute>::new()}/>
+                    <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()}/>
+                    <Route path=path!("admins") view={Lazy::<AdminsRoute>::new()}/>
+                    <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -13,6 +13,40 @@ use leptos::prelude::*;
 
 use crate::ids;
 
+/// A page whose code the browser loads when the page is first shown, not with the dashboard's first download: its
+/// route struct, for `<Route view=Lazy::<…>::new()>`. The release build (`cargo leptos build --split`) puts each
+/// one's WASM in a file of its own; without `--split` it stays in the main bundle and behaves the same.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(WebsitesRoute, WebsitesPage);
+lazy_page!(WebsiteRoute, WebsitePage);
+lazy_page!(ChatsRoute, ChatsPage);
+lazy_page!(ChatRoute, ChatPage);
+lazy_page!(AnalyticsRoute, AnalyticsPage);
+lazy_page!(AdminsRoute, AdminsPage);
+lazy_page!(ActivityRoute, ActivityPage);
+
+use activity::ActivityPage;
+use admins::AdminsPage;
+use analytics::AnalyticsPage;
+use chats::{ChatPage, ChatsPage};
+use websites::{WebsitePage, WebsitesPage};
+
 /// The heading and lead paragraph every page starts with.
 #[component]
 pub fn PageHeader(title: &'static str, #[prop(optional)] lead: Option<&'static str>) -> impl IntoView {
