@@ -473,6 +473,15 @@ async fn bad_frames_get_errors_and_the_socket_survives(app: &TestApp) {
     }
     let errors = agent.collect("error", Duration::from_millis(500)).await;
     assert!(errors.iter().any(|e| e["code"] == "rate_limited"), "{errors:?}");
+    // The refusal holds the socket for the second it announces: a frame sent behind a refused one is refused too,
+    // even once the allowance has refilled, so no message is stored ahead of one refused before it.
+    let refused = errors.iter().find(|e| e["code"] == "rate_limited").expect("a refusal");
+    assert_eq!(refused["retryAfter"], 1, "{refused}");
+    agent.send(json!({ "type": "ping" })).await;
+    assert_eq!(agent.next_of(&["pong", "error"]).await["code"], "rate_limited", "still held");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    agent.send(json!({ "type": "ping" })).await;
+    agent.next("pong").await;
 
     // A frame over 64 KB ends that socket; the server goes on.
     let big = json!({ "type": "ping", "pad": "x".repeat(70 * 1024) });

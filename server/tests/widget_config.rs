@@ -257,5 +257,24 @@ async fn widget_requests_are_rate_limited_per_ip(app: &TestApp) {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!(retry >= 1);
+    // The page can read the refusal (or the widget could only say "no connection").
+    assert_eq!(
+        res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        Some("https://shop.example.com")
+    );
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "rate_limited");
+    // Preflights are not counted, so the refused request's own preflight still passes.
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url(&format!("/api/widget/offline?apiKey={key}")))
+        .header("Origin", "https://shop.example.com")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        preflight.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        Some("https://shop.example.com")
+    );
 }

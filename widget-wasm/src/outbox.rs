@@ -67,7 +67,10 @@ impl Widget {
         self.pending(cid.clone(), content.into());
         self.ui.input.set_value("");
         self.scroll();
-        self.transmit(&cid, content);
+        // While the server has asked to wait, it goes with the others when the wait is over, in the order written.
+        if !self.state.borrow().flush_due {
+            self.transmit(&cid, content);
+        }
         self.stop_typing();
     }
 

@@ -37,6 +37,10 @@ const WRITE_BUFFER: usize = 2 * 1024;
 const AGENT_WRITE_BUFFER: usize = 64 * 1024;
 const EVENTS_PER_SECOND: u32 = 20;
 const EVENT_BURST: u32 = 40;
+/// After a frame is refused for coming too fast, every frame is refused for this long (the `retryAfter` the
+/// refusal announces): a message sent behind a refused one must not be stored before it. The client sends what was
+/// refused again, in order, once the wait is over.
+const RATE_HOLD: Duration = Duration::from_secs(1);
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// Most queued frames written before one flush.
 const FLUSH_EVERY: usize = 64;
@@ -155,6 +159,7 @@ async fn run(
     // A plain timer kept inside the session future (an `Interval` would be one more allocation per socket).
     let ping = tokio::time::sleep(PING_EVERY);
     tokio::pin!(ping);
+    let mut held_until: Option<tokio::time::Instant> = None;
     let close = loop {
         tokio::select! {
             Some(out) = queue.recv() => {
@@ -179,8 +184,13 @@ async fn run(
             }
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    if limiter.check().is_err() {
-                        socket.refuse(&AppError::RateLimited { retry_after_secs: 1 });
+                    let now = tokio::time::Instant::now();
+                    let held = held_until.is_some_and(|until| now < until);
+                    if held || limiter.check().is_err() {
+                        if !held {
+                            held_until = Some(now + RATE_HOLD);
+                        }
+                        socket.refuse(&AppError::RateLimited { retry_after_secs: RATE_HOLD.as_secs() });
                         continue;
                     }
                     match serde_json::from_str::<ClientEvent>(text.as_str()) {

@@ -2,14 +2,16 @@
 //! page's Origin, never by a user. CORS headers go only to origins the website allows; requests are rate limited
 //! per client IP (100 per 15 minutes, as the seed, unless configured).
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use protocol::{ErrorBody, WidgetConfig};
 use serde::Deserialize;
@@ -25,33 +27,44 @@ use protocol::AppError;
 
 use crate::error::ApiError;
 
-/// `max` requests per client IP per `window` (a burst of that many, refilled evenly); 0: no limit.
+/// `max` requests per client IP per `window` (a burst of that many, refilled evenly); 0: no limit. CORS preflights
+/// are not counted: a refused preflight would hide the refusal itself from the widget, which could then only say
+/// "no connection". A refusal is readable from any page (it says nothing but "wait").
 pub fn router((max, window): (u32, Duration), upload_limit: usize) -> Router<AppState> {
+    let config = NonZeroU32::new(max).and_then(|max| {
+        GovernorConfigBuilder::default()
+            .period(window / max.get())
+            .burst_size(max.get())
+            .key_extractor(PeerIpKeyExtractor)
+            .finish()
+            .map(Arc::new)
+    });
+    let limited = |route: MethodRouter<AppState>| match &config {
+        Some(config) => route.layer(GovernorLayer::new(config.clone()).error_handler(too_many_requests)),
+        None => route,
+    };
     let uploads = Router::new()
-        .route("/attachments", axum::routing::post(upload_handler).options(preflight))
+        .route("/attachments", limited(post(upload_handler)).options(preflight))
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
-    let router = Router::new()
-        .route("/config", get(config_handler).options(preflight))
-        .route("/session", axum::routing::post(session_handler).options(preflight))
-        .route("/offline", axum::routing::post(offline_handler).options(preflight))
-        .route("/attachments/{id}", get(download_handler).options(preflight))
-        .route("/attachments/{id}/thumbnail", get(thumbnail_handler).options(preflight))
+    Router::new()
+        .route("/config", limited(get(config_handler)).options(preflight))
+        .route("/session", limited(post(session_handler)).options(preflight))
+        .route("/offline", limited(post(offline_handler)).options(preflight))
+        .route("/attachments/{id}", limited(get(download_handler)).options(preflight))
+        .route("/attachments/{id}/thumbnail", limited(get(thumbnail_handler)).options(preflight))
         .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
-        .merge(uploads);
-    if max == 0 {
-        return router;
+        .merge(uploads)
+        .layer(middleware::map_response(readable_refusal))
+}
+
+/// Lets the page that was refused read why (`Access-Control-Allow-Origin` on a 429, for whichever origin asked).
+async fn readable_refusal(headers: HeaderMap, mut res: Response) -> Response {
+    if res.status() == StatusCode::TOO_MANY_REQUESTS && !res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    {
+        res = with_cors(res, origin(&headers).unwrap_or_default());
     }
-    let config = GovernorConfigBuilder::default()
-        .period(window / max)
-        .burst_size(max)
-        .key_extractor(PeerIpKeyExtractor)
-        .finish()
-        .map(Arc::new);
-    match config {
-        Some(config) => router.layer(GovernorLayer::new(config).error_handler(too_many_requests)),
-        None => router,
-    }
+    res
 }
 
 fn too_many_requests(err: GovernorError) -> Response {
