@@ -15,12 +15,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 use components::layout::AdminLayout;
 use leptos_router::Lazy;
 use pages::{
-    dashboard::DashboardPage, login::LoginPage, not_found::NotFound, ActivityRoute, AdminsRoute, AnalyticsRoute,
-    ChatRoute, ChatsRoute, WebsiteRoute, WebsitesRoute,
+    login::LoginPage, not_found::NotFound, ActivityRoute, AdminsRoute, AnalyticsRoute, ChatRoute, ChatsRoute,
+    DashboardRoute, WebsiteRoute, WebsitesRoute,
 };
 
 /// Where server functions are mounted; `/api` belongs to the REST API.
@@ -58,12 +59,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/login") view=LoginPage/>
                 <ParentRoute path=path!("/admin") view=AdminLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/admin/dashboard"/> }/>
-                    <Route path=path!("dashboard") view=DashboardPage/>
+                    <Route path=path!("dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("websites") view={Lazy::<WebsitesRoute>::new()}/>
-                    <Route path=path!("websites/:id") view={Lazy::<WebsiteRoute>::new()}/>
+                    <Route path=path!("websites/:id") view={Lazy::<WebsiteRoute>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("chats") view={Lazy::<ChatsRoute>::new()}/>
                     <Route path=path!("chats/:id") view={Lazy::<ChatRoute>::new()}/>
-                    <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()}/>
+                    <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("admins") view={Lazy::<AdminsRoute>::new()}/>
                     <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()}/>
                 </ParentRoute>

@@ -22,6 +22,12 @@ pub struct Realtime {
     pub visitors_online: RwSignal<HashSet<String>>,
     /// Last page each visitor was on.
     pub visitor_pages: RwSignal<HashMap<String, String>>,
+    /// The website of each visitor online.
+    pub visitor_websites: RwSignal<HashMap<String, String>>,
+    /// Agents online who work on a website this socket follows, by id (their names).
+    pub agents_online: RwSignal<HashMap<String, String>>,
+    /// Counts chats created or changed since the page opened (the dashboard reads its figures again on a change).
+    pub chat_changes: RwSignal<u64>,
     /// The last error the server sent (e.g. a refused message).
     pub last_error: RwSignal<Option<String>>,
     /// Websites whose events this socket receives.
@@ -47,6 +53,9 @@ impl Realtime {
             open_chat: RwSignal::new(None),
             visitors_online: RwSignal::new(HashSet::new()),
             visitor_pages: RwSignal::new(HashMap::new()),
+            visitor_websites: RwSignal::new(HashMap::new()),
+            agents_online: RwSignal::new(HashMap::new()),
+            chat_changes: RwSignal::new(0),
             last_error: RwSignal::new(None),
             joined: RwSignal::new(HashSet::new()),
             left: RwSignal::new(HashSet::new()),
@@ -144,23 +153,43 @@ impl Realtime {
             ServerEvent::ChatCreated { chat: ChatView::Agent(chat) } => {
                 notify_new_chat(&chat);
                 self.merge_chats(vec![chat]);
+                self.chat_changes.update(|n| *n += 1);
             }
-            ServerEvent::ChatUpdated { chat: ChatView::Agent(chat) } => self.merge_chats(vec![chat]),
+            ServerEvent::ChatUpdated { chat: ChatView::Agent(chat) } => {
+                self.merge_chats(vec![chat]);
+                self.chat_changes.update(|n| *n += 1);
+            }
             ServerEvent::UserTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
                 t.insert(chat_id);
             }),
             ServerEvent::UserStoppedTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
                 t.remove(&chat_id);
             }),
-            ServerEvent::VisitorOnline { visitor_id, .. } => self.visitors_online.update(|v| {
-                v.insert(visitor_id);
-            }),
+            ServerEvent::VisitorOnline { visitor_id, website_id } => {
+                self.visitor_websites.update(|w| {
+                    w.insert(visitor_id.clone(), website_id);
+                });
+                self.visitors_online.update(|v| {
+                    v.insert(visitor_id);
+                });
+            }
             ServerEvent::VisitorOffline { visitor_id, .. } => self.visitors_online.update(|v| {
                 v.remove(&visitor_id);
             }),
-            ServerEvent::VisitorPage { visitor_id, url, .. } => self.visitor_pages.update(|p| {
-                p.insert(visitor_id, url);
+            ServerEvent::AgentOnline { user_id, name, .. } => self.agents_online.update(|a| {
+                a.insert(user_id, name);
             }),
+            ServerEvent::AgentOffline { user_id, .. } => self.agents_online.update(|a| {
+                a.remove(&user_id);
+            }),
+            ServerEvent::VisitorPage { visitor_id, url, website_id, .. } => {
+                self.visitor_websites.update(|w| {
+                    w.insert(visitor_id.clone(), website_id);
+                });
+                self.visitor_pages.update(|p| {
+                    p.insert(visitor_id, url);
+                });
+            }
             ServerEvent::Error { message, .. } => self.last_error.set(Some(message)),
             ServerEvent::Joined { website_id } => {
                 self.left.update(|l| {

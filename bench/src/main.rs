@@ -9,6 +9,10 @@
 //! the sockets). Both processes share the machine: the load generator's CPU is part of every figure.
 //!
 //! `cargo run -p bench --release -- --visitors 1000 --agents 5 --rate 1000 --seconds 10`
+//!
+//! `--analytics N` measures the analytics API instead, on a demo data set of about N messages (`analytics.rs`).
+
+mod analytics;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +40,9 @@ struct Args {
     no_chat_id: bool,
     /// Child mode: serve Helpdesk on this database URL and print `LISTEN <base URL>`.
     serve: Option<String>,
+    /// Analytics mode (`analytics.rs`): the demo data set of about this many messages.
+    analytics: Option<usize>,
+    repeat: usize,
 }
 
 fn args() -> Args {
@@ -48,6 +55,8 @@ fn args() -> Args {
         idle_only: false,
         no_chat_id: false,
         serve: None,
+        analytics: None,
+        repeat: 7,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -61,6 +70,8 @@ fn args() -> Args {
             "--idle-only" => a.idle_only = true,
             "--no-chat-id" => a.no_chat_id = true,
             "--serve" => a.serve = Some(value()),
+            "--analytics" => a.analytics = Some(value().parse().unwrap_or(1_000_000)),
+            "--repeat" => a.repeat = value().parse().unwrap_or(a.repeat).max(1),
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
@@ -124,6 +135,10 @@ impl Drop for Child {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a = args();
+    if let Some(messages) = a.analytics {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        return runtime.block_on(analytics::run(messages, a.mysql.as_deref(), a.repeat));
+    }
     if let Some(url) = a.serve.clone() {
         // The server gets the machine's worker threads, as in production.
         return tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(url));

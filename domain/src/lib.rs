@@ -4,6 +4,7 @@
 
 pub mod ctx;
 pub mod db;
+pub mod demo;
 #[cfg(not(feature = "testing"))]
 mod entities;
 #[cfg(feature = "testing")]
@@ -13,6 +14,7 @@ pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod origin;
+pub mod presence;
 pub mod realtime;
 pub mod scoped;
 pub mod services;
@@ -91,6 +93,7 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         country_header: settings.country_header,
         uploads: Arc::new(services::attachments::Uploads::new(settings.upload_dir, settings.upload_max_bytes)),
         limits: Arc::new(limits::Limits::new(settings.visitor_messages_per_min, settings.sockets_per_ip_per_min)),
+        presence: Arc::default(),
     };
     Ok((state, bootstrap))
 }
@@ -117,6 +120,8 @@ pub struct AppState {
     pub(crate) uploads: Arc<services::attachments::Uploads>,
     /// Messages per visitor, new sockets per IP.
     pub(crate) limits: Arc<limits::Limits>,
+    /// Who is on the websites now.
+    pub(crate) presence: Arc<presence::Presence>,
 }
 
 impl AppState {
@@ -159,8 +164,11 @@ impl AppState {
         self.db.ping().await
     }
 
-    /// Closes the database pool (a stopping test server).
+    /// Closes the database pool (a stopping server), after writing the message counts not written yet.
     pub async fn close(&self) {
+        if let Err(e) = self.writer.flush_counts().await {
+            tracing::warn!(error = %e, "message counts not written at shutdown; `helpdesk analytics-rebuild` restores them");
+        }
         let _ = self.db.clone().close().await;
     }
 }

@@ -60,14 +60,29 @@ impl Socket {
             return Err(CloseReason::Retry);
         }
         let hello = match &who {
-            Who::Agent(ctx) => ServerEvent::Hello {
-                v: PROTOCOL_VERSION,
-                role: "agent".into(),
-                user_id: Some(ctx.user_id().into()),
-                visitor_id: None,
-                chats: vec![],
-            },
+            Who::Agent(ctx) => {
+                let works_on = websites::worked_on(ctx, &state.db).await.unwrap_or_default();
+                if state.presence.agent_connected(ctx.user_id(), works_on.clone()) {
+                    let user_id = ctx.user_id().to_string();
+                    for website_id in &works_on {
+                        let online = ServerEvent::AgentOnline {
+                            website_id: website_id.clone(),
+                            user_id: user_id.clone(),
+                            name: ctx.user().name.clone(),
+                        };
+                        events::publish(&state.hub, Audience::Agents { website_id }, &online, None);
+                    }
+                }
+                ServerEvent::Hello {
+                    v: PROTOCOL_VERSION,
+                    role: "agent".into(),
+                    user_id: Some(ctx.user_id().into()),
+                    visitor_id: None,
+                    chats: vec![],
+                }
+            }
             Who::Visitor(v) => {
+                state.presence.visitor_connected(&v.website_id, &v.visitor_id, crate::services::now_millis());
                 let online =
                     ServerEvent::VisitorOnline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
                 events::publish(&state.hub, Audience::Agents { website_id: &v.website_id }, &online, None);
@@ -106,6 +121,7 @@ impl Socket {
         match &self.who {
             Who::Visitor(v) => {
                 state.hub.disconnect_visitor(&self.conn, &v.website_id);
+                state.presence.visitor_disconnected(&v.website_id, &v.visitor_id);
                 if !state.hub.has_subscribers(&Topic::Visitor(v.visitor_id.clone())) {
                     let offline = ServerEvent::VisitorOffline {
                         website_id: v.website_id.clone(),
@@ -114,7 +130,14 @@ impl Socket {
                     events::publish(&state.hub, Audience::Agents { website_id: &v.website_id }, &offline, None);
                 }
             }
-            Who::Agent(_) => state.hub.disconnect(&self.conn),
+            Who::Agent(ctx) => {
+                state.hub.disconnect(&self.conn);
+                for website_id in state.presence.agent_disconnected(ctx.user_id()).unwrap_or_default() {
+                    let offline =
+                        ServerEvent::AgentOffline { website_id: website_id.clone(), user_id: ctx.user_id().into() };
+                    events::publish(&state.hub, Audience::Agents { website_id: &website_id }, &offline, None);
+                }
+            }
         }
     }
 

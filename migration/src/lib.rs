@@ -25,6 +25,7 @@ mod m20261203_000018_create_chat_reads;
 mod m20261204_000019_byte_exact_keys;
 mod m20261204_000020_create_revoked_tokens;
 mod m20261204_000021_add_activity_logs_website;
+pub mod m20261204_000022_analytics;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_byte_exact_keys::Migration),
             Box::new(m20261204_000020_create_revoked_tokens::Migration),
             Box::new(m20261204_000021_add_activity_logs_website::Migration),
+            Box::new(m20261204_000022_analytics::Migration),
         ]
     }
 }

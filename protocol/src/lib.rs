@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod analytics;
 mod error;
+pub use analytics::*;
 pub use error::AppError;
 
 /// A fieldless enum that travels as one string (on the wire, in the database): each variant's string is written
@@ -661,6 +663,17 @@ pub enum ServerEvent {
         visitor_id: String,
         url: String,
         title: Option<String>,
+    },
+    /// Agents: someone who works on this website opened the dashboard (their first socket).
+    AgentOnline {
+        website_id: String,
+        user_id: String,
+        name: String,
+    },
+    /// Agents: their last socket closed.
+    AgentOffline {
+        website_id: String,
+        user_id: String,
     },
     Error {
         code: String,

@@ -1,6 +1,7 @@
 //! The Helpdesk server as a library: `build_app(config)` connects and migrates the database, creates the first
 //! super admin on an empty one, and returns the router, so `main` and the integration tests start the same app.
 
+pub mod commands;
 pub mod config;
 pub mod error;
 pub mod middleware;

@@ -1,6 +1,6 @@
 //! `server`: read the configuration, build the app, serve it. Nothing else lives here.
 
-use server::{build_app, serve, Config};
+use server::{build_app, commands, serve, Config};
 use tracing_subscriber::EnvFilter;
 
 #[global_allocator]
@@ -25,7 +25,19 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    if matches!(command.as_deref(), Some("help" | "--help" | "-h")) {
+        println!("{}", commands::USAGE);
+        return Ok(());
+    }
     let config = Config::from_env()?;
+    match command.as_deref() {
+        None => {}
+        Some("demo") => return Ok(commands::demo(&config, args).await?),
+        Some("analytics-rebuild") => return Ok(commands::analytics_rebuild(&config).await?),
+        Some(other) => return Err(format!("unknown command {other}\n\n{}", commands::USAGE).into()),
+    }
     tracing::info!(?config, "starting");
     let app = build_app(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -41,6 +53,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("Helpdesk is listening: {url}");
     serve(listener, app.router, shutdown_signal()).await?;
+    app.state.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -11,7 +11,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait
 use domain::db;
 use domain::entities::{chats, messages, roles, users, visitors, websites};
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 13] = [
     "roles",
     "users",
     "websites",
@@ -23,6 +23,8 @@ const TABLES: [&str; 11] = [
     "activity_logs",
     "chat_reads",
     "revoked_tokens",
+    "message_counts",
+    "visitor_activity",
 ];
 
 per_backend!(
@@ -161,6 +163,9 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         ended_at: Set(None),
         created_at: Set(now()),
         updated_at: Set(now()),
+        first_visitor_at: Set(None),
+        first_response_at: Set(None),
+        first_response_by: Set(None),
     }
     .insert(&conn)
     .await
@@ -233,10 +238,12 @@ async fn entities_match_the_migrated_schema(backend: Backend) {
         ("attachments", entity_columns::<attachments::Entity>()),
         ("chat_reads", entity_columns::<chat_reads::Entity>()),
         ("chats", entity_columns::<chats::Entity>()),
+        ("message_counts", entity_columns::<message_counts::Entity>()),
         ("messages", entity_columns::<messages::Entity>()),
         ("revoked_tokens", entity_columns::<revoked_tokens::Entity>()),
         ("roles", entity_columns::<roles::Entity>()),
         ("users", entity_columns::<users::Entity>()),
+        ("visitor_activity", entity_columns::<visitor_activity::Entity>()),
         ("visitor_pages", entity_columns::<visitor_pages::Entity>()),
         ("visitors", entity_columns::<visitors::Entity>()),
         ("website_members", entity_columns::<website_members::Entity>()),

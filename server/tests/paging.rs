@@ -46,6 +46,9 @@ fn chat_row(website: &str, visitor: &str, status: ChatStatus, minutes_ago: i64) 
         ended_at: Set(Some(at)),
         created_at: Set(at),
         updated_at: Set(at),
+        first_visitor_at: Set(None),
+        first_response_at: Set(None),
+        first_response_by: Set(None),
     }
 }
 

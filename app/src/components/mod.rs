@@ -1,4 +1,6 @@
 //! Shared UI pieces: the authenticated layout and small building blocks.
 
+pub mod charts;
 pub mod form;
 pub mod layout;
+pub mod time;

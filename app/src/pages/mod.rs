@@ -33,6 +33,7 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(DashboardRoute, DashboardPage);
 lazy_page!(WebsitesRoute, WebsitesPage);
 lazy_page!(WebsiteRoute, WebsitePage);
 lazy_page!(ChatsRoute, ChatsPage);
@@ -45,6 +46,7 @@ use activity::ActivityPage;
 use admins::AdminsPage;
 use analytics::AnalyticsPage;
 use chats::{ChatPage, ChatsPage};
+use dashboard::DashboardPage;
 use websites::{WebsitePage, WebsitesPage};
 
 /// The heading and lead paragraph every page starts with.

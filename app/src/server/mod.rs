@@ -16,3 +16,9 @@ pub fn state() -> Result<AppState, AppError> {
         AppError::Internal
     })
 }
+
+/// The server's clock in milliseconds since 1970 (the dashboard's clock starts from it, so server and browser render
+/// the same waiting times).
+pub fn now_ms() -> i64 {
+    services::now_millis().and_utc().timestamp_millis()
+}

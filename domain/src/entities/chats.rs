@@ -15,6 +15,10 @@ pub struct Model {
     pub ended_at: Option<DateTime>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    /// The visitor's first message (by seq), and the first agent message after it, with its sender.
+    pub first_visitor_at: Option<DateTime>,
+    pub first_response_at: Option<DateTime>,
+    pub first_response_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

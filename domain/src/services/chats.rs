@@ -199,6 +199,9 @@ pub fn new_chat(v: &VisitorCtx, status: ChatStatus) -> chats::Model {
         ended_at: None,
         created_at: now,
         updated_at: now,
+        first_visitor_at: None,
+        first_response_at: None,
+        first_response_by: None,
     }
 }
 

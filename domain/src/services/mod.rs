@@ -2,9 +2,11 @@
 //! bootstrap, the credentials that will produce one) and scopes its queries to it.
 
 pub mod activity;
+pub mod analytics;
 pub mod attachments;
 pub mod auth;
 pub mod chats;
+pub mod dashboard;
 pub mod messages;
 pub mod users;
 pub mod visitors;

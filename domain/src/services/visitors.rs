@@ -113,14 +113,16 @@ pub async fn record_page(
     url: &str,
     title: Option<&str>,
 ) -> Result<(String, Option<String>), AppError> {
-    use crate::entities::visitor_pages;
+    use crate::entities::{visitor_activity, visitor_pages};
     let url: String = url.trim().chars().take(MAX_URL).collect();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(AppError::validation("url", "Report the page as an http(s) URL."));
     }
     let title: Option<String> =
         title.map(|t| t.trim().chars().take(MAX_TITLE).collect()).filter(|t: &String| !t.is_empty());
-    let now = chrono::Utc::now().naive_utc();
+    // Whole seconds: MySQL's DATETIME rounds a fraction away, which could move the time into the next quarter hour
+    // of the analytics (a rebuild must find the bucket written here).
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().naive_utc(), 0);
     let turn = state.lane.turn().await;
     visitor_pages::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
@@ -136,6 +138,24 @@ pub async fn record_page(
         .filter(visitors::Column::Id.eq(v.visitor_id.as_str()))
         .exec(turn.db())
         .await?;
+    // For analytics: the visitor was on the website this quarter hour (once, however many pages).
+    let seen = visitor_activity::ActiveModel {
+        website_id: Set(v.website_id.clone()),
+        bucket: Set(crate::services::analytics::tally::bucket(now)),
+        visitor_id: Set(v.visitor_id.clone()),
+    };
+    visitor_activity::Entity::insert(seen)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                visitor_activity::Column::WebsiteId,
+                visitor_activity::Column::Bucket,
+                visitor_activity::Column::VisitorId,
+            ])
+            .update_column(visitor_activity::Column::VisitorId)
+            .to_owned(),
+        )
+        .exec_without_returning(turn.db())
+        .await?;
     Ok((url, title))
 }
 
@@ -143,6 +163,7 @@ pub async fn record_page(
 pub async fn page_view(v: &VisitorCtx, state: &AppState, url: &str, title: Option<&str>) -> Result<(), AppError> {
     use crate::events::{self, Audience};
     let (url, title) = record_page(v, state, url, title).await?;
+    state.presence.visitor_page(&v.website_id, &v.visitor_id, &url, title.as_deref());
     let event = protocol::ServerEvent::VisitorPage {
         website_id: v.website_id.clone(),
         visitor_id: v.visitor_id.clone(),

@@ -6,8 +6,8 @@ use protocol::{Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, Widg
 use rand::RngCore;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -274,6 +274,27 @@ pub async fn delete(ctx: &Ctx, state: &AppState, id: &str) -> Result<(), AppErro
     state.widget_cache.invalidate_website(id);
     state.hub.close_website(id, true);
     Ok(())
+}
+
+/// The websites `ctx` works on: those they are a member of and those they own (not every website a super admin may
+/// see), for telling those websites' agents that they are online.
+pub async fn worked_on(ctx: &Ctx, db: &impl ConnectionTrait) -> Result<Vec<String>, AppError> {
+    let member_of = Query::select()
+        .column(website_members::Column::WebsiteId)
+        .from(website_members::Entity)
+        .and_where(website_members::Column::UserId.eq(ctx.user_id()))
+        .to_owned();
+    Ok(websites::Entity::find()
+        .select_only()
+        .column(websites::Column::Id)
+        .filter(
+            Condition::any()
+                .add(websites::Column::UserId.eq(ctx.user_id()))
+                .add(websites::Column::Id.in_subquery(member_of)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// The ids of the members of a website the caller may see.

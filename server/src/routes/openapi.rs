@@ -15,6 +15,7 @@ use super::api;
         api::websites::rotate_key, api::websites::get_settings, api::websites::put_settings,
         api::users::list, api::users::create, api::users::update, api::users::reset_password,
         api::activity::list,
+        api::analytics::report,
         api::chats::list, api::chats::get, api::chats::update, api::chats::messages, api::chats::send,
         api::widget::config_handler, api::widget::session_handler, api::widget::offline_handler,
         api::widget::upload_handler, api::widget::download_handler, api::widget::thumbnail_handler,
@@ -26,6 +27,7 @@ use super::api;
         (name = "websites", description = "Websites, API keys and widget settings"),
         (name = "users", description = "Users, roles and website assignments"),
         (name = "activity", description = "The activity log"),
+        (name = "analytics", description = "Chats, messages, visitors and response times over a date range"),
         (name = "chats", description = "Chats, messages and attachments"),
         (name = "widget", description = "Called by the widget on customers' pages (API key + Origin)"),
     )

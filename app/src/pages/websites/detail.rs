@@ -1,7 +1,7 @@
 //! One website: its details, API key and embed code, and the widget editor with its live preview.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use protocol::{
     BusinessHours, TimeRange, Website, WebsiteForUpdate, WidgetPosition, WidgetSettings, WidgetSize, DAY_NAMES,
 };
@@ -30,15 +30,36 @@ pub fn WebsitePage() -> impl IntoView {
         page_status(&result);
         result
     });
+    let query = use_query_map();
+    let analytics_tab = move || query.read().get("tab").as_deref() == Some("analytics");
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || data.get().map(|res| match res {
+                Ok((website, settings)) if analytics_tab() => view! {
+                    <PageHeader title="Website"/>
+                    <p class="lead"><strong id="website-title">{website.name.clone()}</strong></p>
+                    <WebsiteTabs id=website.id.clone() analytics=true/>
+                    <crate::pages::analytics::Analytics website=website.id.clone()/>
+                    {let _ = settings;}
+                }.into_any(),
                 Ok((website, settings)) => view! { <WebsiteEditor website settings/> }.into_any(),
                 Err(e) => view! { <PageHeader title="Website"/><LoadError error=e/> }.into_any(),
             })}
         </Transition>
     }
     .into_any()
+}
+
+/// Settings and analytics of one website, as tabs (links, so each has its own URL).
+#[component]
+fn WebsiteTabs(id: String, analytics: bool) -> impl IntoView {
+    let base = format!("/admin/websites/{id}");
+    view! {
+        <nav class="tabs" aria-label="Website sections">
+            <a href=base.clone() class:active=!analytics aria-current=(!analytics).then_some("page")>"Settings"</a>
+            <a href=format!("{base}?tab=analytics") class:active=analytics aria-current=analytics.then_some("page") id="tab-analytics">"Analytics"</a>
+        </nav>
+    }
 }
 
 fn format_day(ranges: &[TimeRange]) -> String {
@@ -182,6 +203,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
         <p class="lead"><strong id="website-title">{move || current.get().name}</strong>
             {move || (!current.get().is_active).then(|| view! { " " <span class="badge off">"Inactive"</span> })}
         </p>
+        <WebsiteTabs id=id.clone() analytics=false/>
         {(!can_manage).then(|| view! { <p class="notice">"You can see this website's settings; its owner or a super admin can change them."</p> })}
 
         <section class="card">

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDateTime;
 use sea_orm::DbErr;
 
+use protocol::SenderType;
+
 use super::writer::Job;
 use crate::entities::{attachments, chats, messages};
 
@@ -33,6 +35,11 @@ pub(super) trait BatchStore {
     async fn stored(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<messages::Model>, DbErr>;
     async fn insert_messages(&mut self, new: &[messages::Model]) -> Result<(), DbErr>;
     async fn insert_attachments(&mut self, new: &[attachments::Model]) -> Result<(), DbErr>;
+    /// The chat's first visitor message was written at `at`, unless one was recorded before.
+    async fn first_visitor(&mut self, chat_id: &str, at: NaiveDateTime) -> Result<(), DbErr>;
+    /// `by` answered at `at`: the chat's first response, if its visitor has written and none was recorded before.
+    /// Whether it was.
+    async fn first_response(&mut self, chat_id: &str, at: NaiveDateTime, by: &str) -> Result<bool, DbErr>;
 }
 
 /// Stores `batch` through `store`, inside its transaction: each chat's last seq is read first (taking the chat's
@@ -156,6 +163,8 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
     if !models.is_empty() {
         store.insert_messages(&models).await?;
     }
+    let known: HashMap<&str, &chats::Model> = chat_of.iter().map(|c| (c.id.as_str(), *c)).collect();
+    let firsts = record_firsts(store, &models, &known).await?;
     // The files of new file messages, with the chat and message they belong to. A retried upload's file is not
     // stored again: its first copy is the message.
     let files: Vec<attachments::Model> = fresh
@@ -171,8 +180,15 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
     if !files.is_empty() {
         store.insert_attachments(&files).await?;
     }
+    // The chats handed back carry what this batch recorded, so a socket that keeps its chat does not record again.
+    for (chat, _) in opened.values_mut() {
+        if let Some(first) = firsts.get(chat.id.as_str()) {
+            first.apply(chat);
+        }
+    }
 
     let mut out: Vec<Stored> = Vec::with_capacity(batch.len());
+
     let mut announced = std::collections::HashSet::new();
     for (job, slot) in batch.iter().zip(slots) {
         let (message, created) = match slot {
@@ -190,4 +206,59 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
         out.push(Stored { message, created, opened: chat_opened });
     }
     Ok(out)
+}
+
+/// What a batch recorded of a chat's first visitor message and first response.
+#[derive(Default)]
+struct Firsts {
+    visitor: Option<NaiveDateTime>,
+    response: Option<(NaiveDateTime, String)>,
+}
+
+impl Firsts {
+    fn apply(&self, chat: &mut chats::Model) {
+        if chat.first_visitor_at.is_none() {
+            chat.first_visitor_at = self.visitor;
+        }
+        if let (None, Some((at, by))) = (chat.first_response_at, &self.response) {
+            chat.first_response_at = Some(*at);
+            chat.first_response_by = Some(by.clone());
+        }
+    }
+}
+
+/// Records, for analytics, each chat's first visitor message and the first agent message after it, in seq order.
+/// `known` is what the batch knew of each chat: a chat already marked costs nothing, so after its first exchange a
+/// chat's messages write nothing more than themselves. The statements are guarded (`… IS NULL`), so a stale copy
+/// only costs a statement that changes nothing.
+async fn record_firsts(
+    store: &mut impl BatchStore,
+    models: &[messages::Model],
+    known: &HashMap<&str, &chats::Model>,
+) -> Result<HashMap<String, Firsts>, DbErr> {
+    let mut firsts: HashMap<String, Firsts> = HashMap::new();
+    for m in models {
+        let chat = known.get(m.chat_id.as_str());
+        let first = firsts.entry(m.chat_id.clone()).or_default();
+        match m.sender_type {
+            SenderType::Visitor => {
+                if first.visitor.is_none() && chat.is_none_or(|c| c.first_visitor_at.is_none()) {
+                    store.first_visitor(&m.chat_id, m.created_at).await?;
+                    first.visitor = Some(m.created_at);
+                }
+            }
+            SenderType::Admin => {
+                let visitor_known = first.visitor.is_some() || chat.is_some_and(|c| c.first_visitor_at.is_some());
+                let answered = first.response.is_some() || chat.is_some_and(|c| c.first_response_at.is_some());
+                if !answered {
+                    let by = m.sender_id.as_deref().unwrap_or_default();
+                    if store.first_response(&m.chat_id, m.created_at, by).await? || visitor_known {
+                        first.response = Some((m.created_at, by.to_string()));
+                    }
+                }
+            }
+            SenderType::System => {}
+        }
+    }
+    Ok(firsts)
 }

@@ -65,6 +65,28 @@ impl BatchStore for SeaStore<'_> {
         take.filter(chats::Column::Id.eq(chat_id)).exec(self.0).await.map(drop)
     }
 
+    async fn first_visitor(&mut self, chat_id: &str, at: NaiveDateTime) -> Result<(), DbErr> {
+        chats::Entity::update_many()
+            .col_expr(chats::Column::FirstVisitorAt, Expr::value(at))
+            .filter(chats::Column::Id.eq(chat_id))
+            .filter(chats::Column::FirstVisitorAt.is_null())
+            .exec(self.0)
+            .await
+            .map(drop)
+    }
+
+    async fn first_response(&mut self, chat_id: &str, at: NaiveDateTime, by: &str) -> Result<bool, DbErr> {
+        let done = chats::Entity::update_many()
+            .col_expr(chats::Column::FirstResponseAt, Expr::value(at))
+            .col_expr(chats::Column::FirstResponseBy, Expr::value(by))
+            .filter(chats::Column::Id.eq(chat_id))
+            .filter(chats::Column::FirstResponseAt.is_null())
+            .filter(chats::Column::FirstVisitorAt.is_not_null())
+            .exec(self.0)
+            .await?;
+        Ok(done.rows_affected > 0)
+    }
+
     async fn stored(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<messages::Model>, DbErr> {
         let any = pairs.iter().fold(Condition::any(), |any, (chat_id, cid)| {
             any.add(messages::Column::ChatId.eq(*chat_id).and(messages::Column::ClientMsgId.eq(*cid)))

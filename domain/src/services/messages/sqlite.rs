@@ -21,7 +21,8 @@ use crate::services::chats::open_statuses;
 
 /// Column lists in the entities' order (a test keeps them in step with `chats::Model` and `messages::Model`).
 const CHAT_COLUMNS: &str =
-    "id, website_id, visitor_id, assigned_to, status, resolution, started_at, ended_at, created_at, updated_at";
+    "id, website_id, visitor_id, assigned_to, status, resolution, started_at, ended_at, created_at, updated_at, \
+     first_visitor_at, first_response_at, first_response_by";
 const ATTACHMENT_COLUMNS: &str = "id, chat_id, message_id, uploader_type, uploader_id, stored_name, original_name, \
      mime, size, width, height, thumbnail, created_at";
 const MESSAGE_COLUMNS: &str =
@@ -223,6 +224,9 @@ impl BatchStore for SqliteStore<'_> {
                     c.ended_at.map(time),
                     time(c.created_at),
                     time(c.updated_at),
+                    c.first_visitor_at.map(time),
+                    c.first_response_at.map(time),
+                    c.first_response_by,
                 ])
                 .map_err(err)?;
         }
@@ -244,6 +248,25 @@ impl BatchStore for SqliteStore<'_> {
             last.insert(chat_id.to_string(), seq);
         }
         Ok(last)
+    }
+
+    async fn first_visitor(&mut self, chat_id: &str, at: NaiveDateTime) -> Result<(), DbErr> {
+        let mut mark = self
+            .conn
+            .prepare_cached("UPDATE chats SET first_visitor_at = ?2 WHERE id = ?1 AND first_visitor_at IS NULL")
+            .map_err(err)?;
+        mark.execute(params![chat_id, time(at)]).map(drop).map_err(err)
+    }
+
+    async fn first_response(&mut self, chat_id: &str, at: NaiveDateTime, by: &str) -> Result<bool, DbErr> {
+        let mut mark = self
+            .conn
+            .prepare_cached(
+                "UPDATE chats SET first_response_at = ?2, first_response_by = ?3 \
+                 WHERE id = ?1 AND first_response_at IS NULL AND first_visitor_at IS NOT NULL",
+            )
+            .map_err(err)?;
+        mark.execute(params![chat_id, time(at), by]).map(|n| n > 0).map_err(err)
     }
 
     async fn take(&mut self, chat_id: &str, assignee: Option<&str>, now: NaiveDateTime) -> Result<(), DbErr> {
@@ -357,9 +380,12 @@ fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<chats::Model> {
         status: enum_at(row, 4, ChatStatus::parse)?,
         resolution: row.get(5)?,
         started_at: time_at(row, 6)?,
-        ended_at: row.get::<_, Option<String>>(7)?.map(|t| parse_time(7, &t)).transpose()?,
+        ended_at: time_opt(row, 7)?,
         created_at: time_at(row, 8)?,
         updated_at: time_at(row, 9)?,
+        first_visitor_at: time_opt(row, 10)?,
+        first_response_at: time_opt(row, 11)?,
+        first_response_by: row.get(12)?,
     })
 }
 
@@ -389,6 +415,10 @@ fn time(t: NaiveDateTime) -> String {
 
 fn time_at(row: &Row<'_>, i: usize) -> rusqlite::Result<NaiveDateTime> {
     parse_time(i, &row.get::<_, String>(i)?)
+}
+
+fn time_opt(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
+    row.get::<_, Option<String>>(i)?.map(|t| parse_time(i, &t)).transpose()
 }
 
 fn parse_time(i: usize, text: &str) -> rusqlite::Result<NaiveDateTime> {

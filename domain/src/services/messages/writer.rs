@@ -16,6 +16,7 @@ use crate::db::WriteLane;
 use crate::entities::{attachments, chats};
 use crate::events::{self, Audience};
 use crate::hub::Hub;
+use crate::services::analytics::tally::Tally;
 use crate::services::chats::{summary, to_summary};
 
 pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content, client_msg_id: Option<&str>) -> Job {
@@ -75,6 +76,9 @@ pub struct MessageWriter {
     hub: Arc<Hub>,
     /// Sends in the writer's queue or batch, not answered yet.
     queued: Arc<std::sync::atomic::AtomicUsize>,
+    /// Message counts for analytics, added to the database once a second.
+    tally: Arc<Tally>,
+    lane: WriteLane,
 }
 
 /// Most messages written in one transaction.
@@ -83,12 +87,14 @@ const BATCH: usize = 1024;
 impl MessageWriter {
     /// On SQLite the writer takes its turns on `lane` and writes through the lane's connection.
     pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>, lane: &WriteLane) -> Self {
+        let tally = Arc::new(Tally::default());
+        tally.clone().flush_every(lane.clone(), std::time::Duration::from_secs(1));
         let queue = lane.turns().map(|turns| {
             let (queue, jobs) = mpsc::channel(8 * BATCH);
             // Publishing runs beside writing: while one batch's messages go out, the next batch is being
             // written. One task, fed in commit order, so every chat's messages are still published in seq order.
             let (written_tx, written_rx) = mpsc::channel(4);
-            tokio::spawn(publish_written(db.clone(), hub.clone(), written_rx));
+            tokio::spawn(publish_written(db.clone(), hub.clone(), tally.clone(), written_rx));
             // The writer gets a thread and a runtime of its own: a batch is a handful of round trips to SQLite's
             // connection thread, and on the shared runtime each of them waited behind every busy socket.
             let writer = lane.db().clone();
@@ -103,13 +109,13 @@ impl MessageWriter {
             }
             queue
         });
-        MessageWriter { queue, db, hub, queued: Arc::default() }
+        MessageWriter { queue, db, hub, tally, lane: lane.clone(), queued: Arc::default() }
     }
 
     pub(super) async fn write(&self, mut job: Job) -> Result<Sent, AppError> {
         let Some(queue) = &self.queue else {
             let result = write_batch_sea(&self.db, std::slice::from_ref(&job)).await.map(|mut r| r.remove(0));
-            return finish(&self.db, &self.hub, &job, result).await;
+            return finish(&self.db, &self.hub, &self.tally, &job, result).await;
         };
         let (tx, rx) = oneshot::channel();
         job.reply = Some(tx);
@@ -119,6 +125,12 @@ impl MessageWriter {
         })?;
         let _queued = Queued::count(&self.queued);
         rx.await.map_err(|_| AppError::Internal)?
+    }
+
+    /// Adds the message counts not written yet to the database (they are once a second anyway): at shutdown, and
+    /// before a test compares them with the messages.
+    pub async fn flush_counts(&self) -> Result<(), DbErr> {
+        self.tally.flush(&self.lane).await
     }
 
     /// Sends waiting in the SQLite writer's queue or batch (always 0 elsewhere), for metrics and tests.
@@ -148,6 +160,7 @@ impl Drop for Queued<'_> {
 async fn finish(
     db: &DatabaseConnection,
     hub: &Hub,
+    tally: &Tally,
     job: &Job,
     result: Result<Stored, DbErr>,
 ) -> Result<Sent, AppError> {
@@ -166,6 +179,7 @@ async fn finish(
         events::chat_changed(hub, &to_summary(chat, 0), true);
     }
     if created {
+        tally.count(&chat.website_id, stored.created_at, stored.sender_type, stored.sender_id.as_deref());
         let event = ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() };
         events::publish(
             hub,
@@ -223,10 +237,15 @@ async fn run_writer(
 
 type Written = (Vec<Job>, Vec<Result<Stored, DbErr>>);
 
-async fn publish_written(db: DatabaseConnection, hub: Arc<Hub>, mut written: mpsc::Receiver<Written>) {
+async fn publish_written(
+    db: DatabaseConnection,
+    hub: Arc<Hub>,
+    tally: Arc<Tally>,
+    mut written: mpsc::Receiver<Written>,
+) {
     while let Some((batch, results)) = written.recv().await {
         for (mut job, result) in batch.into_iter().zip(results) {
-            let result = finish(&db, &hub, &job, result).await;
+            let result = finish(&db, &hub, &tally, &job, result).await;
             if let Some(reply) = job.reply.take() {
                 let _ = reply.send(result);
             }

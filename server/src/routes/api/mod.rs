@@ -2,6 +2,7 @@
 //! answer JSON.
 
 pub mod activity;
+pub mod analytics;
 pub mod attachments;
 pub mod auth;
 pub mod chats;
@@ -46,6 +47,7 @@ pub fn router(widget_requests: (u32, std::time::Duration), upload_max: usize) ->
         .route("/users/{id}", patch(users::update))
         .route("/users/{id}/password", post(users::reset_password))
         .route("/activity", get(activity::list))
+        .route("/analytics", get(analytics::report))
         .route("/chats", get(chats::list))
         .route("/chats/{id}", get(chats::get).patch(chats::update))
         .route("/chats/{id}/messages", get(chats::messages))

@@ -1,0 +1,21 @@
+use protocol::SenderType;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "message_counts")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub website_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub bucket: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub sender_type: SenderType,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub sender_id: String,
+    pub messages: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
