@@ -274,6 +274,7 @@ pub async fn fill(state: &AppState, size: &DemoSize, seed: u64) -> Result<DemoRe
         made += batch;
     }
     services::analytics::rebuild(db).await?;
+    services::analytics::warm(state).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -26,6 +26,7 @@ mod m20261204_000019_byte_exact_keys;
 mod m20261204_000020_create_revoked_tokens;
 mod m20261204_000021_add_activity_logs_website;
 pub mod m20261204_000022_analytics;
+mod m20261205_000023_analytics_days;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_create_revoked_tokens::Migration),
             Box::new(m20261204_000021_add_activity_logs_website::Migration),
             Box::new(m20261204_000022_analytics::Migration),
+            Box::new(m20261205_000023_analytics_days::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ backend_tests!(
     figures_are_exact_on_a_hand_built_day_set,
     each_caller_counts_only_the_websites_they_see,
     the_rollups_kept_while_chatting_agree_with_a_rebuild,
+    digests_follow_every_write_to_a_past_day,
     bad_queries_are_refused
 );
 
@@ -409,4 +410,79 @@ async fn the_rollups_kept_while_chatting_agree_with_a_rebuild(app: &TestApp) {
     // The analytics read them: 3 chats, 9 visitor and 2 agent messages, 3 visitors, 2 first responses.
     let r = report(app, &admin, "").await;
     assert_eq!((r.totals.chats, r.totals.messages, r.totals.visitors, r.totals.first_response.count), (3, 11, 3, 2));
+    // Writes of today, the message path's, mark no day changed.
+    assert_eq!(count(app, "SELECT COUNT(*) FROM analytics_days WHERE version > 0").await, 0);
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let db = app.state.db();
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("query");
+    row.expect("row").try_get_by_index::<i64>(0).expect("count")
+}
+
+async fn execute(app: &TestApp, sql: &str) {
+    let db = app.state.db();
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect(sql);
+}
+
+/// The same report with every digest dropped: read from the raw rows alone.
+async fn raw_report(app: &TestApp, token: &str, query: &str) -> AnalyticsReport {
+    execute(app, "UPDATE analytics_days SET digest = NULL, digest_version = NULL").await;
+    report(app, token, query).await
+}
+
+async fn digests_follow_every_write_to_a_past_day(app: &TestApp) {
+    let d = data(app).await;
+    let cold = report(app, &d.admin, BERLIN).await;
+    // Every day of the range now has a digest taken at its current version (four UTC days of A and of B).
+    let kept = "SELECT COUNT(*) FROM analytics_days WHERE digest_version = version AND digest IS NOT NULL";
+    assert_eq!(count(app, kept).await, 8);
+    let warm = report(app, &d.admin, BERLIN).await;
+    assert_eq!(warm, cold);
+
+    // Resolving the ongoing chat of the 25th (11:00 winter time) weeks later.
+    execute(
+        app,
+        "UPDATE chats SET status = 'resolved', ended_at = '2026-10-25 10:30:00' \
+         WHERE started_at = '2026-10-25 10:00:00'",
+    )
+    .await;
+    let r = report(app, &d.admin, BERLIN).await;
+    assert_eq!(column(&r, |d| d.resolved), [1, 1, 1]);
+    assert_eq!(r.days[1].resolution.median_ms, Some(1_800_000));
+    // Messages counted late into a past quarter hour (12:00 UTC on the 25th), and a visitor seen on the 26th.
+    execute(
+        app,
+        &format!(
+            "INSERT INTO message_counts (website_id, bucket, sender_type, sender_id, messages) \
+             VALUES ('{}', 1792929600, 'visitor', '', 2)",
+            d.a
+        ),
+    )
+    .await;
+    execute(
+        app,
+        &format!(
+            "INSERT INTO visitor_activity (website_id, bucket, visitor_id) VALUES ('{}', 1793016000, 'late')",
+            d.b
+        ),
+    )
+    .await;
+    let r = report(app, &d.admin, BERLIN).await;
+    assert_eq!(column(&r, |d| d.messages), [1, 9, 3]);
+    assert_eq!(column(&r, |d| d.visitors), [1, 5, 2]);
+    // A chat deleted: the missed chat of 02:30.
+    execute(
+        app,
+        "DELETE FROM messages WHERE chat_id IN (SELECT id FROM chats WHERE started_at = '2026-10-25 00:30:00')",
+    )
+    .await;
+    execute(app, "DELETE FROM chats WHERE started_at = '2026-10-25 00:30:00'").await;
+    let r = report(app, &d.admin, BERLIN).await;
+    assert_eq!((column(&r, |d| d.chats), column(&r, |d| d.missed)), (vec![1, 3, 1], vec![0, 1, 0]));
+    // And the digests taken after all that agree with the raw rows, in every time zone.
+    for query in [BERLIN, "from=2026-10-24&to=2026-10-26&tz=UTC", "from=2026-10-20&to=2026-10-30&tz=Asia/Kathmandu"] {
+        let warm = report(app, &d.admin, query).await;
+        assert_eq!(warm, raw_report(app, &d.admin, query).await, "{query}");
+    }
 }

@@ -11,7 +11,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait
 use domain::db;
 use domain::entities::{chats, messages, roles, users, visitors, websites};
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "roles",
     "users",
     "websites",
@@ -25,6 +25,7 @@ const TABLES: [&str; 13] = [
     "revoked_tokens",
     "message_counts",
     "visitor_activity",
+    "analytics_days",
 ];
 
 per_backend!(
@@ -235,6 +236,7 @@ async fn entities_match_the_migrated_schema(backend: Backend) {
     Migrator::up(&conn, None).await.expect("up");
     let expected: Vec<(&str, Vec<String>)> = vec![
         ("activity_logs", entity_columns::<activity_logs::Entity>()),
+        ("analytics_days", entity_columns::<analytics_days::Entity>()),
         ("attachments", entity_columns::<attachments::Entity>()),
         ("chat_reads", entity_columns::<chat_reads::Entity>()),
         ("chats", entity_columns::<chats::Entity>()),

@@ -3,18 +3,18 @@
 //! (written by the message writer), message counts and visitor activity are kept per quarter hour, and a report
 //! reads the range's chats once and two small rollups.
 
+mod digest;
 mod range;
 pub mod tally;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
+use chrono::NaiveDateTime;
 use protocol::{
-    AgentFigures, AnalyticsQuery, AnalyticsReport, AppError, ChatStatus, DayFigures, Durations, SenderType,
-    StatusCount, TodayFigures, MISSED_AFTER_MINUTES,
+    AgentFigures, AnalyticsQuery, AnalyticsReport, AppError, ChatStatus, DayFigures, Durations, StatusCount,
+    TodayFigures, MISSED_AFTER_MINUTES,
 };
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 
 pub use range::Range;
 
@@ -28,7 +28,7 @@ pub async fn report(ctx: &Ctx, state: &AppState, query: &AnalyticsQuery) -> Resu
     let now = crate::services::now_millis();
     let range = Range::parse(query, now)?;
     let website_ids = scope(ctx, &state.db, query.website_id.as_deref()).await?;
-    let mut report = compute(&state.db, &website_ids, &range, now, Reading::Everything).await?;
+    let mut report = compute(state, &website_ids, &range, now, Reading::Everything).await?;
     report.website_id = query.website_id.clone().filter(|w| !w.is_empty());
     Ok(report)
 }
@@ -40,7 +40,7 @@ pub async fn today(ctx: &Ctx, state: &AppState, tz: Option<&str>) -> Result<Toda
     let query = AnalyticsQuery { days: Some(2), tz: tz.map(String::from), ..AnalyticsQuery::default() };
     let range = Range::parse(&query, now)?;
     let website_ids = scope(ctx, &state.db, None).await?;
-    let mut report = compute(&state.db, &website_ids, &range, now, Reading::ChatsOnly).await?;
+    let mut report = compute(state, &website_ids, &range, now, Reading::ChatsOnly).await?;
     let today = report.days.pop().unwrap_or_default();
     let yesterday = report.days.pop().unwrap_or_default();
     Ok(TodayFigures { tz: report.tz, today, yesterday })
@@ -70,21 +70,6 @@ pub(crate) async fn scope(
     Ok(ids)
 }
 
-/// One chat as a report reads it.
-type ChatRow = (
-    NaiveDateTime,         // started_at
-    ChatStatus,            // status
-    Option<String>,        // assigned_to
-    Option<NaiveDateTime>, // first_visitor_at
-    Option<NaiveDateTime>, // first_response_at
-    Option<String>,        // first_response_by
-    Option<NaiveDateTime>, // ended_at
-);
-
-fn millis(from: NaiveDateTime, to: NaiveDateTime) -> u64 {
-    (to - from).num_milliseconds().max(0) as u64
-}
-
 /// Median (mean of the two middle values for an even count) and p90 (nearest rank) of `values`.
 pub fn durations(values: &mut [u64]) -> Durations {
     if values.is_empty() {
@@ -101,13 +86,13 @@ pub fn durations(values: &mut [u64]) -> Durations {
 }
 
 /// Whether a chat counts as missed at `now`.
-fn missed(status: ChatStatus, started: NaiveDateTime, answered: bool, now: NaiveDateTime) -> bool {
+fn missed(status: ChatStatus, started_ms: i64, answered: bool, now_ms: i64) -> bool {
     if answered {
         return false;
     }
     match status {
         ChatStatus::Closed | ChatStatus::Resolved | ChatStatus::Offline => true,
-        ChatStatus::Waiting => now - started > chrono::Duration::minutes(i64::from(MISSED_AFTER_MINUTES)),
+        ChatStatus::Waiting => now_ms - started_ms > i64::from(MISSED_AFTER_MINUTES) * 60_000,
         ChatStatus::Ongoing => false,
     }
 }
@@ -135,160 +120,132 @@ struct AgentAcc {
     messages: u64,
 }
 
-/// The SQL for a bucket's local day number within `range` (`(bucket + offset) / 86400` with its stretch's offset).
-fn local_day_sql(backend: DbBackend, range: &Range) -> String {
-    let offsets = range.offsets();
-    let offset = match offsets.as_slice() {
-        [(_, only)] => only.to_string(),
-        _ => {
-            let mut case = String::from("CASE");
-            for pair in offsets.windows(2) {
-                case.push_str(&format!(" WHEN bucket < {} THEN {}", pair[1].0, pair[0].1));
-            }
-            case.push_str(&format!(" ELSE {} END", offsets.last().map(|o| o.1).unwrap_or(0)));
-            case
-        }
-    };
-    let div = if backend == DbBackend::MySql { "DIV" } else { "/" };
-    format!("(bucket + ({offset})) {div} 86400")
+/// Where instants fall in a range: its days and its stretches of one UTC offset, in seconds since 1970.
+struct Clock<'a> {
+    range: &'a Range,
+    /// Each day's first instant, and the end of the last day.
+    starts: Vec<i64>,
+    offsets: Vec<(i64, i64)>,
 }
 
-/// The figures of `range` over `website_ids` at `now`.
+impl<'a> Clock<'a> {
+    fn new(range: &'a Range) -> Self {
+        let starts = range.starts.iter().map(|s| s.and_utc().timestamp()).collect();
+        Clock { range, starts, offsets: range.offsets() }
+    }
+
+    /// The range's day (0-based) of `seconds`, if it is in the range.
+    fn day(&self, seconds: i64) -> Option<usize> {
+        if seconds < self.starts[0] || seconds >= self.starts[self.starts.len() - 1] {
+            return None;
+        }
+        Some(self.starts.partition_point(|s| *s <= seconds) - 1)
+    }
+
+    /// Weekday (Monday 0) and hour of `seconds` in the range's time zone.
+    fn weekday_hour(&self, seconds: i64) -> (usize, usize) {
+        let i = self.offsets.partition_point(|(from, _)| *from <= seconds).max(1) - 1;
+        let local = seconds + self.offsets.get(i).map(|o| o.1).unwrap_or(0);
+        let day = local.div_euclid(86_400);
+        // 1970-01-01 was a Thursday.
+        (((day + 3).rem_euclid(7)) as usize, (local.rem_euclid(86_400) / 3600) as usize)
+    }
+}
+
+/// The UTC days (since 1970) a range touches.
+fn utc_days(range: &Range) -> (i64, i64) {
+    let (start, end) = (range.start().and_utc().timestamp(), range.end().and_utc().timestamp());
+    (start.div_euclid(86_400), (end - 1).div_euclid(86_400))
+}
+
+/// The figures of `range` over `website_ids` at `now`: from the digests of the days it touches, or, for
+/// [`Reading::ChatsOnly`] (a day or two), from the chats alone.
 pub(crate) async fn compute(
-    db: &sea_orm::DatabaseConnection,
+    state: &AppState,
     website_ids: &[String],
     range: &Range,
     now: NaiveDateTime,
     reading: Reading,
 ) -> Result<AnalyticsReport, AppError> {
+    let digests = match (website_ids.is_empty(), reading) {
+        (true, _) => Vec::new(),
+        (false, Reading::Everything) => {
+            digest::gather(&state.db, &state.lane, website_ids, utc_days(range), now).await?
+        }
+        (false, Reading::ChatsOnly) => {
+            let days: Vec<(String, i64)> = {
+                let (first, last) = utc_days(range);
+                website_ids.iter().flat_map(|w| (first..=last).map(move |d| (w.clone(), d))).collect()
+            };
+            digest::raw(&state.db, &digest::runs(&days), false)
+                .await?
+                .into_values()
+                .map(digest::Builder::finish)
+                .collect()
+        }
+    };
+    let clock = Clock::new(range);
+    let now_ms = now.and_utc().timestamp_millis();
     let mut days: Vec<Acc> = (0..range.days()).map(|_| Acc::default()).collect();
     let mut total = Acc::default();
     let mut by_status: HashMap<ChatStatus, u64> = HashMap::new();
     let mut heatmap = vec![vec![0u64; 24]; 7];
-    let mut agents: HashMap<String, AgentAcc> = HashMap::new();
+    let mut agents: HashMap<&str, AgentAcc> = HashMap::new();
+    let mut visitors_by_day: Vec<HashSet<&str>> = (0..range.days()).map(|_| HashSet::new()).collect();
+    let mut visitors: HashSet<&str> = HashSet::new();
 
-    if !website_ids.is_empty() {
-        // One snapshot for the three reads, so the figures agree with each other.
-        let txn = db.begin().await?;
-        let rows: Vec<ChatRow> = chats::Entity::find()
-            .select_only()
-            .columns([
-                chats::Column::StartedAt,
-                chats::Column::Status,
-                chats::Column::AssignedTo,
-                chats::Column::FirstVisitorAt,
-                chats::Column::FirstResponseAt,
-                chats::Column::FirstResponseBy,
-                chats::Column::EndedAt,
-            ])
-            .filter(chats::Column::WebsiteId.is_in(website_ids))
-            .filter(chats::Column::StartedAt.gte(range.start()))
-            .filter(chats::Column::StartedAt.lt(range.end()))
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        for (started, status, assigned, first_visitor, first_response, responder, ended) in rows {
-            let Some(day) = range.day_of(started) else { continue };
-            let response = first_visitor.zip(first_response).map(|(v, r)| millis(v, r));
-            let resolution = (status == ChatStatus::Resolved).then_some(ended).flatten().map(|e| millis(started, e));
-            let is_missed = missed(status, started, first_response.is_some(), now);
+    for digest in &digests {
+        let name = |i: u32| digest.strings[i as usize].as_str();
+        for chat in &digest.chats {
+            let seconds = chat.started_ms.div_euclid(1000);
+            let Some(day) = clock.day(seconds) else { continue };
+            let is_missed = missed(chat.status, chat.started_ms, chat.answered, now_ms);
             for acc in [&mut days[day], &mut total] {
                 acc.figures.chats += 1;
                 acc.figures.missed += u64::from(is_missed);
-                acc.figures.resolved += u64::from(status == ChatStatus::Resolved);
-                acc.first_response.extend(response);
-                acc.resolution.extend(resolution);
+                acc.figures.resolved += u64::from(chat.status == ChatStatus::Resolved);
+                acc.first_response.extend(chat.first_response_ms);
+                acc.resolution.extend(chat.resolution_ms);
             }
-            *by_status.entry(status).or_default() += 1;
-            let local = range.tz.from_utc_datetime(&started);
-            heatmap[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
-            if let Some(agent) = assigned {
-                let a = agents.entry(agent).or_default();
+            *by_status.entry(chat.status).or_default() += 1;
+            let (weekday, hour) = clock.weekday_hour(seconds);
+            heatmap[weekday][hour] += 1;
+            if let Some(agent) = chat.assigned {
+                let a = agents.entry(name(agent)).or_default();
                 a.chats += 1;
-                a.resolution.extend(resolution);
+                a.resolution.extend(chat.resolution_ms);
             }
-            if let (Some(by), Some(ms)) = (responder, response) {
-                agents.entry(by).or_default().first_response.push(ms);
-            }
-        }
-
-        if reading == Reading::ChatsOnly {
-            txn.commit().await?;
-            return Ok(finish(range, days, total, by_status, heatmap, Vec::new()));
-        }
-        let backend = txn.get_database_backend();
-        let (first, last) = (range.start().and_utc().timestamp(), range.end().and_utc().timestamp());
-        let day_sql = local_day_sql(backend, range);
-        let first_day = range.first_day_number();
-        let messages: Vec<(i64, i64)> = message_counts::Entity::find()
-            .select_only()
-            .column_as(Expr::cust(day_sql.clone()), "day")
-            .column_as(Expr::cust("CAST(SUM(messages) AS SIGNED)"), "n")
-            .filter(message_counts::Column::WebsiteId.is_in(website_ids))
-            .filter(message_counts::Column::Bucket.gte(first))
-            .filter(message_counts::Column::Bucket.lt(last))
-            .group_by(Expr::cust("day"))
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        for (day, n) in messages {
-            if let Some(acc) = usize::try_from(day - first_day).ok().and_then(|d| days.get_mut(d)) {
-                acc.figures.messages += n as u64;
-                total.figures.messages += n as u64;
+            if let (Some(by), Some(ms)) = (chat.responder, chat.first_response_ms) {
+                agents.entry(name(by)).or_default().first_response.push(ms);
             }
         }
-        let sent: Vec<(String, i64)> = message_counts::Entity::find()
-            .select_only()
-            .column(message_counts::Column::SenderId)
-            .column_as(Expr::cust("CAST(SUM(messages) AS SIGNED)"), "n")
-            .filter(message_counts::Column::WebsiteId.is_in(website_ids))
-            .filter(message_counts::Column::SenderType.eq(SenderType::Admin))
-            .filter(message_counts::Column::Bucket.gte(first))
-            .filter(message_counts::Column::Bucket.lt(last))
-            .group_by(message_counts::Column::SenderId)
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        for (agent, n) in sent.into_iter().filter(|(agent, _)| !agent.is_empty()) {
-            agents.entry(agent).or_default().messages += n as u64;
-        }
-        let visitors: Vec<(i64, i64)> = visitor_activity::Entity::find()
-            .select_only()
-            .column_as(Expr::cust(day_sql.clone()), "day")
-            .column_as(Expr::cust("COUNT(DISTINCT visitor_id)"), "n")
-            .filter(visitor_activity::Column::WebsiteId.is_in(website_ids))
-            .filter(visitor_activity::Column::Bucket.gte(first))
-            .filter(visitor_activity::Column::Bucket.lt(last))
-            .group_by(Expr::cust("day"))
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        for (day, n) in visitors {
-            if let Some(acc) = usize::try_from(day - first_day).ok().and_then(|d| days.get_mut(d)) {
-                acc.figures.visitors = n as u64;
+        for m in &digest.messages {
+            let Some(day) = clock.day(m.bucket) else { continue };
+            days[day].figures.messages += m.messages as u64;
+            total.figures.messages += m.messages as u64;
+            if let Some(agent) = m.agent {
+                agents.entry(name(agent)).or_default().messages += m.messages as u64;
             }
         }
-        let distinct: Option<i64> = visitor_activity::Entity::find()
-            .select_only()
-            .column_as(Expr::cust("COUNT(DISTINCT visitor_id)"), "n")
-            .filter(visitor_activity::Column::WebsiteId.is_in(website_ids))
-            .filter(visitor_activity::Column::Bucket.gte(first))
-            .filter(visitor_activity::Column::Bucket.lt(last))
-            .into_tuple()
-            .one(&txn)
-            .await?;
-        total.figures.visitors = distinct.unwrap_or(0) as u64;
-        txn.commit().await?;
+        for v in &digest.visits {
+            let Some(day) = clock.day(v.bucket) else { continue };
+            visitors_by_day[day].insert(name(v.visitor));
+            visitors.insert(name(v.visitor));
+        }
     }
+    for (acc, seen) in days.iter_mut().zip(&visitors_by_day) {
+        acc.figures.visitors = seen.len() as u64;
+    }
+    total.figures.visitors = visitors.len() as u64;
 
     let names: HashMap<String, String> = match agents.is_empty() {
         true => HashMap::new(),
         false => users::Entity::find()
             .select_only()
             .columns([users::Column::Id, users::Column::Name])
-            .filter(users::Column::Id.is_in(agents.keys().map(String::as_str)))
+            .filter(users::Column::Id.is_in(agents.keys().copied()))
             .into_tuple()
-            .all(db)
+            .all(&state.db)
             .await?
             .into_iter()
             .collect(),
@@ -296,8 +253,8 @@ pub(crate) async fn compute(
     let mut agents: Vec<AgentFigures> = agents
         .into_iter()
         .map(|(user_id, mut a)| AgentFigures {
-            name: names.get(&user_id).cloned().unwrap_or_else(|| "Deleted user".into()),
-            user_id,
+            name: names.get(user_id).cloned().unwrap_or_else(|| "Deleted user".into()),
+            user_id: user_id.to_string(),
             chats: a.chats,
             first_response: durations(&mut a.first_response),
             resolution: durations(&mut a.resolution),
@@ -305,7 +262,7 @@ pub(crate) async fn compute(
         })
         .collect();
     agents.sort_by(|a, b| b.chats.cmp(&a.chats).then(b.messages.cmp(&a.messages)).then(a.name.cmp(&b.name)));
-    Ok(finish(range, days, total, by_status, heatmap, agents))
+    Ok(finish(clock.range, days, total, by_status, heatmap, agents))
 }
 
 fn finish(
@@ -343,11 +300,57 @@ fn finish(
 }
 
 /// [`rebuild`] on the running application's database (the `analytics-rebuild` command), with the counts not yet
-/// written flushed first, so none is counted twice or lost.
-pub async fn rebuild_all(state: &AppState) -> Result<(), sea_orm::DbErr> {
+/// written flushed first, so none is counted twice or lost; then every past day's digest is taken again.
+pub async fn rebuild_all(state: &AppState) -> Result<(), AppError> {
     state.writer.flush_counts().await?;
-    let _turn = state.lane.turn().await;
-    rebuild(&state.db).await
+    {
+        let _turn = state.lane.turn().await;
+        rebuild(&state.db).await?;
+    }
+    warm(state).await
+}
+
+/// Takes the digest of every past day that has none or a stale one (after a rebuild, or a demo fill), so that the
+/// first report reads digests too; a month at a time.
+pub async fn warm(state: &AppState) -> Result<(), AppError> {
+    let website_ids: Vec<String> =
+        websites::Entity::find().select_only().column(websites::Column::Id).into_tuple().all(&state.db).await?;
+    let first_chat: Option<Option<NaiveDateTime>> = chats::Entity::find()
+        .select_only()
+        .column_as(chats::Column::StartedAt.min(), "first")
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    let first_bucket = |bucket: i64| bucket.div_euclid(86_400);
+    let first_counts: Option<Option<i64>> = message_counts::Entity::find()
+        .select_only()
+        .column_as(message_counts::Column::Bucket.min(), "first")
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    let first_visit: Option<Option<i64>> = visitor_activity::Entity::find()
+        .select_only()
+        .column_as(visitor_activity::Column::Bucket.min(), "first")
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    let first = [
+        first_chat.flatten().map(|t| first_bucket(t.and_utc().timestamp())),
+        first_counts.flatten().map(first_bucket),
+        first_visit.flatten().map(first_bucket),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let now = crate::services::now_millis();
+    let (Some(mut day), false) = (first, website_ids.is_empty()) else { return Ok(()) };
+    let last = now.and_utc().timestamp().div_euclid(86_400) - 2;
+    while day <= last {
+        let end = (day + 30).min(last);
+        digest::gather(&state.db, &state.lane, &website_ids, (day, end), now).await?;
+        day = end + 1;
+    }
+    Ok(())
 }
 
 /// Recomputes the rollups (chats' first messages, message counts, visitor activity) from the raw rows, in one

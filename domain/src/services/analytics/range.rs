@@ -121,11 +121,6 @@ impl Range {
         }
         stretches
     }
-
-    /// The local day number (days since 1970-01-01) of the range's first day.
-    pub fn first_day_number(&self) -> i64 {
-        (self.from - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
-    }
 }
 
 #[cfg(test)]
