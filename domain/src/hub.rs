@@ -1,5 +1,7 @@
 //! The realtime hub: who is connected and which topics each socket follows, and fan-out of already-serialised
-//! frames. In-process today; a Redis pub/sub fan-out for several nodes implements the same `publish` later.
+//! frames. With several nodes (`REDIS_URL`), every publication and every access change is also handed to the
+//! [relay](Hub::relay_to) as a [`Note`], which `cluster` carries to the other nodes; they apply it to their own
+//! sockets through the `*_here` methods, which relay nothing.
 //!
 //! Delivery is best effort *on purpose*: every chat message is stored with its seq before it is published, so a
 //! socket that cannot keep up is closed (code 4008) rather than slowing everyone down, and its client resumes from
@@ -27,6 +29,11 @@ pub struct Frame(Arc<Bytes>);
 impl Frame {
     fn text(text: String) -> Frame {
         Frame(Arc::new(Bytes::from(text)))
+    }
+
+    /// A frame another node serialised.
+    pub(crate) fn from_text(text: &str) -> Frame {
+        Frame(Arc::new(Bytes::copy_from_slice(text.as_bytes())))
     }
 
     /// The frame's bytes (a reference count, no copy).
@@ -92,6 +99,31 @@ impl CloseReason {
     }
 }
 
+/// What this node's hub tells the other nodes: a publication, or a change of access they must apply to their own
+/// sockets.
+#[derive(Clone, Debug)]
+pub enum Note {
+    Publish {
+        topic: Topic,
+        frame: Frame,
+    },
+    DisconnectUser(String),
+    DisconnectSession(String),
+    /// A user's websites are now exactly `visible`.
+    RestrictUser {
+        user_id: String,
+        visible: Vec<String>,
+    },
+    CloseWebsite {
+        website_id: String,
+        deleted: bool,
+    },
+    /// A website or its widget settings changed: drop cached widget configuration.
+    WebsiteChanged(String),
+    /// Events between nodes may have been lost: every socket is closed as lagging, and its client resumes by seq.
+    Resync,
+}
+
 /// The hub's handle on one socket.
 #[derive(Clone)]
 pub struct Conn {
@@ -131,6 +163,9 @@ impl Conn {
 /// Frames queued per socket before it counts as lagging.
 pub const QUEUE: usize = 4096;
 
+/// Notes for other nodes dropped because the relay's queue was full (the cluster link resyncs when it grows).
+pub static RELAY_DROPPED: AtomicU64 = AtomicU64::new(0);
+
 #[derive(Default)]
 pub struct Hub {
     next_id: AtomicU64,
@@ -141,9 +176,25 @@ pub struct Hub {
     topics: RwLock<HashMap<Topic, Vec<Conn>>>,
     /// Topics of each socket, to unsubscribe on close.
     by_conn: RwLock<HashMap<u64, Vec<Topic>>>,
+    /// Where notes for the other nodes go; unset on a node alone.
+    relay: std::sync::OnceLock<mpsc::Sender<Note>>,
 }
 
 impl Hub {
+    /// From now on, every publication and access change is also sent to `relay` (for the other nodes). A note that
+    /// does not fit in its queue is dropped and counted: the cluster link then asks every node to resync.
+    pub fn relay_to(&self, relay: mpsc::Sender<Note>) {
+        let _ = self.relay.set(relay);
+    }
+
+    fn relay(&self, note: Note) {
+        if let Some(relay) = self.relay.get() {
+            if relay.try_send(note).is_err() {
+                RELAY_DROPPED.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// A new socket: its hub handle and the receiving end of its queue.
     pub fn connect(&self) -> (Conn, mpsc::Receiver<Frame>) {
         let (tx, rx) = mpsc::channel(QUEUE);
@@ -235,8 +286,17 @@ impl Hub {
         }
     }
 
-    /// Sends `frame` to every socket following `topic`, except `skip`. Returns how many got it.
+    /// Sends `frame` to every socket following `topic`, except `skip`, on every node. Returns how many got it here.
     pub fn publish(&self, topic: &Topic, frame: Frame, skip: Option<u64>) -> usize {
+        // Topics of a node's own making: nothing follows them elsewhere.
+        if !matches!(topic, Topic::WebsiteVisitors(_)) {
+            self.relay(Note::Publish { topic: topic.clone(), frame: frame.clone() });
+        }
+        self.publish_here(topic, frame, skip)
+    }
+
+    /// [`Hub::publish`] on this node only (a publication relayed from another).
+    pub fn publish_here(&self, topic: &Topic, frame: Frame, skip: Option<u64>) -> usize {
         let Ok(map) = self.topics.read() else { return 0 };
         let Some(conns) = map.get(topic) else { return 0 };
         conns.iter().filter(|c| Some(c.id) != skip).filter(|c| c.send(frame.clone())).count()
@@ -255,23 +315,39 @@ impl Hub {
         topics.get(topic).cloned().unwrap_or_default()
     }
 
-    /// Closes every socket of a user (deactivation, revoked tokens).
+    /// Closes every socket of a user (deactivation, revoked tokens), on every node.
     pub fn disconnect_user(&self, user_id: &str) {
+        self.relay(Note::DisconnectUser(user_id.to_string()));
+        self.disconnect_user_here(user_id);
+    }
+
+    pub fn disconnect_user_here(&self, user_id: &str) {
         for conn in self.conns_losing_access(&Topic::User(user_id.to_string())) {
             conn.request_close(CloseReason::Revoked);
         }
     }
 
-    /// Closes the sockets opened with one token (signed out).
+    /// Closes the sockets opened with one token (signed out), on every node.
     pub fn disconnect_session(&self, token_id: &str) {
+        self.relay(Note::DisconnectSession(token_id.to_string()));
+        self.disconnect_session_here(token_id);
+    }
+
+    pub fn disconnect_session_here(&self, token_id: &str) {
         for conn in self.conns_losing_access(&Topic::Session(token_id.to_string())) {
             conn.request_close(CloseReason::Revoked);
         }
     }
 
-    /// A user's access changed: their sockets stop following every website `may_see` now refuses, and are told
-    /// so with `left-website`. Call after the change is committed.
-    pub fn restrict_user(&self, user_id: &str, may_see: impl Fn(&str) -> bool) {
+    /// A user's access changed: their sockets on every node stop following every website not in `visible`, and
+    /// are told so with `left-website`. Call after the change is committed.
+    pub fn restrict_user(&self, user_id: &str, visible: &[String]) {
+        self.relay(Note::RestrictUser { user_id: user_id.to_string(), visible: visible.to_vec() });
+        self.restrict_user_here(user_id, visible);
+    }
+
+    pub fn restrict_user_here(&self, user_id: &str, visible: &[String]) {
+        let may_see = |website_id: &str| visible.iter().any(|v| v == website_id);
         let Ok(mut topics) = self.topics.write() else { return };
         self.access_epoch.fetch_add(1, Ordering::SeqCst);
         let conns = topics.get(&Topic::User(user_id.to_string())).cloned().unwrap_or_default();
@@ -301,8 +377,13 @@ impl Hub {
 
     /// A website was deleted, deactivated or re-keyed (or its domains changed): its visitors' sockets close (the
     /// widget starts again, with the new key or not at all), and agents' sockets stop following it when `deleted`.
-    /// Call after the change is committed.
+    /// Call after the change is committed; it applies on every node.
     pub fn close_website(&self, website_id: &str, deleted: bool) {
+        self.relay(Note::CloseWebsite { website_id: website_id.to_string(), deleted });
+        self.close_website_here(website_id, deleted);
+    }
+
+    pub fn close_website_here(&self, website_id: &str, deleted: bool) {
         let Ok(mut topics) = self.topics.write() else { return };
         self.access_epoch.fetch_add(1, Ordering::SeqCst);
         let visitors = topics.remove(&Topic::WebsiteVisitors(website_id.to_string())).unwrap_or_default();
@@ -322,6 +403,27 @@ impl Hub {
         }
         for conn in agents {
             conn.send(frame(&ServerEvent::LeftWebsite { website_id: website_id.to_string() }));
+        }
+    }
+
+    /// Tells the other nodes a website's configuration changed (their cached widget configuration is stale).
+    pub fn website_changed(&self, website_id: &str) {
+        self.relay(Note::WebsiteChanged(website_id.to_string()));
+    }
+
+    /// Asks every node (this one included) to close its sockets as lagging, so that each client resumes by seq.
+    pub fn resync(&self) {
+        self.relay(Note::Resync);
+        self.close_all_here(CloseReason::Lagging);
+    }
+
+    /// Closes every socket of this node with `reason`.
+    pub fn close_all_here(&self, reason: CloseReason) {
+        let Ok(topics) = self.topics.read() else { return };
+        for conns in topics.values() {
+            for conn in conns {
+                conn.request_close(reason);
+            }
         }
     }
 
@@ -396,7 +498,7 @@ mod tests {
             hub.subscribe(conn, Topic::Website("lost".into()));
         }
         let epoch = hub.access_epoch();
-        hub.restrict_user("u1", |w| w == "kept");
+        hub.restrict_user("u1", &["kept".to_string()]);
         assert_ne!(hub.access_epoch(), epoch);
         let left = next_text(&mut agent_rx).expect("left-website");
         assert!(left.contains(r#""type":"left-website""#) && left.contains(r#""websiteId":"lost""#), "{left}");

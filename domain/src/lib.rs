@@ -2,6 +2,7 @@
 //! any web framework. Both surfaces (REST handlers and the socket in the `server` crate, Leptos server functions in
 //! `app`) call the same services, each with the acting principal.
 
+pub mod cluster;
 pub mod ctx;
 pub mod db;
 pub mod demo;
@@ -53,6 +54,9 @@ pub struct Settings {
     pub sockets_per_ip_per_min: u32,
     /// The header a trusted proxy puts the visitor's country in.
     pub country_header: Option<http::HeaderName>,
+    /// Redis, for several nodes (`None`: this node is alone), and the prefix of its keys.
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
 }
 
 /// Why the domain could not start.
@@ -64,6 +68,8 @@ pub enum StartError {
     Bootstrap(protocol::AppError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Cluster(#[from] cluster::ClusterError),
 }
 
 /// Connects and migrates the database, creates the first super admin on an empty one, and returns the state every
@@ -79,6 +85,11 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
     let roles = ctx::load_role_permissions(&db).await?;
     let auth = AuthKeys::new(&settings.jwt_secret, settings.token_ttl, settings.cookie_secure);
     let hub = Arc::new(hub::Hub::default());
+    let widget_cache = Arc::new(WidgetConfigCache::default());
+    let cluster = match &settings.redis_url {
+        Some(url) => Some(cluster::Cluster::start(url, &settings.redis_prefix, hub.clone(), widget_cache.clone())?),
+        None => None,
+    };
     let lane = db::WriteLane::new(&db);
     let state = AppState {
         writer: Arc::new(services::messages::MessageWriter::spawn(db.clone(), hub.clone(), &lane)),
@@ -88,8 +99,9 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         login_throttle: Arc::new(LoginThrottle::default()),
         roles,
         public_url: settings.public_url.trim_end_matches('/').into(),
-        widget_cache: Arc::new(WidgetConfigCache::default()),
+        widget_cache,
         hub,
+        cluster,
         country_header: settings.country_header,
         uploads: Arc::new(services::attachments::Uploads::new(settings.upload_dir, settings.upload_max_bytes)),
         limits: Arc::new(limits::Limits::new(settings.visitor_messages_per_min, settings.sockets_per_ip_per_min)),
@@ -110,6 +122,8 @@ pub struct AppState {
     pub(crate) public_url: Arc<str>,
     pub(crate) widget_cache: Arc<WidgetConfigCache>,
     pub(crate) hub: Arc<hub::Hub>,
+    /// The other nodes, through Redis (`None` when this node is alone).
+    pub(crate) cluster: Option<Arc<cluster::Cluster>>,
     /// Stores chat messages in batches (must be created inside the tokio runtime).
     pub(crate) writer: Arc<services::messages::MessageWriter>,
     /// Where writes on the chat path take their turns (SQLite).
@@ -157,6 +171,47 @@ impl AppState {
     /// The largest attachment accepted, in bytes.
     pub fn upload_max_bytes(&self) -> usize {
         self.uploads.max_bytes
+    }
+
+    /// A website or its widget settings changed: its cached widget configuration is dropped here and on every
+    /// other node.
+    pub(crate) fn website_changed(&self, website_id: &str) {
+        self.widget_cache.invalidate_website(website_id);
+        self.hub.website_changed(website_id);
+    }
+
+    /// The visitors online on these websites (on every node), longest here first.
+    pub(crate) async fn visitors_online(&self, website_ids: &[String]) -> Vec<presence::VisitorHere> {
+        if let Some(cluster) = &self.cluster {
+            if let Some(here) = cluster.visitors_on(website_ids).await {
+                return here;
+            }
+        }
+        self.presence.visitors_on(website_ids)
+    }
+
+    /// The agents online (on any node) who work on any of these websites.
+    pub(crate) async fn agents_online(&self, website_ids: &[String]) -> Vec<String> {
+        if let Some(cluster) = &self.cluster {
+            if let Some(ids) = cluster.agents_on(website_ids).await {
+                return ids;
+            }
+        }
+        self.presence.agents_on(website_ids)
+    }
+
+    /// Whether a visitor has a socket open on any node.
+    pub(crate) async fn visitor_online(&self, visitor_id: &str) -> bool {
+        self.hub.has_subscribers(&hub::Topic::Visitor(visitor_id.to_string()))
+            || match &self.cluster {
+                Some(cluster) => cluster.connected_elsewhere("v", visitor_id).await,
+                None => false,
+            }
+    }
+
+    /// Whether Redis answers, when this node has other nodes (`None` when it is alone).
+    pub fn cluster_healthy(&self) -> Option<bool> {
+        self.cluster.as_ref().map(|c| c.healthy())
     }
 
     /// Whether the database answers (`/readyz`).

@@ -36,41 +36,50 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub fn visitor_connected(&self, website_id: &str, visitor_id: &str, now: NaiveDateTime) {
-        if let Ok(mut all) = self.visitors.lock() {
-            let visit = all.entry(website_id.to_string()).or_default().entry(visitor_id.to_string()).or_insert(Visit {
-                sockets: 0,
-                url: None,
-                title: None,
-                since: now,
-            });
-            visit.sockets += 1;
-        }
+    /// A visitor's socket opened; for their first here, since when they are here.
+    pub fn visitor_connected(&self, website_id: &str, visitor_id: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        let mut all = self.visitors.lock().ok()?;
+        let visit = all.entry(website_id.to_string()).or_default().entry(visitor_id.to_string()).or_insert(Visit {
+            sockets: 0,
+            url: None,
+            title: None,
+            since: now,
+        });
+        visit.sockets += 1;
+        (visit.sockets == 1).then_some(visit.since)
     }
 
-    pub fn visitor_disconnected(&self, website_id: &str, visitor_id: &str) {
-        if let Ok(mut all) = self.visitors.lock() {
-            if let Some(site) = all.get_mut(website_id) {
-                if let Some(visit) = site.get_mut(visitor_id) {
-                    visit.sockets = visit.sockets.saturating_sub(1);
-                    if visit.sockets == 0 {
-                        site.remove(visitor_id);
-                    }
-                }
-                if site.is_empty() {
-                    all.remove(website_id);
-                }
+    /// A visitor's socket closed; true for their last here.
+    pub fn visitor_disconnected(&self, website_id: &str, visitor_id: &str) -> bool {
+        let Ok(mut all) = self.visitors.lock() else { return false };
+        let Some(site) = all.get_mut(website_id) else { return false };
+        let mut last = false;
+        if let Some(visit) = site.get_mut(visitor_id) {
+            visit.sockets = visit.sockets.saturating_sub(1);
+            if visit.sockets == 0 {
+                site.remove(visitor_id);
+                last = true;
             }
         }
+        if site.is_empty() {
+            all.remove(website_id);
+        }
+        last
     }
 
-    pub fn visitor_page(&self, website_id: &str, visitor_id: &str, url: &str, title: Option<&str>) {
-        if let Ok(mut all) = self.visitors.lock() {
-            if let Some(visit) = all.get_mut(website_id).and_then(|site| site.get_mut(visitor_id)) {
-                visit.url = Some(url.to_string());
-                visit.title = title.map(String::from);
-            }
-        }
+    /// The visitor moved to a page; when they are here, since when.
+    pub fn visitor_page(
+        &self,
+        website_id: &str,
+        visitor_id: &str,
+        url: &str,
+        title: Option<&str>,
+    ) -> Option<NaiveDateTime> {
+        let mut all = self.visitors.lock().ok()?;
+        let visit = all.get_mut(website_id).and_then(|site| site.get_mut(visitor_id))?;
+        visit.url = Some(url.to_string());
+        visit.title = title.map(String::from);
+        Some(visit.since)
     }
 
     /// The visitors online on these websites, longest here first.

@@ -62,7 +62,13 @@ impl Socket {
         let hello = match &who {
             Who::Agent(ctx) => {
                 let works_on = websites::worked_on(ctx, &state.db).await.unwrap_or_default();
-                if state.presence.agent_connected(ctx.user_id(), works_on.clone()) {
+                let first_here = state.presence.agent_connected(ctx.user_id(), works_on.clone());
+                let mut announce = first_here;
+                if let Some(cluster) = &state.cluster {
+                    announce = first_here && !cluster.connected_elsewhere("a", ctx.user_id()).await;
+                    cluster.agent_here(ctx.user_id(), &works_on);
+                }
+                if announce {
                     let user_id = ctx.user_id().to_string();
                     for website_id in &works_on {
                         let online = ServerEvent::AgentOnline {
@@ -82,7 +88,11 @@ impl Socket {
                 }
             }
             Who::Visitor(v) => {
-                state.presence.visitor_connected(&v.website_id, &v.visitor_id, crate::services::now_millis());
+                let first_here =
+                    state.presence.visitor_connected(&v.website_id, &v.visitor_id, crate::services::now_millis());
+                if let (Some(cluster), Some(since)) = (&state.cluster, first_here) {
+                    cluster.visitor_here(&v.website_id, &v.visitor_id, since, None, None);
+                }
                 let online =
                     ServerEvent::VisitorOnline { website_id: v.website_id.clone(), visitor_id: v.visitor_id.clone() };
                 events::publish(&state.hub, Audience::Agents { website_id: &v.website_id }, &online, None);
@@ -116,13 +126,18 @@ impl Socket {
         }
     }
 
-    /// Leaves the hub; a visitor whose last socket this was is announced offline.
-    pub fn close(self, state: &AppState) {
+    /// Leaves the hub; a visitor or agent whose last socket (on any node) this was is announced offline.
+    pub async fn close(self, state: &AppState) {
         match &self.who {
             Who::Visitor(v) => {
                 state.hub.disconnect_visitor(&self.conn, &v.website_id);
-                state.presence.visitor_disconnected(&v.website_id, &v.visitor_id);
-                if !state.hub.has_subscribers(&Topic::Visitor(v.visitor_id.clone())) {
+                let last_here = state.presence.visitor_disconnected(&v.website_id, &v.visitor_id);
+                let mut gone = !state.hub.has_subscribers(&Topic::Visitor(v.visitor_id.clone()));
+                if let (Some(cluster), true) = (&state.cluster, last_here) {
+                    cluster.visitor_gone(&v.website_id, &v.visitor_id);
+                    gone = gone && !cluster.connected_elsewhere("v", &v.visitor_id).await;
+                }
+                if gone {
                     let offline = ServerEvent::VisitorOffline {
                         website_id: v.website_id.clone(),
                         visitor_id: v.visitor_id.clone(),
@@ -132,7 +147,14 @@ impl Socket {
             }
             Who::Agent(ctx) => {
                 state.hub.disconnect(&self.conn);
-                for website_id in state.presence.agent_disconnected(ctx.user_id()).unwrap_or_default() {
+                let mut websites = state.presence.agent_disconnected(ctx.user_id());
+                if let (Some(cluster), true) = (&state.cluster, websites.is_some()) {
+                    cluster.agent_gone(ctx.user_id());
+                    if cluster.connected_elsewhere("a", ctx.user_id()).await {
+                        websites = None;
+                    }
+                }
+                for website_id in websites.unwrap_or_default() {
                     let offline =
                         ServerEvent::AgentOffline { website_id: website_id.clone(), user_id: ctx.user_id().into() };
                     events::publish(&state.hub, Audience::Agents { website_id: &website_id }, &offline, None);

@@ -33,6 +33,9 @@ pub struct Config {
     pub public_url: String,
     /// Header set by a trusted proxy with the client's country code; unset means none is trusted.
     pub country_header: Option<String>,
+    /// Redis for several nodes, and the prefix of its keys.
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
     /// Widget requests allowed per client IP per `widget_requests_window` (the seed's 100 per 15 minutes); 0 turns
     /// the limit off.
     pub widget_requests_max: u32,
@@ -79,13 +82,24 @@ impl Config {
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("mysql:")) {
             return Err(invalid("DATABASE_URL", "use a sqlite:// or mysql:// URL"));
         }
-        // Several nodes need their realtime events fanned out between them, which this version does not do yet: a
-        // cluster configured for it must not start and silently deliver each event on one node only.
-        if var("REDIS_URL").is_some() {
+        // Several nodes share one database server; SQLite is one process's file, and two nodes writing it would
+        // each believe they hand out a chat's seqs alone.
+        let redis_url = var("REDIS_URL");
+        if redis_url.is_some() && database_url.starts_with("sqlite:") {
             return Err(invalid(
                 "REDIS_URL",
-                "fan-out between nodes through Redis is not available in this version; run one node and unset it",
+                "several nodes need a shared MySQL/MariaDB database (DATABASE_URL=mysql://…); with SQLite run one \
+                 node and unset REDIS_URL",
             ));
+        }
+        if let Some(url) = &redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix:")) {
+                return Err(invalid("REDIS_URL", "use a redis:// URL"));
+            }
+        }
+        let redis_prefix = var("HELPDESK_REDIS_PREFIX").unwrap_or_else(|| "helpdesk".into());
+        if !redis_prefix.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return Err(invalid("HELPDESK_REDIS_PREFIX", "use letters, digits, '-', '_' or '.'"));
         }
         let bind = var("HELPDESK_BIND")
             .or_else(|| var("LEPTOS_SITE_ADDR"))
@@ -186,6 +200,8 @@ impl Config {
             visitor_messages_per_min,
             sockets_per_ip_per_min,
             country_header,
+            redis_url,
+            redis_prefix,
             public_url,
             database_url,
             bind,
@@ -219,6 +235,8 @@ impl Config {
                 .country_header
                 .as_deref()
                 .and_then(|h| http::HeaderName::from_bytes(h.as_bytes()).ok()),
+            redis_url: self.redis_url.clone(),
+            redis_prefix: self.redis_prefix.clone(),
         }
     }
 }

@@ -15,7 +15,6 @@ use sea_orm::{
 use crate::ctx::{Ctx, Principal, VisitorCtx};
 use crate::entities::{chat_reads, chats, messages, website_members, websites};
 use crate::events;
-use crate::hub::Topic;
 use crate::scoped::Scoped;
 use crate::services::activity::{self, Activity};
 use crate::services::websites::visible as visible_websites;
@@ -419,7 +418,7 @@ pub async fn visitor_info(state: &AppState, chat: &Scoped<chats::Model>) -> Resu
         email: visitor.email.clone(),
         last_seen: time(visitor.last_seen),
         first_seen: time(visitor.created_at),
-        online: state.hub.has_subscribers(&Topic::Visitor(visitor.id)),
+        online: state.visitor_online(&visitor.id).await,
         past_chats: summaries(&state.db, &past).await?,
     })
 }

@@ -39,8 +39,8 @@ pub async fn snapshot(ctx: &Ctx, state: &AppState, tz: Option<&str>) -> Result<D
     };
     let open_chats = crate::services::chats::summaries(db, &open).await?;
     let visitors = state
-        .presence
-        .visitors_on(&ids)
+        .visitors_online(&ids)
+        .await
         .into_iter()
         .map(|v| OnlineVisitor {
             website_id: v.website_id,
@@ -50,7 +50,7 @@ pub async fn snapshot(ctx: &Ctx, state: &AppState, tz: Option<&str>) -> Result<D
             since: time(v.since),
         })
         .collect();
-    let agent_ids = state.presence.agents_on(&ids);
+    let agent_ids = state.agents_online(&ids).await;
     let agents = match agent_ids.is_empty() {
         true => Vec::new(),
         false => users::Entity::find()

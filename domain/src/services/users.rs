@@ -477,9 +477,8 @@ async fn restrict_sockets(state: &AppState, user: &users::Model) -> Result<(), A
     if as_them.is_super_admin() {
         return Ok(());
     }
-    let visible: std::collections::HashSet<String> =
-        visible_websites(&as_them).all(&state.db).await?.into_iter().map(|w| w.id).collect();
-    state.hub.restrict_user(&user.id, |website_id| visible.contains(website_id));
+    let visible: Vec<String> = visible_websites(&as_them).all(&state.db).await?.into_iter().map(|w| w.id).collect();
+    state.hub.restrict_user(&user.id, &visible);
     Ok(())
 }
 

@@ -163,7 +163,11 @@ pub async fn record_page(
 pub async fn page_view(v: &VisitorCtx, state: &AppState, url: &str, title: Option<&str>) -> Result<(), AppError> {
     use crate::events::{self, Audience};
     let (url, title) = record_page(v, state, url, title).await?;
-    state.presence.visitor_page(&v.website_id, &v.visitor_id, &url, title.as_deref());
+    if let Some(since) = state.presence.visitor_page(&v.website_id, &v.visitor_id, &url, title.as_deref()) {
+        if let Some(cluster) = &state.cluster {
+            cluster.visitor_here(&v.website_id, &v.visitor_id, since, Some(&url), title.as_deref());
+        }
+    }
     let event = protocol::ServerEvent::VisitorPage {
         website_id: v.website_id.clone(),
         visitor_id: v.visitor_id.clone(),

@@ -218,7 +218,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
     )
     .await?;
     txn.commit().await?;
-    state.widget_cache.invalidate_website(id);
+    state.website_changed(id);
     if close_visitors {
         state.hub.close_website(id, false);
     }
@@ -247,7 +247,7 @@ pub async fn rotate_key(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website
     )
     .await?;
     txn.commit().await?;
-    state.widget_cache.invalidate_website(id);
+    state.website_changed(id);
     state.hub.close_website(id, false);
     Ok(to_view(ctx, state, &website))
 }
@@ -271,7 +271,7 @@ pub async fn delete(ctx: &Ctx, state: &AppState, id: &str) -> Result<(), AppErro
     )
     .await?;
     txn.commit().await?;
-    state.widget_cache.invalidate_website(id);
+    state.website_changed(id);
     state.hub.close_website(id, true);
     Ok(())
 }

@@ -170,7 +170,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    state.widget_cache.invalidate_website(website_id);
+    state.website_changed(website_id);
     Ok(settings)
 }
 
@@ -216,14 +216,15 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
         custom_css: s.custom_css.clone(),
         widget_size: s.widget_size,
         online: hours::is_open(&s.business_hours, chrono::Utc::now().naive_utc())
-            && (!s.business_hours.offline_when_no_agents || agents_connected(state, &site.website_id)),
+            && (!s.business_hours.offline_when_no_agents || agents_connected(state, &site.website_id).await),
     })
 }
 
-/// Whether an agent of the website has a socket following it on this node (agents join website topics; visitors
-/// never do).
-fn agents_connected(state: &AppState, website_id: &str) -> bool {
+/// Whether an agent of the website is connected: following it on this node (agents join website topics; visitors
+/// never do), or online on another.
+async fn agents_connected(state: &AppState, website_id: &str) -> bool {
     state.hub.has_subscribers(&crate::hub::Topic::Website(website_id.to_string()))
+        || (state.cluster.is_some() && !state.agents_online(&[website_id.to_string()]).await.is_empty())
 }
 
 #[cfg(test)]

@@ -221,5 +221,5 @@ async fn run(
         let (code, text) = reason.code();
         let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: text.into() }))).await;
     }
-    socket.close(&state);
+    socket.close(&state).await;
 }
