@@ -83,6 +83,8 @@ pub enum CloseReason {
     WebsiteGone,
     /// Access changed while the socket was being opened: connect again.
     Retry,
+    /// This node is stopping: reconnect (the load balancer sends the client to another node) and resume.
+    Stopping,
 }
 
 impl CloseReason {
@@ -95,6 +97,7 @@ impl CloseReason {
                 (protocol::CLOSE_WEBSITE_GONE, "the website's key or state changed: start again")
             }
             CloseReason::Retry => (protocol::CLOSE_RETRY, "access changed while connecting: connect again"),
+            CloseReason::Stopping => (protocol::CLOSE_RESTARTING, "this server is stopping: reconnect and resume"),
         }
     }
 }

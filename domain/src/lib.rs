@@ -106,6 +106,7 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         uploads: Arc::new(services::attachments::Uploads::new(settings.upload_dir, settings.upload_max_bytes)),
         limits: Arc::new(limits::Limits::new(settings.visitor_messages_per_min, settings.sockets_per_ip_per_min)),
         presence: Arc::default(),
+        draining: Arc::default(),
     };
     Ok((state, bootstrap))
 }
@@ -136,6 +137,8 @@ pub struct AppState {
     pub(crate) limits: Arc<limits::Limits>,
     /// Who is on the websites now.
     pub(crate) presence: Arc<presence::Presence>,
+    /// Set once the node is stopping: no new sockets, `/readyz` says so.
+    pub(crate) draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -212,6 +215,23 @@ impl AppState {
     /// Whether Redis answers, when this node has other nodes (`None` when it is alone).
     pub fn cluster_healthy(&self) -> Option<bool> {
         self.cluster.as_ref().map(|c| c.healthy())
+    }
+
+    /// The node is stopping (SIGTERM): it takes no new sockets and asks every open one to reconnect elsewhere
+    /// (1012). Each socket finishes the event it is handling first, so a message being stored is acked before its
+    /// socket closes.
+    pub fn begin_drain(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.hub.close_all_here(hub::CloseReason::Stopping);
+    }
+
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Sockets open on this node.
+    pub fn open_sockets(&self) -> usize {
+        self.hub.connections()
     }
 
     /// Whether the database answers (`/readyz`).

@@ -59,6 +59,11 @@ impl Socket {
             state.hub.disconnect(&conn);
             return Err(CloseReason::Retry);
         }
+        // Checked after subscribing: a drain that began since has either closed this socket or is seen here.
+        if state.draining() {
+            state.hub.disconnect(&conn);
+            return Err(CloseReason::Stopping);
+        }
         let hello = match &who {
             Who::Agent(ctx) => {
                 let works_on = websites::worked_on(ctx, &state.db).await.unwrap_or_default();
@@ -296,10 +301,7 @@ async fn visitor_chats(state: &AppState, v: &VisitorCtx) -> Vec<VisitorChat> {
 
 /// The `error` frame for a refusal; `client_msg_id` names a refused message.
 fn error_frame(err: &AppError, client_msg_id: Option<String>) -> Frame {
-    let retry_after = match err {
-        AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-        _ => None,
-    };
+    let retry_after = err.retry_after();
     frame(&ServerEvent::Error { code: err.code().into(), message: err.to_string(), retry_after, client_msg_id })
 }
 

@@ -40,6 +40,10 @@ pub enum AppError {
     /// An upload whose content (by its bytes, not its name) is not a type we accept.
     #[error("{0}")]
     UnsupportedType(String),
+    /// A dependency (the database) did not answer: nothing was stored; the same request (a message with the same
+    /// client id) may be sent again after the wait, and is stored once.
+    #[error("The service is briefly unavailable; nothing was stored. Try again in {}.", seconds(*retry_after_secs))]
+    Unavailable { retry_after_secs: u64 },
     /// The cause was logged on the server; the client only learns that something failed.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -82,6 +86,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedType(_) => "unsupported_media_type",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Internal => "internal",
         }
     }
@@ -97,7 +102,18 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::TooLarge(_) => 413,
             AppError::UnsupportedType(_) => 415,
+            AppError::Unavailable { .. } => 503,
             AppError::Internal => 500,
+        }
+    }
+
+    /// Seconds to wait before trying again, for the refusals that are worth retrying.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Unavailable { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 
@@ -135,8 +151,36 @@ impl server_fn::error::FromServerFnError for AppError {
 #[cfg(feature = "orm")]
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if database_unreachable(&err) {
+            tracing::warn!(error = %err, "the database did not answer");
+            return AppError::Unavailable { retry_after_secs: UNAVAILABLE_RETRY_SECS };
+        }
         tracing::error!(error = %err, "database error");
         AppError::Internal
+    }
+}
+
+/// How long a client waits before sending again what the database could not take.
+#[cfg(feature = "orm")]
+const UNAVAILABLE_RETRY_SECS: u64 = 2;
+
+/// The database could not be reached (no connection, or one that broke): the statement did not run, or its outcome
+/// is unknown; either way a retry with the same client id is safe.
+#[cfg(feature = "orm")]
+fn database_unreachable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, SqlxError};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            e.as_ref(),
+            SqlxError::Io(_)
+                | SqlxError::Tls(_)
+                | SqlxError::Protocol(_)
+                | SqlxError::PoolTimedOut
+                | SqlxError::PoolClosed
+                | SqlxError::WorkerCrashed
+        ),
+        _ => false,
     }
 }
 
@@ -159,6 +203,7 @@ mod tests {
             (AppError::BadRequest("x".into()), 400, "bad_request"),
             (AppError::TooLarge("x".into()), 413, "payload_too_large"),
             (AppError::UnsupportedType("x".into()), 415, "unsupported_media_type"),
+            (AppError::Unavailable { retry_after_secs: 2 }, 503, "unavailable"),
             (AppError::Internal, 500, "internal"),
         ];
         for (err, status, code) in &cases {
@@ -181,6 +226,7 @@ mod tests {
                 | AppError::BadRequest(_)
                 | AppError::TooLarge(_)
                 | AppError::UnsupportedType(_)
+                | AppError::Unavailable { .. }
                 | AppError::Internal => {}
             }
         }

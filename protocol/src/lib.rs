@@ -437,6 +437,8 @@ pub const CLOSE_WEBSITE_GONE: u16 = 4003;
 pub const CLOSE_LAGGING: u16 = 4008;
 /// Access changed while the socket was opening: connect again.
 pub const CLOSE_RETRY: u16 = 4009;
+/// The node is stopping (RFC 6455's "service restart"): reconnect, to another node, and resume.
+pub const CLOSE_RESTARTING: u16 = 1012;
 
 string_enum! {
     pub enum SenderType {

@@ -50,6 +50,8 @@ pub struct Config {
     pub upload_max_bytes: usize,
     /// The built widget (`scripts/build-widget.sh`), served under `/widget`: `<site root>/widget` unless set.
     pub widget_dir: PathBuf,
+    /// On SIGTERM: how long open sockets and requests get to finish before the process exits.
+    pub drain: Duration,
     pub leptos: LeptosOptions,
 }
 
@@ -183,6 +185,13 @@ impl Config {
             whole_number(named("HELPDESK_VISITOR_MESSAGES_PER_MIN"), domain::limits::VISITOR_MESSAGES_PER_MIN)?;
         let sockets_per_ip_per_min =
             whole_number(named("HELPDESK_SOCKETS_PER_IP_PER_MIN"), domain::limits::SOCKETS_PER_IP_PER_MIN)?;
+        let drain = match var("HELPDESK_DRAIN_SECS") {
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(secs) if secs <= 3600 => Duration::from_secs(secs),
+                _ => return Err(invalid("HELPDESK_DRAIN_SECS", "use a whole number of seconds from 0 to 3600")),
+            },
+            None => DEFAULT_DRAIN,
+        };
         let upload_dir = var("HELPDESK_UPLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads"));
         let upload_max_bytes = match var("HELPDESK_UPLOAD_MAX_MB") {
             Some(v) => match v.trim().parse::<usize>() {
@@ -192,6 +201,7 @@ impl Config {
             None => domain::services::attachments::DEFAULT_MAX_BYTES,
         };
         Ok(Config {
+            drain,
             widget_dir,
             upload_dir,
             upload_max_bytes,
@@ -263,6 +273,10 @@ fn either(
 }
 
 /// A limit: a whole number, 0 for none.
+/// Long enough for every socket to finish what it is doing and for clients to hear "reconnect"; short enough for a
+/// rolling restart.
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
+
 fn whole_number(value: Option<(&'static str, String)>, default: u32) -> Result<u32, ConfigError> {
     match value {
         Some((name, v)) => v.trim().parse().map_err(|_| invalid(name, "use a whole number (0: no limit)")),
@@ -370,6 +384,7 @@ mod tests {
             ("JWT_SECRET", "short"),
             ("HELPDESK_COUNTRY_HEADER", "bad header"),
             ("HELPDESK_UPLOAD_MAX_MB", "0"),
+            ("HELPDESK_DRAIN_SECS", "soon"),
             ("HELPDESK_UPLOAD_MAX_MB", "101"),
             ("HELPDESK_UPLOAD_MAX_MB", "ten"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),

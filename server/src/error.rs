@@ -57,7 +57,7 @@ impl IntoResponse for ApiError {
             ApiError::App(err) => {
                 let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let mut response = (status, Json(err.body())).into_response();
-                if let AppError::RateLimited { retry_after_secs } = err {
+                if let Some(retry_after_secs) = err.retry_after() {
                     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 }
                 response

@@ -117,6 +117,45 @@ fn internal_error() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
+/// Serves `app` on `listener` until `stop` resolves, then drains: no new sockets, every open socket is told to
+/// reconnect elsewhere (1012) once it has finished the event it is handling (a message being stored is acked
+/// first), the listener closes, in-flight requests finish, and what the message writer holds is written. Returns
+/// once all that is done or `drain` has passed, whichever is first.
+pub async fn serve_with_drain(
+    listener: tokio::net::TcpListener,
+    app: Helpdesk,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    drain: std::time::Duration,
+) -> std::io::Result<()> {
+    let (stopped, stopping) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(serve(listener, app.router, async move {
+        let _ = stopping.await;
+    }));
+    tokio::select! {
+        () = stop => {}
+        // The listener failed before any signal: nothing to drain.
+        served = &mut server => return served.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+    }
+    let sockets = app.state.open_sockets();
+    tracing::info!(sockets, ?drain, "stopping: open sockets are asked to reconnect elsewhere");
+    app.state.begin_drain();
+    let _ = stopped.send(());
+    let deadline = tokio::time::Instant::now() + drain;
+    loop {
+        if app.state.open_sockets() == 0 && server.is_finished() {
+            break;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(sockets = app.state.open_sockets(), "drain time over: stopping with work still open");
+            server.abort();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    app.state.close().await;
+    Ok(())
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves; in-flight requests are allowed to finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,

@@ -1,6 +1,6 @@
 //! `server`: read the configuration, build the app, serve it. Nothing else lives here.
 
-use server::{build_app, commands, serve, Config};
+use server::{build_app, commands, serve_with_drain, Config};
 use tracing_subscriber::EnvFilter;
 
 #[global_allocator]
@@ -52,8 +52,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("Helpdesk is listening: {url}");
-    serve(listener, app.router, shutdown_signal()).await?;
-    app.state.close().await;
+    serve_with_drain(listener, app, shutdown_signal(), config.drain).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,45 +3,13 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::redis::Redis;
 use common::ws::{agent_ws, visitor_session, visitor_ws};
 use common::{test_config, Backend, TestApp, TestDb, PASSWORD};
 use reqwest::Method;
 use serde_json::json;
-
-/// A Redis server of this test's own, stopped when dropped.
-struct Redis {
-    child: Child,
-    url: String,
-}
-
-impl Redis {
-    async fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian's redis-server package) on PATH");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Redis { child, url: format!("redis://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Three nodes on one new database, sharing `redis` under a prefix of their own.
 async fn three_nodes(redis: &Redis) -> (TestApp, TestApp, TestApp) {

@@ -3,84 +3,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::process::Server;
 use common::ws::{visitor_protocols, Ws, ORIGIN};
 use common::{Backend, TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 per_backend!(urls_in_debug_logs_carry_no_credentials, everything_in_the_data_directory_is_private);
-
-/// The server binary on `db`, logging at debug; its output is collected in `log`.
-struct Server {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl Server {
-    async fn start(db: &TestDb, extra: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", &db.url)
-            .env("HELPDESK_DATA_DIR", db.dir())
-            .env("HELPDESK_ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("HELPDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("HELPDESK_BIND", "127.0.0.1:0")
-            .env("LEPTOS_SITE_ROOT", db.dir().join("site"))
-            .env("RUST_LOG", "debug")
-            .current_dir(db.dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in extra {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("start the server binary");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as _),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let (log, tx) = (log.clone(), tx.clone());
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if let Some(url) = line.strip_prefix("Helpdesk is listening: ") {
-                        let _ = tx.send(url.trim_end_matches("/admin/login").to_string());
-                    }
-                    if let Ok(mut log) = log.lock() {
-                        log.push_str(&line);
-                        log.push('\n');
-                    }
-                }
-            });
-        }
-        let base = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
-            .await
-            .expect("join")
-            .expect("the server printed where it listens");
-        Server { child, base, log }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn urls_in_debug_logs_carry_no_credentials(backend: Backend) {
     let db = TestDb::create(backend).await;

@@ -53,8 +53,8 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             if let Ok(status) = http::StatusCode::from_u16(err.status()) {
                 response.set_status(status);
             }
-            if let AppError::RateLimited { retry_after_secs } = err {
-                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+            if let Some(retry_after_secs) = err.retry_after() {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(retry_after_secs));
             }
         }
     }

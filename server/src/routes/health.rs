@@ -15,6 +15,10 @@ pub async fn healthz() -> &'static str {
 /// acknowledges every message, only live delivery to other nodes pauses, and a load balancer must not take every
 /// node out because Redis is.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    // Stopping: the load balancer should send new clients elsewhere.
+    if state.draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "draining" })));
+    }
     let redis = state.cluster_healthy().map(|up| if up { "ok" } else { "unavailable" });
     match state.database_ready().await {
         Ok(()) => {

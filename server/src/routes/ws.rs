@@ -19,6 +19,7 @@ use governor::{Quota, RateLimiter};
 use protocol::{AppError, ClientEvent, AGENT_TOKEN_PROTOCOL, SUBPROTOCOL, VISITOR_TOKEN_PROTOCOL};
 use serde::Deserialize;
 
+use domain::hub::CloseReason;
 use domain::realtime::{Socket, Who};
 use domain::services::{auth, visitors};
 use domain::AppState;
@@ -76,6 +77,9 @@ pub async fn upgrade(
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
 ) -> Result<Response, ApiError> {
+    if state.draining() {
+        return Err(AppError::Unavailable { retry_after_secs: 1 }.into());
+    }
     if query.token.is_some() || query.visitor_token.is_some() {
         return Err(AppError::BadRequest(
             "Tokens do not go in the URL: offer them in Sec-WebSocket-Protocol (docs/protocol.md).".into(),
@@ -218,6 +222,15 @@ async fn run(
         }
     };
     if let Some(reason) = close {
+        if reason == CloseReason::Stopping {
+            // What the socket was told just before (an ack, say) goes out before the close frame.
+            while let Ok(out) = queue.try_recv() {
+                let Ok(text) = Utf8Bytes::try_from(out.bytes()) else { continue };
+                if sink.feed(Message::Text(text)).await.is_err() {
+                    break;
+                }
+            }
+        }
         let (code, text) = reason.code();
         let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: text.into() }))).await;
     }

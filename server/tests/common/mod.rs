@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+pub mod proxy;
+pub mod redis;
 pub mod ws;
 
 use std::collections::HashMap;

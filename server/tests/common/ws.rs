@@ -80,7 +80,12 @@ impl Ws {
 
     /// The next event of any of `kinds`; panics after 5 s.
     pub async fn next_of(&mut self, kinds: &[&str]) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        self.next_within(kinds, Duration::from_secs(5)).await
+    }
+
+    /// The next event of any of `kinds`; panics after `wait`.
+    pub async fn next_within(&mut self, kinds: &[&str], wait: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             let msg = tokio::time::timeout_at(deadline, self.0.next()).await.unwrap_or_else(|_| panic!("no {kinds:?}"));
             match msg {
@@ -92,6 +97,17 @@ impl Ws {
                 }
                 Some(Ok(_)) => {}
                 other => panic!("socket ended while waiting for {kinds:?}: {other:?}"),
+            }
+        }
+    }
+
+    /// The next event, whatever it is; `None` once the socket has ended.
+    pub async fn event(&mut self) -> Option<Value> {
+        loop {
+            match self.0.next().await {
+                Some(Ok(Message::Text(text))) => return serde_json::from_str(text.as_str()).ok(),
+                Some(Ok(_)) => {}
+                _ => return None,
             }
         }
     }
