@@ -37,6 +37,33 @@ const BATCH: usize = 512;
 /// A Redis call slower than this counts as failed: a node must not wait on Redis to answer its clients.
 const TIMEOUT: Duration = Duration::from_secs(2);
 const SEP: char = '\u{1f}';
+/// A rate limit check slower than this falls back to the node's own count (it sits on the message path).
+const LIMIT_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// GCRA over several keys at once, with Redis's clock so every node agrees on "now". `KEYS`: the allowances' keys;
+/// `ARGV[1]`: 1 to spend one of each (where there is one left), 0 only to look; then per key its refill interval in
+/// milliseconds and its burst. Returns 0 when every key had one left, else the longest wait in milliseconds. A key
+/// lives only until its allowance is full again.
+const GCRA: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local spend = ARGV[1] == '1'
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local next_tat = tat + interval
+  local allowed_at = next_tat - burst * interval
+  if allowed_at > now then
+    if allowed_at - now > wait then wait = allowed_at - now end
+  elseif spend then
+    redis.call('SET', key, next_tat, 'PX', next_tat - now)
+  end
+end
+return wait
+";
 
 /// A change of presence, written to Redis in order.
 enum Write {
@@ -313,6 +340,37 @@ impl Cluster {
         let now = chrono::Utc::now().timestamp_millis();
         let live: Vec<String> = conn.zrangebyscore(self.key(&["nodes"]), now, "+inf").await?;
         Ok(live.into_iter().collect())
+    }
+
+    /// Checks (and with `spend`, spends one of) each allowance in Redis, shared by every node: `Err(wait)` when
+    /// one has none left. `None` when Redis does not answer in time: the caller counts on this node alone.
+    pub async fn spend(
+        &self,
+        keys: &[(String, crate::limits::Allowance)],
+        spend: bool,
+    ) -> Option<Result<(), Duration>> {
+        static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(GCRA));
+        if !self.healthy() {
+            return None;
+        }
+        let mut call = SCRIPT.prepare_invoke();
+        for (key, _) in keys {
+            call.key(self.key(&["rl", key]));
+        }
+        call.arg(if spend { 1 } else { 0 });
+        for (_, allowance) in keys {
+            call.arg(allowance.refill.as_millis().max(1) as u64).arg(allowance.burst.max(1));
+        }
+        let mut conn = self.commands.clone();
+        match tokio::time::timeout(LIMIT_TIMEOUT, call.invoke_async::<u64>(&mut conn)).await {
+            Ok(Ok(0)) => Some(Ok(())),
+            Ok(Ok(wait)) => Some(Err(Duration::from_millis(wait))),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "rate limit not checked in Redis: counted on this node");
+                None
+            }
+            Err(_) => None,
+        }
     }
 
     /// Whether the visitor (`kind` "v") or agent ("a") `id` is connected to a live incarnation other than `except`.

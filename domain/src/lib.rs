@@ -14,6 +14,7 @@ pub mod events;
 pub mod files;
 pub mod hub;
 pub mod limits;
+pub mod metrics;
 pub mod origin;
 pub mod presence;
 pub mod realtime;
@@ -52,6 +53,8 @@ pub struct Settings {
     /// 0 turns each limit off.
     pub visitor_messages_per_min: u32,
     pub sockets_per_ip_per_min: u32,
+    /// Widget HTTP requests per client IP per window; 0 turns the limit off.
+    pub widget_requests: (u32, std::time::Duration),
     /// The header a trusted proxy puts the visitor's country in.
     pub country_header: Option<http::HeaderName>,
     /// Redis, for several nodes (`None`: this node is alone), and the prefix of its keys.
@@ -96,15 +99,20 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         lane,
         db,
         auth: Arc::new(auth),
-        login_throttle: Arc::new(LoginThrottle::default()),
+        login_throttle: Arc::new(LoginThrottle::default().shared(cluster.clone())),
         roles,
         public_url: settings.public_url.trim_end_matches('/').into(),
         widget_cache,
         hub,
-        cluster,
+        cluster: cluster.clone(),
         country_header: settings.country_header,
         uploads: Arc::new(services::attachments::Uploads::new(settings.upload_dir, settings.upload_max_bytes)),
-        limits: Arc::new(limits::Limits::new(settings.visitor_messages_per_min, settings.sockets_per_ip_per_min)),
+        limits: Arc::new(limits::Limits::new(
+            settings.visitor_messages_per_min,
+            settings.sockets_per_ip_per_min,
+            settings.widget_requests,
+            cluster.clone(),
+        )),
         presence: Arc::default(),
         draining: Arc::default(),
     };
@@ -232,6 +240,15 @@ impl AppState {
     /// Sockets open on this node.
     pub fn open_sockets(&self) -> usize {
         self.hub.connections()
+    }
+
+    /// Brings the health gauges of `/metrics` up to date.
+    pub async fn record_health(&self) {
+        let database = self.db.ping().await.is_ok();
+        let notes = self.cluster.as_ref().map(|c| {
+            (c.sent.load(std::sync::atomic::Ordering::Relaxed), c.received.load(std::sync::atomic::Ordering::Relaxed))
+        });
+        metrics::health(database, self.cluster_healthy(), notes);
     }
 
     /// Whether the database answers (`/readyz`).

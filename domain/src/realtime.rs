@@ -111,6 +111,7 @@ impl Socket {
             }
         };
         conn.send(frame(&hello));
+        crate::metrics::socket(kind(&who), 1.0);
         Ok((Socket { who, conn, visitor_chats: None }, queue))
     }
 
@@ -133,6 +134,7 @@ impl Socket {
 
     /// Leaves the hub; a visitor or agent whose last socket (on any node) this was is announced offline.
     pub async fn close(self, state: &AppState) {
+        crate::metrics::socket(kind(&self.who), -1.0);
         match &self.who {
             Who::Visitor(v) => {
                 state.hub.disconnect_visitor(&self.conn, &v.website_id);
@@ -299,8 +301,17 @@ async fn visitor_chats(state: &AppState, v: &VisitorCtx) -> Vec<VisitorChat> {
     list.iter().map(protocol::ChatSummary::for_visitor).collect()
 }
 
+/// The socket's kind, as `/metrics` labels it.
+fn kind(who: &Who) -> &'static str {
+    match who {
+        Who::Agent(_) => "agent",
+        Who::Visitor(_) => "visitor",
+    }
+}
+
 /// The `error` frame for a refusal; `client_msg_id` names a refused message.
 fn error_frame(err: &AppError, client_msg_id: Option<String>) -> Frame {
+    crate::metrics::error(err.code());
     let retry_after = err.retry_after();
     frame(&ServerEvent::Error { code: err.code().into(), message: err.to_string(), retry_after, client_msg_id })
 }

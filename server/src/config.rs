@@ -50,6 +50,10 @@ pub struct Config {
     pub upload_max_bytes: usize,
     /// The built widget (`scripts/build-widget.sh`), served under `/widget`: `<site root>/widget` unless set.
     pub widget_dir: PathBuf,
+    /// Bearer token for `/metrics` (off when unset).
+    pub metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none unless set).
+    pub trusted_proxies: crate::middleware::client_addr::TrustedProxies,
     /// On SIGTERM: how long open sockets and requests get to finish before the process exits.
     pub drain: Duration,
     pub leptos: LeptosOptions,
@@ -185,6 +189,23 @@ impl Config {
             whole_number(named("HELPDESK_VISITOR_MESSAGES_PER_MIN"), domain::limits::VISITOR_MESSAGES_PER_MIN)?;
         let sockets_per_ip_per_min =
             whole_number(named("HELPDESK_SOCKETS_PER_IP_PER_MIN"), domain::limits::SOCKETS_PER_IP_PER_MIN)?;
+        let metrics_token = var("HELPDESK_METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
+            return Err(invalid("HELPDESK_METRICS_TOKEN", "use at least 16 characters"));
+        }
+        let mut trusted_proxies = Vec::new();
+        for item in
+            var("HELPDESK_TRUSTED_PROXIES").unwrap_or_default().split(',').map(str::trim).filter(|i| !i.is_empty())
+        {
+            let net =
+                item.parse::<ipnet::IpNet>().or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
+            match net {
+                Ok(net) => trusted_proxies.push(net),
+                Err(_) => {
+                    return Err(invalid("HELPDESK_TRUSTED_PROXIES", "use IP addresses or CIDR ranges, comma-separated"))
+                }
+            }
+        }
         let drain = match var("HELPDESK_DRAIN_SECS") {
             Some(v) => match v.trim().parse::<u64>() {
                 Ok(secs) if secs <= 3600 => Duration::from_secs(secs),
@@ -201,6 +222,8 @@ impl Config {
             None => domain::services::attachments::DEFAULT_MAX_BYTES,
         };
         Ok(Config {
+            metrics_token: metrics_token.map(|t| t.trim().to_string()),
+            trusted_proxies: trusted_proxies.into(),
             drain,
             widget_dir,
             upload_dir,
@@ -241,6 +264,7 @@ impl Config {
             upload_max_bytes: self.upload_max_bytes,
             visitor_messages_per_min: self.visitor_messages_per_min,
             sockets_per_ip_per_min: self.sockets_per_ip_per_min,
+            widget_requests: (self.widget_requests_max, self.widget_requests_window),
             country_header: self
                 .country_header
                 .as_deref()
@@ -385,6 +409,8 @@ mod tests {
             ("HELPDESK_COUNTRY_HEADER", "bad header"),
             ("HELPDESK_UPLOAD_MAX_MB", "0"),
             ("HELPDESK_DRAIN_SECS", "soon"),
+            ("HELPDESK_TRUSTED_PROXIES", "127.0.0.1, the proxy"),
+            ("HELPDESK_METRICS_TOKEN", "short"),
             ("HELPDESK_UPLOAD_MAX_MB", "101"),
             ("HELPDESK_UPLOAD_MAX_MB", "ten"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),

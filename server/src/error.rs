@@ -55,6 +55,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::App(err) => {
+                domain::metrics::error(err.code());
                 let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let mut response = (status, Json(err.body())).into_response();
                 if let Some(retry_after_secs) = err.retry_after() {
@@ -63,6 +64,7 @@ impl IntoResponse for ApiError {
                 response
             }
             ApiError::Request(status, code, message) => {
+                domain::metrics::error(code);
                 (status, Json(ErrorBody { error: code.to_string(), message, field: None })).into_response()
             }
         }

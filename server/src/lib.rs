@@ -76,10 +76,7 @@ fn router(state: AppState, config: &Config) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
 
     let api = Router::new()
-        .nest(
-            "/api",
-            routes::api::router((config.widget_requests_max, config.widget_requests_window), config.upload_max_bytes),
-        )
+        .nest("/api", routes::api::router(&state, config.upload_max_bytes))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/ws", get(routes::ws::upgrade))
@@ -89,7 +86,9 @@ fn router(state: AppState, config: &Config) -> Router {
     let pkg = routes::pkg::router(config);
     let widget = routes::widget_assets::router(routes::widget_assets::WidgetAssets::new(&config.widget_dir, dev));
 
-    api.merge(widget)
+    let metrics = routes::metrics::router(state.clone(), config.metrics_token.as_deref());
+    api.merge(metrics)
+        .merge(widget)
         .merge(pkg)
         .merge(dashboard)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::admin_guard::admin_guard))
@@ -106,6 +105,10 @@ fn router(state: AppState, config: &Config) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(CatchPanicLayer::custom(|_| internal_error()))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::redact::request_span))
+        .layer(axum::middleware::from_fn_with_state(
+            config.trusted_proxies.clone(),
+            middleware::client_addr::from_trusted_proxy,
+        ))
 }
 
 fn internal_error() -> Response {

@@ -13,9 +13,15 @@ use serde_json::json;
 
 /// Three nodes on one new database, sharing `redis` under a prefix of their own.
 async fn three_nodes(redis: &Redis) -> (TestApp, TestApp, TestApp) {
+    three_nodes_with(redis, &[]).await
+}
+
+async fn three_nodes_with(redis: &Redis, extra: &[(&str, &str)]) -> (TestApp, TestApp, TestApp) {
     let db = TestDb::create(Backend::Mysql).await;
     let prefix = format!("t{:08x}", rand::random::<u32>());
-    let config = test_config(&db, &[("REDIS_URL", &redis.url), ("HELPDESK_REDIS_PREFIX", &prefix)]);
+    let mut env = vec![("REDIS_URL", redis.url.as_str()), ("HELPDESK_REDIS_PREFIX", prefix.as_str())];
+    env.extend_from_slice(extra);
+    let config = test_config(&db, &env);
     let first = TestApp::start(db, config).await;
     let second = first.second_node().await;
     let third = first.second_node().await;
@@ -69,6 +75,16 @@ mod cluster_mysql {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn events_and_access_changes_reach_every_node() {
         super::events_and_access_changes_reach_every_node().await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn widget_requests_count_across_nodes() {
+        super::widget_requests_count_across_nodes().await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn visitor_messages_and_failed_sign_ins_count_across_nodes() {
+        super::visitor_messages_and_failed_sign_ins_count_across_nodes().await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,4 +236,68 @@ async fn visitor_session_from(app: &TestApp, key: &str, origin: &str) -> serde_j
         .expect("session");
     assert!(res.status().is_success(), "{}", res.status());
     res.json().await.expect("json")
+}
+
+async fn widget_requests_count_across_nodes() {
+    let redis = Redis::start().await;
+    let (one, two, three) = three_nodes_with(&redis, &[("HELPDESK_WIDGET_REQUESTS_PER_15MIN", "4")]).await;
+    let admin = one.admin_token().await;
+    let created = one.create_website(&admin, "Shop", &["shop.example.com"]).await;
+    let key = created["apiKey"].as_str().expect("key").to_string();
+    let origin = "https://shop.example.com";
+    // Four requests spread over the three nodes use up one client's allowance; the fifth is refused wherever.
+    for node in [&one, &two, &three, &one] {
+        assert_eq!(widget_config(node, &key, origin).await.0, 200);
+    }
+    for node in [&two, &three] {
+        let (status, body) = widget_config(node, &key, origin).await;
+        assert_eq!((status, body["error"].as_str()), (429, Some("rate_limited")), "{body}");
+    }
+    two.stop().await;
+    three.stop().await;
+    one.stop().await;
+}
+
+async fn visitor_messages_and_failed_sign_ins_count_across_nodes() {
+    let redis = Redis::start().await;
+    let (one, two, three) = three_nodes_with(&redis, &[("HELPDESK_VISITOR_MESSAGES_PER_MIN", "3")]).await;
+    let admin = one.admin_token().await;
+    let created = one.create_website(&admin, "Shop", &["shop.example.com"]).await;
+    let key = created["apiKey"].as_str().expect("key").to_string();
+
+    // A visitor who moves to another node keeps the allowance they spent.
+    let session = visitor_session(&one, &key, None).await;
+    let token = session["visitorToken"].as_str().expect("token");
+    let mut visitor = visitor_ws(&one, &key, token).await;
+    for id in ["a", "b"] {
+        visitor.send(json!({ "type": "chat-message", "clientMsgId": id, "content": id })).await;
+        visitor.next("ack").await;
+    }
+    drop(visitor);
+    let mut visitor = visitor_ws(&two, &key, token).await;
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "c", "content": "c" })).await;
+    visitor.next("ack").await;
+    visitor.send(json!({ "type": "chat-message", "clientMsgId": "d", "content": "d" })).await;
+    let refused = visitor.next_of(&["ack", "error"]).await;
+    assert_eq!((refused["code"].as_str(), refused["clientMsgId"].as_str()), (Some("rate_limited"), Some("d")));
+
+    // Failed sign-ins for one email from one address: ten spread over the nodes use up the allowance; the next
+    // attempts are refused on any node, even with the right password.
+    one.create_user(&admin, "g@helpdesk.test", "agent", &[]).await;
+    let login = |node: &TestApp, password: &str| {
+        node.client
+            .post(node.url("/api/auth/login"))
+            .json(&json!({ "email": "g@helpdesk.test", "password": password }))
+            .send()
+    };
+    for (i, node) in [&one, &two, &three].iter().cycle().take(10).enumerate() {
+        assert_eq!(login(node, "wrong password").await.expect("login").status().as_u16(), 401, "attempt {i}");
+    }
+    assert_eq!(login(&one, "wrong password").await.expect("login").status().as_u16(), 429);
+    let res = login(&three, PASSWORD).await.expect("login");
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    two.stop().await;
+    three.stop().await;
+    one.stop().await;
 }

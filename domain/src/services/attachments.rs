@@ -213,7 +213,7 @@ pub async fn upload(
     }
     messages::check_client_msg_id(upload.client_msg_id.as_deref())?;
     if let Principal::Visitor(v) = principal {
-        state.limits.visitor_message(&v.visitor_id)?;
+        state.limits.visitor_message(&v.visitor_id).await?;
     }
     // A named chat is checked before any work; a visitor's open chat is only created once the file is accepted.
     let named = match (principal, chat_id) {

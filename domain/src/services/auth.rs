@@ -233,7 +233,7 @@ pub async fn login(
     if password.len() > MAX_PASSWORD_LEN || email.len() > 255 {
         return Err(AppError::InvalidCredentials);
     }
-    state.login_throttle.check(ip, &email).map_err(rate_limited)?;
+    state.login_throttle.check(ip, &email).await.map_err(rate_limited)?;
 
     let user = users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(&state.db).await?;
     let hash = match &user {
@@ -244,7 +244,7 @@ pub async fn login(
     let user = match user {
         Some(u) if password_ok && u.is_active => u,
         _ => {
-            state.login_throttle.record_failure(ip, &email).map_err(rate_limited)?;
+            state.login_throttle.record_failure(ip, &email).await.map_err(rate_limited)?;
             return Err(AppError::InvalidCredentials);
         }
     };

@@ -211,7 +211,7 @@ pub async fn leave_offline(
         return Err(AppError::validation("email", "Enter an email address we can answer to."));
     }
     let message = messages::check(&form.message, None)?;
-    state.limits.visitor_message(&v.visitor_id)?;
+    state.limits.visitor_message(&v.visitor_id).await?;
     visitors::Entity::update_many()
         .col_expr(visitors::Column::Name, sea_orm::sea_query::Expr::value(name))
         .col_expr(visitors::Column::Email, sea_orm::sea_query::Expr::value(email))

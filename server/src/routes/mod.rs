@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod pkg;
 pub mod widget_assets;

@@ -87,7 +87,7 @@ pub async fn upgrade(
         .into());
     }
     let ip = Some(peer.ip());
-    state.limits().new_socket(ip)?;
+    state.limits().new_socket(ip).await?;
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     // Read before the credentials are checked: a change of access after this point is seen when the socket
     // subscribes, and it connects again.

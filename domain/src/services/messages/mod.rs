@@ -117,7 +117,7 @@ pub async fn send_opening(
     content: Content,
     client_msg_id: Option<&str>,
 ) -> Result<Sent, AppError> {
-    state.limits.visitor_message(&v.visitor_id)?;
+    state.limits.visitor_message(&v.visitor_id).await?;
     let mut job = job(Principal::Visitor(v), new_chat(v, ChatStatus::Waiting), content, client_msg_id);
     job.open = true;
     state.writer.write(job).await
@@ -153,7 +153,7 @@ pub async fn send_content(
     client_msg_id: Option<&str>,
 ) -> Result<Sent, AppError> {
     if let Principal::Visitor(v) = principal {
-        state.limits.visitor_message(&v.visitor_id)?;
+        state.limits.visitor_message(&v.visitor_id).await?;
     }
     write_content(principal, state, chat, content, client_msg_id).await
 }

@@ -112,8 +112,18 @@ impl MessageWriter {
         MessageWriter { queue, db, hub, tally, lane: lane.clone(), queued: Arc::default() }
     }
 
-    pub(super) async fn write(&self, mut job: Job) -> Result<Sent, AppError> {
+    pub(super) async fn write(&self, job: Job) -> Result<Sent, AppError> {
+        let arrived = std::time::Instant::now();
+        let sent = self.write_now(job).await;
+        if let Ok(Sent { created: true, .. }) = &sent {
+            crate::metrics::message_stored(arrived.elapsed());
+        }
+        sent
+    }
+
+    async fn write_now(&self, mut job: Job) -> Result<Sent, AppError> {
         let Some(queue) = &self.queue else {
+            crate::metrics::writer_batch(1);
             let result = write_batch_sea(&self.db, std::slice::from_ref(&job)).await.map(|mut r| r.remove(0));
             return finish(&self.db, &self.hub, &self.tally, &job, result).await;
         };
@@ -214,6 +224,7 @@ async fn run_writer(
                 Err(_) => break,
             }
         }
+        crate::metrics::writer_batch(batch.len());
         let written = match sqlite::write(&writer, &mut known, &batch).await {
             Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
             Err(e) => {

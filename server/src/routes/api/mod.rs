@@ -29,7 +29,7 @@ const JSON_BODY_LIMIT: usize = 64 * 1024;
 
 /// `widget_requests`: how many widget requests a client IP may make per window (0: no limit). `upload_max`: the
 /// attachment size cap; upload routes accept that plus multipart overhead, everything else the small limits.
-pub fn router(widget_requests: (u32, std::time::Duration), upload_max: usize) -> Router<AppState> {
+pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
     let upload_limit = upload_max + attachments::MULTIPART_OVERHEAD;
     let uploads = Router::new()
         .route("/chats/{id}/attachments", post(attachments::upload))
@@ -58,7 +58,7 @@ pub fn router(widget_requests: (u32, std::time::Duration), upload_max: usize) ->
         .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .merge(uploads)
-        .nest("/widget", widget::router(widget_requests, upload_limit))
+        .nest("/widget", widget::router(state, upload_limit))
         .fallback(not_found)
 }
 

@@ -2,10 +2,6 @@
 //! page's Origin, never by a user. CORS headers go only to origins the website allows; requests are rate limited
 //! per client IP (100 per 15 minutes, as the seed, unless configured).
 
-use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
-
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -13,11 +9,8 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
-use protocol::{ErrorBody, WidgetConfig};
+use protocol::WidgetConfig;
 use serde::Deserialize;
-use tower_governor::governor::GovernorConfigBuilder;
-use tower_governor::key_extractor::PeerIpKeyExtractor;
-use tower_governor::{GovernorError, GovernorLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use domain::ctx::{Principal, VisitorCtx};
@@ -27,22 +20,12 @@ use protocol::AppError;
 
 use crate::error::ApiError;
 
-/// `max` requests per client IP per `window` (a burst of that many, refilled evenly); 0: no limit. CORS preflights
-/// are not counted: a refused preflight would hide the refusal itself from the widget, which could then only say
-/// "no connection". A refusal is readable from any page (it says nothing but "wait").
-pub fn router((max, window): (u32, Duration), upload_limit: usize) -> Router<AppState> {
-    let config = NonZeroU32::new(max).and_then(|max| {
-        GovernorConfigBuilder::default()
-            .period(window / max.get())
-            .burst_size(max.get())
-            .key_extractor(PeerIpKeyExtractor)
-            .finish()
-            .map(Arc::new)
-    });
-    let limited = |route: MethodRouter<AppState>| match &config {
-        Some(config) => route.layer(GovernorLayer::new(config.clone()).error_handler(too_many_requests)),
-        None => route,
-    };
+/// Every widget request but CORS preflights spends the client IP's allowance (`Limits::widget_request`: the seed's
+/// 100 per 15 minutes unless configured, shared by every node with `REDIS_URL`). A refused preflight would hide the
+/// refusal itself from the widget, which could then only say "no connection". A refusal is readable from any page
+/// (it says nothing but "wait").
+pub fn router(state: &AppState, upload_limit: usize) -> Router<AppState> {
+    let limited = |route: MethodRouter<AppState>| route.layer(middleware::from_fn_with_state(state.clone(), per_ip));
     let uploads = Router::new()
         .route("/attachments", limited(post(upload_handler)).options(preflight))
         .layer(DefaultBodyLimit::max(upload_limit))
@@ -67,23 +50,15 @@ async fn readable_refusal(headers: HeaderMap, mut res: Response) -> Response {
     res
 }
 
-fn too_many_requests(err: GovernorError) -> Response {
-    match err {
-        GovernorError::TooManyRequests { wait_time, .. } => {
-            let body = ErrorBody {
-                error: "rate_limited".into(),
-                message: format!("Too many requests. Try again in {wait_time} seconds."),
-                field: None,
-            };
-            let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait_time.max(1)));
-            res
-        }
-        other => {
-            tracing::warn!(error = ?other, "rate limiter could not key the request");
-            ApiError::Request(StatusCode::BAD_REQUEST, "bad_request", "Cannot identify the client.".into())
-                .into_response()
-        }
+async fn per_ip(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    match state.limits().widget_request(Some(peer.ip())).await {
+        Ok(()) => next.run(req).await,
+        Err(err) => ApiError::from(err).into_response(),
     }
 }
 
