@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building Helpdesk needs (and, with --test, what testing it needs), only from package registries:
 # the wasm32 target (rustup), cargo-leptos and wasm-bindgen-cli (crates.io), wasm-opt and Playwright (npm),
-# Chromium (Debian). Idempotent, and quick when everything is already there.
+# Chromium, nginx and redis-server (Debian). Idempotent, and quick when everything is already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -39,10 +39,16 @@ if [ "$for_tests" = 1 ]; then
     step "npm ci (Playwright)"
     (cd end2end && npm ci --no-audit --no-fund)
   fi
-  if ! command -v chromium >/dev/null 2>&1; then
-    step "apt-get install chromium"
+  # Chromium for the browser tests; nginx (the deployment check, scripts/deploy-check.sh) and redis-server (the
+  # tests start Redis servers of their own) from Debian too.
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    step "apt-get install ${missing[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
   fi
 fi

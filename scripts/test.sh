@@ -73,10 +73,17 @@ scripts/check-dashboard-size.sh
 step "browser tests (Playwright + Chromium)"
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
 
+step "the deployment of docs/deploy.md: nginx with TLS in front of two nodes on MariaDB and Redis"
+if [ -n "${HELPDESK_TEST_MYSQL_URL:-}" ]; then
+  scripts/deploy-check.sh 2>&1 | tee "$logs/deploy.log"
+else
+  echo "skipped: the deployment check (no MySQL/MariaDB)"
+fi
+
 step "the development loop (scripts/dev.sh) serves the dashboard and the widget"
 scripts/dev-smoke.sh
 
 rust_passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$logs/cargo-test.log" | awk '{s += $4} END {print s + 0}')
-e2e_passed=$(grep -oE '^ +[0-9]+ passed' "$logs/e2e.log" | awk '{s += $1} END {print s + 0}')
+e2e_passed=$(cat "$logs/e2e.log" "$logs/deploy.log" 2>/dev/null | grep -oE '^ +[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
 echo
 echo "$((rust_passed + e2e_passed)) passed, 0 failed"

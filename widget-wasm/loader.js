@@ -39,8 +39,8 @@
       if (chat) return chat.set_open(open);
       if (loading) return;
       b.setAttribute('aria-busy', 'true');
-      loading = import(base + '__HD_JS__').then(function (m) {
-        return m.default({ module_or_path: base + '__HD_WASM__' }).then(function () {
+      loading = import(new URL('__HD_JS__', base).href).then(function (m) {
+        return m.default({ module_or_path: new URL('__HD_WASM__', base).href }).then(function () {
           chat = m;
           m.start(root, b, base, key, c, open);
         });

@@ -50,6 +50,8 @@ pub struct Config {
     pub upload_max_bytes: usize,
     /// The built widget (`scripts/build-widget.sh`), served under `/widget`: `<site root>/widget` unless set.
     pub widget_dir: PathBuf,
+    /// Where browsers fetch the widget's hashed chat files (a CDN in front of this server); this server when unset.
+    pub asset_url: Option<String>,
     /// Bearer token for `/metrics` (off when unset).
     pub metrics_token: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none unless set).
@@ -189,6 +191,13 @@ impl Config {
             whole_number(named("HELPDESK_VISITOR_MESSAGES_PER_MIN"), domain::limits::VISITOR_MESSAGES_PER_MIN)?;
         let sockets_per_ip_per_min =
             whole_number(named("HELPDESK_SOCKETS_PER_IP_PER_MIN"), domain::limits::SOCKETS_PER_IP_PER_MIN)?;
+        let asset_url = var("HELPDESK_ASSET_URL").map(|u| u.trim().trim_end_matches('/').to_string());
+        if let Some(url) = &asset_url {
+            let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or_default();
+            if host.is_empty() || host.contains(['/', '?', '#', ' ', '\'', '"']) {
+                return Err(invalid("HELPDESK_ASSET_URL", "use an origin such as https://cdn.example.com"));
+            }
+        }
         let metrics_token = var("HELPDESK_METRICS_TOKEN");
         if metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
             return Err(invalid("HELPDESK_METRICS_TOKEN", "use at least 16 characters"));
@@ -222,6 +231,7 @@ impl Config {
             None => domain::services::attachments::DEFAULT_MAX_BYTES,
         };
         Ok(Config {
+            asset_url,
             metrics_token: metrics_token.map(|t| t.trim().to_string()),
             trusted_proxies: trusted_proxies.into(),
             drain,
@@ -411,6 +421,8 @@ mod tests {
             ("HELPDESK_DRAIN_SECS", "soon"),
             ("HELPDESK_TRUSTED_PROXIES", "127.0.0.1, the proxy"),
             ("HELPDESK_METRICS_TOKEN", "short"),
+            ("HELPDESK_ASSET_URL", "cdn.example.com"),
+            ("HELPDESK_ASSET_URL", "https://cdn.example.com/path"),
             ("HELPDESK_UPLOAD_MAX_MB", "101"),
             ("HELPDESK_UPLOAD_MAX_MB", "ten"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),

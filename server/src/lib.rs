@@ -84,7 +84,11 @@ fn router(state: AppState, config: &Config) -> Router {
 
     let dev = config.leptos.env == leptos::config::Env::DEV;
     let pkg = routes::pkg::router(config);
-    let widget = routes::widget_assets::router(routes::widget_assets::WidgetAssets::new(&config.widget_dir, dev));
+    let widget = routes::widget_assets::router(routes::widget_assets::WidgetAssets::new(
+        &config.widget_dir,
+        config.asset_url.as_deref().unwrap_or_default(),
+        dev,
+    ));
 
     let metrics = routes::metrics::router(state.clone(), config.metrics_token.as_deref());
     api.merge(metrics)

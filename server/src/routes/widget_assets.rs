@@ -62,16 +62,17 @@ fn content_hash(parts: &[&[u8]]) -> String {
 }
 
 impl Bundle {
-    /// Reads the built widget from `dir`; `None` if it has not been built.
-    pub fn load(dir: &Path) -> Option<Bundle> {
+    /// Reads the built widget from `dir`; `None` if it has not been built. The loader points at the chat files
+    /// under `asset_url` (a CDN in front of this server, `HELPDESK_ASSET_URL`) or, when it is empty, at this server.
+    pub fn load(dir: &Path, asset_url: &str) -> Option<Bundle> {
         let js = std::fs::read(dir.join(GLUE)).ok()?;
         let wasm = std::fs::read(dir.join(WASM)).ok()?;
         let hash = content_hash(&[&js, &wasm]);
         let js_name = format!("chat.{hash}.js");
         let wasm_name = format!("chat.{hash}.wasm");
         let loader = LOADER
-            .replace("__HD_JS__", &format!("/widget/{js_name}"))
-            .replace("__HD_WASM__", &format!("/widget/{wasm_name}"));
+            .replace("__HD_JS__", &format!("{asset_url}/widget/{js_name}"))
+            .replace("__HD_WASM__", &format!("{asset_url}/widget/{wasm_name}"));
         let loader_etag = format!("\"{}\"", content_hash(&[loader.as_bytes()]));
         Some(Bundle {
             loader: Asset::new("text/javascript; charset=utf-8", loader.into_bytes()),
@@ -93,15 +94,16 @@ impl Bundle {
 #[derive(Clone)]
 pub struct WidgetAssets {
     dir: PathBuf,
+    asset_url: Arc<str>,
     dev: bool,
     bundle: Option<Arc<Bundle>>,
 }
 
 impl WidgetAssets {
     /// The widget built into `dir` (`HELPDESK_WIDGET_DIR`); in development (`dev`) read again on every request.
-    pub fn new(dir: &Path, dev: bool) -> WidgetAssets {
+    pub fn new(dir: &Path, asset_url: &str, dev: bool) -> WidgetAssets {
         let dir = dir.to_path_buf();
-        let bundle = Bundle::load(&dir).map(Arc::new);
+        let bundle = Bundle::load(&dir, asset_url).map(Arc::new);
         match &bundle {
             Some(b) => {
                 let (loader, chat) = b.gzip_sizes();
@@ -111,12 +113,12 @@ impl WidgetAssets {
                 tracing::warn!(dir = %dir.display(), "widget not built (scripts/build-widget.sh): /widget.js will say so")
             }
         }
-        WidgetAssets { dir, dev, bundle }
+        WidgetAssets { dir, asset_url: asset_url.into(), dev, bundle }
     }
 
     fn current(&self) -> Option<Arc<Bundle>> {
         if self.dev {
-            Bundle::load(&self.dir).map(Arc::new)
+            Bundle::load(&self.dir, &self.asset_url).map(Arc::new)
         } else {
             self.bundle.clone()
         }
@@ -187,15 +189,20 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join(GLUE), b"export default function(){}").expect("js");
         std::fs::write(dir.join(WASM), b"\0asm1").expect("wasm");
-        let first = Bundle::load(&dir).expect("bundle");
+        let first = Bundle::load(&dir, "").expect("bundle");
         let loader = String::from_utf8(first.loader.plain.clone()).expect("utf-8");
         assert!(loader.contains(&format!("/widget/{}", first.js_name)));
         assert!(loader.contains(&format!("/widget/{}", first.wasm_name)));
         assert!(!loader.contains("__HD_"));
         std::fs::write(dir.join(WASM), b"\0asm2").expect("wasm");
-        let second = Bundle::load(&dir).expect("bundle");
+        let second = Bundle::load(&dir, "").expect("bundle");
         assert_ne!(first.wasm_name, second.wasm_name);
+        // Behind a CDN the loader points there, by absolute URL.
+        let cdn = Bundle::load(&dir, "https://cdn.example.com").expect("bundle");
+        let loader = String::from_utf8(cdn.loader.plain.clone()).expect("utf-8");
+        assert!(loader.contains(&format!("'https://cdn.example.com/widget/{}'", cdn.js_name)), "{loader}");
+        assert!(loader.contains(&format!("'https://cdn.example.com/widget/{}'", cdn.wasm_name)), "{loader}");
         std::fs::remove_dir_all(&dir).ok();
-        assert!(Bundle::load(&dir).is_none());
+        assert!(Bundle::load(&dir, "").is_none());
     }
 }
