@@ -35,22 +35,33 @@ impl BatchStore for SeaStore<'_> {
     }
 
     async fn last_seqs(&mut self, chat_ids: &[&str]) -> Result<HashMap<String, i64>, DbErr> {
-        let mut last = HashMap::with_capacity(chat_ids.len());
-        for chat_id in chat_ids {
-            // The chat's row lock orders its senders across connections and nodes; the seq read after it, in its
-            // own READ COMMITTED snapshot, sees the previous holder's committed message.
-            let locked = chats::Entity::find_by_id(*chat_id).select_only().column(chats::Column::Id).lock_exclusive();
-            if locked.into_tuple::<String>().one(self.0).await?.is_none() {
-                return Err(DbErr::RecordNotFound(format!("chat {chat_id}")));
-            }
-            let seq: Option<Option<i64>> = messages::Entity::find()
-                .select_only()
-                .column_as(messages::Column::Seq.max(), "last_seq")
-                .filter(messages::Column::ChatId.eq(*chat_id))
-                .into_tuple()
-                .one(self.0)
-                .await?;
-            last.insert(chat_id.to_string(), seq.flatten().unwrap_or(0));
+        // The chats' row locks order their senders across lanes and nodes; the seqs read after them, in a READ
+        // COMMITTED snapshot of their own, see the previous holders' committed messages. One statement locks them
+        // all, in primary-key order, so two batches sharing chats lock them in the same order and cannot deadlock.
+        let locked: Vec<String> = chats::Entity::find()
+            .select_only()
+            .column(chats::Column::Id)
+            .filter(chats::Column::Id.is_in(chat_ids.iter().copied()))
+            .order_by_asc(chats::Column::Id)
+            .lock_exclusive()
+            .into_tuple()
+            .all(self.0)
+            .await?;
+        if let Some(missing) = chat_ids.iter().find(|id| !locked.iter().any(|l| l == *id)) {
+            return Err(DbErr::RecordNotFound(format!("chat {missing}")));
+        }
+        let seqs: Vec<(String, Option<i64>)> = messages::Entity::find()
+            .select_only()
+            .column(messages::Column::ChatId)
+            .column_as(messages::Column::Seq.max(), "last_seq")
+            .filter(messages::Column::ChatId.is_in(chat_ids.iter().copied()))
+            .group_by(messages::Column::ChatId)
+            .into_tuple()
+            .all(self.0)
+            .await?;
+        let mut last: HashMap<String, i64> = chat_ids.iter().map(|id| (id.to_string(), 0)).collect();
+        for (chat_id, seq) in seqs {
+            last.insert(chat_id, seq.unwrap_or(0));
         }
         Ok(last)
     }

@@ -1,6 +1,6 @@
 //! The message writer: each send becomes a [`Job`]; on SQLite one task writes whatever is waiting in one
-//! transaction on its own connection and thread, on MySQL/MariaDB each send writes in its own; either way the
-//! stored messages are then published in the order written.
+//! transaction on its own connection and thread, on MySQL/MariaDB a few lanes do the same in parallel (a visitor's
+//! sends always in the same lane); either way the stored messages are then published in the order written.
 
 use std::sync::Arc;
 
@@ -68,12 +68,12 @@ pub struct Job {
 
 /// Stores messages. On SQLite, where writes are serialised by the database anyway, one task takes sends from a
 /// queue and writes everything waiting in one transaction (no commit per message, no writers queueing on the
-/// database lock). On MySQL/MariaDB each send writes in its own task and transaction: row locks are per chat, so
-/// sends to different chats proceed in parallel over the pool.
+/// database lock). On MySQL/MariaDB sends are spread over [`MYSQL_LANES`] lanes by visitor, each writing whatever
+/// waits for it in one transaction: lanes run in parallel over the pool (row locks are per chat), and a batch pays
+/// its round trips and its commit once for all its messages.
 pub struct MessageWriter {
-    queue: Option<mpsc::Sender<Job>>,
-    db: DatabaseConnection,
-    hub: Arc<Hub>,
+    /// SQLite: one queue. MySQL/MariaDB: one per lane; a visitor's chats always go to the same lane.
+    queues: Vec<mpsc::Sender<Job>>,
     /// Sends in the writer's queue or batch, not answered yet.
     queued: Arc<std::sync::atomic::AtomicUsize>,
     /// Message counts for analytics, added to the database once a second.
@@ -83,33 +83,44 @@ pub struct MessageWriter {
 
 /// Most messages written in one transaction.
 const BATCH: usize = 1024;
+/// Parallel writers on MySQL/MariaDB (the pool has 20 connections; the rest serve everything else).
+const MYSQL_LANES: usize = 8;
 
 impl MessageWriter {
     /// On SQLite the writer takes its turns on `lane` and writes through the lane's connection.
     pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>, lane: &WriteLane) -> Self {
         let tally = Arc::new(Tally::default());
         tally.clone().flush_every(lane.clone(), std::time::Duration::from_secs(1));
-        let queue = lane.turns().map(|turns| {
-            let (queue, jobs) = mpsc::channel(8 * BATCH);
-            // Publishing runs beside writing: while one batch's messages go out, the next batch is being
-            // written. One task, fed in commit order, so every chat's messages are still published in seq order.
-            let (written_tx, written_rx) = mpsc::channel(4);
-            tokio::spawn(publish_written(db.clone(), hub.clone(), tally.clone(), written_rx));
-            // The writer gets a thread and a runtime of its own: a batch is a handful of round trips to SQLite's
-            // connection thread, and on the shared runtime each of them waited behind every busy socket.
-            let writer = lane.db().clone();
-            let started = std::thread::Builder::new().name("message-writer".into()).spawn(move || {
-                match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(runtime) => runtime.block_on(run_writer(writer, jobs, turns, written_tx)),
-                    Err(e) => tracing::error!(error = %e, "cannot start the message writer"),
+        // Publishing runs beside writing: while one batch's messages go out, the next batch is being written. One
+        // task, fed in commit order by each writer, so every chat's messages are still published in seq order.
+        let (written_tx, written_rx) = mpsc::channel(4 * MYSQL_LANES);
+        tokio::spawn(publish_written(db.clone(), hub.clone(), tally.clone(), written_rx));
+        let queues = match lane.turns() {
+            Some(turns) => {
+                let (queue, jobs) = mpsc::channel(8 * BATCH);
+                // The writer gets a thread and a runtime of its own: a batch is a handful of round trips to SQLite's
+                // connection thread, and on the shared runtime each of them waited behind every busy socket.
+                let writer = lane.db().clone();
+                let started = std::thread::Builder::new().name("message-writer".into()).spawn(move || {
+                    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                        Ok(runtime) => runtime.block_on(run_writer(writer, jobs, turns, written_tx)),
+                        Err(e) => tracing::error!(error = %e, "cannot start the message writer"),
+                    }
+                });
+                if let Err(e) = started {
+                    tracing::error!(error = %e, "cannot start the message writer");
                 }
-            });
-            if let Err(e) = started {
-                tracing::error!(error = %e, "cannot start the message writer");
+                vec![queue]
             }
-            queue
-        });
-        MessageWriter { queue, db, hub, tally, lane: lane.clone(), queued: Arc::default() }
+            None => (0..MYSQL_LANES)
+                .map(|_| {
+                    let (queue, jobs) = mpsc::channel(BATCH);
+                    tokio::spawn(run_mysql_lane(db.clone(), jobs, written_tx.clone()));
+                    queue
+                })
+                .collect(),
+        };
+        MessageWriter { queues, tally, lane: lane.clone(), queued: Arc::default() }
     }
 
     pub(super) async fn write(&self, job: Job) -> Result<Sent, AppError> {
@@ -122,11 +133,14 @@ impl MessageWriter {
     }
 
     async fn write_now(&self, mut job: Job) -> Result<Sent, AppError> {
-        let Some(queue) = &self.queue else {
-            crate::metrics::writer_batch(1);
-            let result = write_batch_sea(&self.db, std::slice::from_ref(&job)).await.map(|mut r| r.remove(0));
-            return finish(&self.db, &self.hub, &self.tally, &job, result).await;
+        let lane = if self.queues.len() == 1 {
+            0
+        } else {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            let hasher = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+            (hasher.hash_one(&job.chat.visitor_id) % self.queues.len() as u64) as usize
         };
+        let Some(queue) = self.queues.get(lane) else { return Err(AppError::Internal) };
         let (tx, rx) = oneshot::channel();
         job.reply = Some(tx);
         queue.send(job).await.map_err(|_| {
@@ -239,6 +253,33 @@ async fn run_writer(
             }
         };
         drop(turn);
+        if written_tx.send((batch, written)).await.is_err() {
+            tracing::error!("message publisher stopped");
+            return;
+        }
+    }
+}
+
+/// One MySQL/MariaDB lane: whatever waits is written in one transaction; if that fails, one by one, so one bad
+/// message (its chat deleted meanwhile) does not fail the others.
+async fn run_mysql_lane(db: DatabaseConnection, mut jobs: mpsc::Receiver<Job>, written_tx: mpsc::Sender<Written>) {
+    let mut batch = Vec::with_capacity(64);
+    while jobs.recv_many(&mut batch, BATCH).await > 0 {
+        let batch = std::mem::take(&mut batch);
+        crate::metrics::writer_batch(batch.len());
+        let written = match write_batch_sea(&db, &batch).await {
+            Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => {
+                if batch.len() > 1 {
+                    tracing::warn!(error = %e, size = batch.len(), "batch write failed; writing one by one");
+                }
+                let mut out = Vec::with_capacity(batch.len());
+                for job in &batch {
+                    out.push(write_batch_sea(&db, std::slice::from_ref(job)).await.map(|mut r| r.remove(0)));
+                }
+                out
+            }
+        };
         if written_tx.send((batch, written)).await.is_err() {
             tracing::error!("message publisher stopped");
             return;
