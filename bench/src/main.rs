@@ -10,6 +10,10 @@
 //!
 //! `cargo run -p bench --release -- --visitors 1000 --agents 5 --rate 1000 --seconds 10`
 //!
+//! `--nodes K --redis URL` (with `--mysql`): K server processes sharing the database and Redis (under a prefix of
+//! the run's own); visitors and agents are spread over them round robin, and latency is measured to the first agent
+//! on *another* node than the sender's, so every figure crosses Redis.
+//!
 //! `--analytics N` measures the analytics API instead, on a demo data set of about N messages (`analytics.rs`).
 
 mod analytics;
@@ -40,6 +44,10 @@ struct Args {
     no_chat_id: bool,
     /// Child mode: serve Helpdesk on this database URL and print `LISTEN <base URL>`.
     serve: Option<String>,
+    /// Several nodes: how many, and the Redis they share (`--redis`, also passed to each child).
+    nodes: usize,
+    redis: Option<String>,
+    redis_prefix: Option<String>,
     /// Analytics mode (`analytics.rs`): the demo data set of about this many messages.
     analytics: Option<usize>,
     repeat: usize,
@@ -55,6 +63,9 @@ fn args() -> Args {
         idle_only: false,
         no_chat_id: false,
         serve: None,
+        nodes: 1,
+        redis: None,
+        redis_prefix: None,
         analytics: None,
         repeat: 7,
     };
@@ -70,6 +81,9 @@ fn args() -> Args {
             "--idle-only" => a.idle_only = true,
             "--no-chat-id" => a.no_chat_id = true,
             "--serve" => a.serve = Some(value()),
+            "--nodes" => a.nodes = value().parse().unwrap_or(1).max(1),
+            "--redis" => a.redis = Some(value()),
+            "--redis-prefix" => a.redis_prefix = Some(value()),
             "--analytics" => a.analytics = Some(value().parse().unwrap_or(1_000_000)),
             "--repeat" => a.repeat = value().parse().unwrap_or(a.repeat).max(1),
             other => eprintln!("ignoring unknown argument {other}"),
@@ -91,7 +105,7 @@ const ORIGIN: &str = "https://bench.example.com";
 const PASSWORD: &str = "bench-password-1";
 
 /// Child mode: Helpdesk on `database_url`, until killed.
-async fn serve(database_url: String) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(database_url: String, redis: Option<(String, String)>) -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("helpdesk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let database_url = if database_url.is_empty() {
@@ -99,7 +113,7 @@ async fn serve(database_url: String) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         database_url
     };
-    let vars: HashMap<&str, String> = HashMap::from([
+    let mut vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database_url),
         ("HELPDESK_DATA_DIR", dir.display().to_string()),
         ("HELPDESK_JWT_SECRET", "bench-secret-bench-secret-bench-secret".into()),
@@ -112,6 +126,10 @@ async fn serve(database_url: String) -> Result<(), Box<dyn std::error::Error>> {
         ("HELPDESK_SOCKETS_PER_IP_PER_MIN", "0".into()),
         ("HELPDESK_VISITOR_MESSAGES_PER_MIN", "0".into()),
     ]);
+    if let Some((url, prefix)) = redis {
+        vars.insert("REDIS_URL", url);
+        vars.insert("HELPDESK_REDIS_PREFIX", prefix);
+    }
     let config = server::Config::from_lookup(|k| vars.get(k).cloned())?;
     let app = server::build_app(&config).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -120,10 +138,9 @@ async fn serve(database_url: String) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The server child; killed (and its MySQL database dropped) when dropped.
+/// A server child; killed when dropped.
 struct Child {
     process: std::process::Child,
-    mysql: Option<(String, String)>,
 }
 
 impl Drop for Child {
@@ -141,7 +158,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(url) = a.serve.clone() {
         // The server gets the machine's worker threads, as in production.
-        return tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(url));
+        let redis = a.redis.clone().zip(a.redis_prefix.clone());
+        return tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(url, redis));
     }
     // The load generator runs on one thread, so it competes with the server for one core rather than both.
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(generate(a))
@@ -159,24 +177,40 @@ async fn generate(a: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => (String::new(), "SQLite", None),
     };
-    let process = std::process::Command::new(std::env::current_exe()?)
-        .args(["--serve", &database_url])
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let mut child = Child { process, mysql };
-    let pid = child.process.id();
-    let stdout = child.process.stdout.take().ok_or("no child stdout")?;
-    let base = {
-        use std::io::BufRead;
-        let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line)?;
-        line.trim().strip_prefix("LISTEN ").ok_or("the server did not start")?.to_string()
-    };
-    let ws_base = base.replace("http://", "ws://");
-    let result = drive(&a, backend, pid, &base, &ws_base).await;
-    let mysql = child.mysql.take();
-    drop(child);
-    std::fs::remove_dir_all(std::env::temp_dir().join(format!("helpdesk-bench-{pid}"))).ok();
+    if a.nodes > 1 && (a.redis.is_none() || a.mysql.is_none()) {
+        return Err("--nodes needs --mysql and --redis".into());
+    }
+    let prefix = format!("bench{}", std::process::id());
+    // One after the other: the first creates the super admin on the empty database.
+    let mut children = Vec::with_capacity(a.nodes);
+    let mut bases = Vec::with_capacity(a.nodes);
+    for _ in 0..a.nodes {
+        let mut command = std::process::Command::new(std::env::current_exe()?);
+        command.args(["--serve", &database_url]).stdout(std::process::Stdio::piped());
+        if let (true, Some(redis)) = (a.nodes > 1, &a.redis) {
+            command.args(["--redis", redis, "--redis-prefix", &prefix]);
+        }
+        let mut child = Child { process: command.spawn()? };
+        let stdout = child.process.stdout.take().ok_or("no child stdout")?;
+        let base = {
+            use std::io::BufRead;
+            let mut line = String::new();
+            std::io::BufReader::new(stdout).read_line(&mut line)?;
+            line.trim().strip_prefix("LISTEN ").ok_or("the server did not start")?.to_string()
+        };
+        children.push(child);
+        bases.push(base);
+    }
+    if a.nodes > 1 {
+        // Every node follows Redis before the load starts.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let pids: Vec<u32> = children.iter().map(|c| c.process.id()).collect();
+    let result = drive(&a, backend, &pids, &bases).await;
+    drop(children);
+    for pid in &pids {
+        std::fs::remove_dir_all(std::env::temp_dir().join(format!("helpdesk-bench-{pid}"))).ok();
+    }
     if let Some((url, name)) = mysql {
         use sea_orm::ConnectionTrait;
         if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
@@ -202,8 +236,11 @@ fn ack_chat_id(frame: &str) -> Option<&str> {
 /// When each message was sent and first received by an agent, by message number.
 type Times = Arc<std::sync::Mutex<Vec<Option<Instant>>>>;
 
-async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> Result<(), Box<dyn std::error::Error>> {
+async fn drive(a: &Args, backend: &str, pids: &[u32], bases: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let http = reqwest::Client::new();
+    let base = bases[0].as_str();
+    let ws_bases: Vec<String> = bases.iter().map(|b| b.replace("http://", "ws://")).collect();
+    let nodes = bases.len();
 
     let token: String = http
         .post(format!("{base}/api/auth/login"))
@@ -226,10 +263,11 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
     let (website, key) =
         (site["id"].as_str().unwrap_or_default().to_string(), site["apiKey"].as_str().unwrap_or_default().to_string());
 
-    // Agents: join the website and timestamp every new-message they receive.
+    // Agents: join the website and timestamp every new-message they receive (per node the agent is on).
     let total = (a.rate * a.seconds) as usize;
-    let received: Times = Arc::new(std::sync::Mutex::new(vec![None; total]));
-    for _ in 0..a.agents {
+    let received_on: Vec<Times> = (0..nodes).map(|_| Arc::new(std::sync::Mutex::new(vec![None; total]))).collect();
+    for j in 0..a.agents {
+        let ws_base = &ws_bases[j % nodes];
         // tungstenite zero-fills its read buffer before every read: 16 KB rather than the default 128 KB, or the
         // generator spends its time in memset.
         let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
@@ -237,7 +275,7 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         req.headers_mut().insert("Sec-WebSocket-Protocol", format!("helpdesk.v1, helpdesk.token.{token}").parse()?);
         let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
         ws.send(Message::Text(json!({ "type": "join-website", "websiteId": website }).to_string().into())).await?;
-        let received = received.clone();
+        let received = received_on[j % nodes].clone();
         tokio::spawn(async move {
             while let Some(Ok(Message::Text(text))) = ws.next().await {
                 if text.as_str().starts_with(r#"{"type":"new-message""#) {
@@ -265,9 +303,11 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
             .await?;
         tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
     }
-    let rss_before = rss_kb(pid);
+    let rss = || pids.iter().map(|pid| rss_kb(*pid)).sum::<u64>();
+    let rss_before = rss();
     let mut sockets = Vec::with_capacity(a.visitors);
-    for t in &tokens {
+    for (k, t) in tokens.iter().enumerate() {
+        let ws_base = &ws_bases[k % nodes];
         let mut req = format!("{ws_base}/ws?apiKey={key}").into_client_request()?;
         req.headers_mut().insert("Origin", ORIGIN.parse()?);
         req.headers_mut().insert("Sec-WebSocket-Protocol", format!("helpdesk.v1, helpdesk.visitor-token.{t}").parse()?);
@@ -277,9 +317,9 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         sockets.push(ws);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_after = rss_kb(pid);
+    let rss_after = rss();
     let per_socket = (rss_after.saturating_sub(rss_before) as f64 * 1024.0) / a.visitors.max(1) as f64;
-    println!("backend: {backend}");
+    println!("backend: {backend}{}", if nodes > 1 { format!(", {nodes} nodes sharing Redis") } else { String::new() });
     println!(
         "idle sockets: {} visitors + {} agents; RSS {} KB -> {} KB; {:.0} bytes per idle visitor socket in the server",
         a.visitors, a.agents, rss_before, rss_after, per_socket
@@ -325,13 +365,26 @@ async fn drive(a: &Args, backend: &str, pid: u32, base: &str, ws_base: &str) -> 
         sink.send(Message::Text(frame.into())).await?;
     }
     let sending = start.elapsed();
-    // Wait for stragglers.
+    // Wait for stragglers. With several nodes a message counts when an agent on another node than its sender's has
+    // it: visitor k is on node k % nodes, agents on the others.
+    let first_elsewhere = || -> Vec<Option<Instant>> {
+        let per_node: Vec<Vec<Option<Instant>>> =
+            received_on.iter().map(|r| r.lock().map(|r| r.clone()).unwrap_or_default()).collect();
+        (0..total)
+            .map(|i| {
+                let from = (i % a.visitors.max(1)) % nodes;
+                (0..nodes)
+                    .filter(|n| nodes == 1 || *n != from)
+                    .filter_map(|n| per_node[n].get(i).copied().flatten())
+                    .min()
+            })
+            .collect()
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
-    let delivered = || received.lock().map(|r| r.iter().flatten().count()).unwrap_or(0);
-    while delivered() < total && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    while first_elsewhere().iter().flatten().count() < total && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let received = received.lock().map(|r| r.clone()).unwrap_or_default();
+    let received = first_elsewhere();
     let mut latencies: Vec<Duration> = sent_at
         .iter()
         .zip(&received)
