@@ -93,7 +93,10 @@ impl MessageWriter {
         tally.clone().flush_every(lane.clone(), std::time::Duration::from_secs(1));
         // Publishing runs beside writing: while one batch's messages go out, the next batch is being written. One
         // task, fed in commit order by each writer, so every chat's messages are still published in seq order.
-        let (written_tx, written_rx) = mpsc::channel(4 * MYSQL_LANES);
+        // A short queue for the one SQLite writer: while the publisher is behind, waiting sends gather into the
+        // next batch instead of being committed in small ones (measured: p99 at 1 000 msg/s rose by half with 32).
+        let room = if lane.turns().is_some() { 4 } else { 4 * MYSQL_LANES };
+        let (written_tx, written_rx) = mpsc::channel(room);
         tokio::spawn(publish_written(db.clone(), hub.clone(), tally.clone(), written_rx));
         let queues = match lane.turns() {
             Some(turns) => {
