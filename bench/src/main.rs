@@ -39,6 +39,8 @@ struct Args {
     seconds: u64,
     mysql: Option<String>,
     idle_only: bool,
+    /// Idle visitor sockets opened beside the active ones (connected, never sending), before the load.
+    idle: usize,
     /// Every message without its chat id (the server finds the visitor's open chat each time), instead of naming
     /// the chat the first ack reported, as the widget does.
     no_chat_id: bool,
@@ -61,6 +63,7 @@ fn args() -> Args {
         seconds: 10,
         mysql: None,
         idle_only: false,
+        idle: 0,
         no_chat_id: false,
         serve: None,
         nodes: 1,
@@ -79,6 +82,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
             "--mysql" => a.mysql = Some(value()),
             "--idle-only" => a.idle_only = true,
+            "--idle" => a.idle = value().parse().unwrap_or(0),
             "--no-chat-id" => a.no_chat_id = true,
             "--serve" => a.serve = Some(value()),
             "--nodes" => a.nodes = value().parse().unwrap_or(1).max(1),
@@ -263,6 +267,52 @@ async fn drive(a: &Args, backend: &str, pids: &[u32], bases: &[String]) -> Resul
     let (website, key) =
         (site["id"].as_str().unwrap_or_default().to_string(), site["apiKey"].as_str().unwrap_or_default().to_string());
 
+    let rss = || pids.iter().map(|pid| rss_kb(*pid)).sum::<u64>();
+    // Idle visitors beside the active ones (opened first, so the agents do not have to read 100 000 arrivals
+    // before the load starts), each from its own session, spread over source addresses 127.0.0.2,
+    // 127.0.0.3, … (one address has about 28 000 ephemeral ports toward one server port).
+    let mut idle = Vec::with_capacity(a.idle);
+    if a.idle > 0 {
+        let started = Instant::now();
+        let mut idle_tokens = Vec::with_capacity(a.idle);
+        for _ in 0..a.idle {
+            let s: Value = http
+                .post(format!("{base}/api/widget/session?apiKey={key}"))
+                .header("Origin", ORIGIN)
+                .json(&json!({}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            idle_tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
+        }
+        let before = rss();
+        for (k, t) in idle_tokens.iter().enumerate() {
+            let base = &bases[k % nodes];
+            let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse()?;
+            let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (k / 25_000) as u8);
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind((source, 0).into())?;
+            let stream = socket.connect(addr).await?;
+            let mut req = format!("ws://{addr}/ws?apiKey={key}").into_client_request()?;
+            req.headers_mut().insert("Origin", ORIGIN.parse()?);
+            req.headers_mut()
+                .insert("Sec-WebSocket-Protocol", format!("helpdesk.v1, helpdesk.visitor-token.{t}").parse()?);
+            let config = WebSocketConfig::default().read_buffer_size(1024).write_buffer_size(0);
+            let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await?;
+            idle.push(ws);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let after = rss();
+        println!(
+            "idle visitors beside them: {}; RSS {} KB -> {} KB; {:.0} bytes per idle visitor socket; opened in {:.1}s",
+            a.idle,
+            before,
+            after,
+            (after.saturating_sub(before) as f64 * 1024.0) / a.idle as f64,
+            started.elapsed().as_secs_f64()
+        );
+    }
     // Agents: join the website and timestamp every new-message they receive (per node the agent is on).
     let total = (a.rate * a.seconds) as usize;
     let received_on: Vec<Times> = (0..nodes).map(|_| Arc::new(std::sync::Mutex::new(vec![None; total]))).collect();
@@ -303,7 +353,6 @@ async fn drive(a: &Args, backend: &str, pids: &[u32], bases: &[String]) -> Resul
             .await?;
         tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
     }
-    let rss = || pids.iter().map(|pid| rss_kb(*pid)).sum::<u64>();
     let rss_before = rss();
     let mut sockets = Vec::with_capacity(a.visitors);
     for (k, t) in tokens.iter().enumerate() {
@@ -450,6 +499,8 @@ async fn drive(a: &Args, backend: &str, pids: &[u32], bases: &[String]) -> Resul
         let p99 = later[((later.len() as f64 * 0.99) as usize).min(later.len() - 1)];
         println!("  without each visitor's first message (chat creation): p99 {p99:?}  max {max:?}");
     }
+    // The idle sockets stayed open through the load.
+    drop(idle);
     Ok(())
 }
 
