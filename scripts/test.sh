@@ -66,6 +66,9 @@ fi
 step "release build"
 scripts/build.sh
 
+step "the release archive (scripts/package.sh) starts from an empty directory with no toolchain"
+scripts/package-check.sh
+
 step "widget and dashboard size budgets"
 scripts/check-widget-size.sh
 scripts/check-dashboard-size.sh
