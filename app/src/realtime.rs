@@ -34,6 +34,17 @@ pub struct Realtime {
     pub joined: RwSignal<HashSet<String>>,
     /// Websites this agent lost access to while the page was open: their chats are no longer shown.
     pub left: RwSignal<HashSet<String>>,
+    /// Replies sent but not acknowledged yet: shown as "Sending…" and sent again (with the same client id, so they
+    /// are stored once) after a reconnect or when the server asks to wait.
+    pub outbox: RwSignal<Vec<Outgoing>>,
+}
+
+/// A reply on its way to the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub chat_id: String,
+    pub client_msg_id: String,
+    pub content: String,
 }
 
 impl Default for Realtime {
@@ -59,6 +70,31 @@ impl Realtime {
             last_error: RwSignal::new(None),
             joined: RwSignal::new(HashSet::new()),
             left: RwSignal::new(HashSet::new()),
+            outbox: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// Sends a reply, kept in the outbox until the server acknowledges it; false if it could not go out now (it
+    /// goes once the socket is back).
+    pub fn send_reply(&self, chat_id: &str, content: String) -> bool {
+        let outgoing = Outgoing { chat_id: chat_id.to_string(), client_msg_id: client_msg_id(), content };
+        self.outbox.update(|o| o.push(outgoing.clone()));
+        self.send(&outgoing.event())
+    }
+
+    /// Sends again whatever is still waiting for its acknowledgement (after a reconnect).
+    pub fn flush_outbox(&self) {
+        for outgoing in self.outbox.get_untracked() {
+            self.send(&outgoing.event());
+        }
+    }
+
+    /// Sends one waiting reply again, if it is still waiting.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn resend(&self, client_msg_id: &str) {
+        let waiting = self.outbox.with_untracked(|o| o.iter().find(|m| m.client_msg_id == client_msg_id).cloned());
+        if let Some(outgoing) = waiting {
+            self.send(&outgoing.event());
         }
     }
 
@@ -190,6 +226,24 @@ impl Realtime {
                     p.insert(visitor_id, url);
                 });
             }
+            ServerEvent::Ack { client_msg_id: Some(id), .. } => {
+                self.outbox.update(|o| o.retain(|m| m.client_msg_id != id))
+            }
+            // The server asks to wait (too fast, or its database did not answer): the same reply goes again then.
+            ServerEvent::Error { client_msg_id: Some(id), retry_after: Some(wait), .. } => {
+                #[cfg(feature = "hydrate")]
+                {
+                    let rt = *self;
+                    set_timeout(move || rt.resend(&id), std::time::Duration::from_secs(wait.max(1)));
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = (id, wait);
+            }
+            // Refused for good: it leaves the outbox, and the agent is told why.
+            ServerEvent::Error { client_msg_id: Some(id), message, .. } => {
+                self.outbox.update(|o| o.retain(|m| m.client_msg_id != id));
+                self.last_error.set(Some(message));
+            }
             ServerEvent::Error { message, .. } => self.last_error.set(Some(message)),
             ServerEvent::Joined { website_id } => {
                 self.left.update(|l| {
@@ -271,6 +325,16 @@ fn chime() {
         let _ = gain.connect_with_audio_node(&ctx.destination());
         let _ = osc.start_with_when(start);
         let _ = osc.stop_with_when(start + 0.3);
+    }
+}
+
+impl Outgoing {
+    fn event(&self) -> ClientEvent {
+        ClientEvent::ChatMessage {
+            chat_id: Some(self.chat_id.clone()),
+            client_msg_id: Some(self.client_msg_id.clone()),
+            content: self.content.clone(),
+        }
     }
 }
 
@@ -397,6 +461,7 @@ mod socket {
             if !chats.is_empty() {
                 send(&ClientEvent::Resume { chats });
             }
+            rt.flush_outbox();
         });
     }
 }

@@ -98,17 +98,14 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
         if content.trim().is_empty() {
             return;
         }
-        let sent = rt.send(&ClientEvent::ChatMessage {
-            chat_id: Some(id.get_value()),
-            client_msg_id: Some(client_msg_id()),
-            content,
-        });
+        // Kept in the outbox (shown below as "Sending…") until the server has stored it.
+        let sent = rt.send_reply(&id.get_value(), content);
+        draft.set(String::new());
         if sent {
-            draft.set(String::new());
             notice.set(None);
             rt.send(&ClientEvent::TypingStop { chat_id: Some(id.get_value()) });
         } else {
-            notice.set(Some("Not connected right now; your message is kept. Try again in a moment."));
+            notice.set(Some("Not connected right now: your reply is kept and goes out when the connection is back."));
         }
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -218,6 +215,15 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                             </li>
                         }
                     }).collect_view()}
+                    {move || {
+                        let chat = id.get_value();
+                        rt.outbox.get().into_iter().filter(|m| m.chat_id == chat).map(|m| view! {
+                            <li class="message mine pending" data-client-msg-id=m.client_msg_id>
+                                <div class="bubble">{m.content}</div>
+                                <div class="meta muted">"Sending…"</div>
+                            </li>
+                        }).collect_view()
+                    }}
                 </ol>
                 <p class="typing-line" id="visitor-typing">
                     {move || rt.typing.get().contains(&typing_id).then_some("The visitor is typing…")}
@@ -231,7 +237,10 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         bind:value=draft on:input=on_input on:keydown=on_keydown maxlength="5000"></textarea>
                     <button type="submit" class="button primary" id="send-reply">"Send"</button>
                 </form>
-                <p class="form-error">{move || notice.get()}</p>
+                // Said while the socket is down; gone once it is back and the outbox has gone out.
+                <p class="form-error" id="reply-notice" role="status">
+                    {move || (!rt.connected.get()).then(|| notice.get()).flatten()}
+                </p>
                 <p class="form-error" id="upload-error" role="alert">{move || upload_error.get()}</p>
             </section>
             <aside class="side">
