@@ -8,7 +8,7 @@ use protocol::{ChatForUpdate, ChatStatus, ClientEvent, SenderType};
 use super::{chat_detail, earlier_messages, short, status_label, when, UpdateChat};
 use crate::components::form::{action_error, page_status, FormStatus, LoadError};
 use crate::pages::PageHeader;
-use crate::realtime::{client_msg_id, Realtime};
+use crate::realtime::Realtime;
 use crate::shared::current_user;
 
 #[component]
@@ -363,7 +363,7 @@ async fn upload_file(chat_id: String, file: web_sys::File, uploading: RwSignal<u
         let fail = |_| "The file could not be sent. Check your connection.".to_string();
         let form = web_sys::FormData::new().map_err(fail)?;
         form.append_with_blob("file", &file).map_err(fail)?;
-        form.append_with_str("clientMsgId", &client_msg_id()).map_err(fail)?;
+        form.append_with_str("clientMsgId", &crate::realtime::client_msg_id()).map_err(fail)?;
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&form);
