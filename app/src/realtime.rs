@@ -167,6 +167,12 @@ impl Realtime {
     pub fn apply(&self, event: ServerEvent) {
         match event {
             ServerEvent::NewMessage { chat_id, message } => {
+                // Stored: a reply of ours leaves the outbox even if its message came before its ack.
+                if let Some(id) = &message.client_msg_id {
+                    if self.outbox.with_untracked(|o| o.iter().any(|m| &m.client_msg_id == id)) {
+                        self.outbox.update(|o| o.retain(|m| &m.client_msg_id != id));
+                    }
+                }
                 let from_visitor = message.sender_type == SenderType::Visitor;
                 let seq = message.seq;
                 if self.messages.with_untracked(|m| m.contains_key(&chat_id)) {
