@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-scripts/setup.sh
+scripts/setup.sh --dev
 # Outside the site directory: `cargo leptos watch` empties that when it starts, widget and all.
 export HELPDESK_WIDGET_DIR="$ROOT/target/widget"
 scripts/build-widget.sh

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Installs what building Helpdesk needs (and, with --test, what testing it needs), only from package registries:
-# the wasm32 target (rustup), cargo-leptos and wasm-bindgen-cli (crates.io), wasm-opt and Playwright (npm),
-# Chromium, nginx and redis-server (Debian). Idempotent, and quick when everything is already there.
+# Installs what building Helpdesk needs, only from package registries: the wasm32 target (rustup) and wasm-opt
+# (npm) for a release build (scripts/build.sh); with --dev also cargo-leptos and wasm-bindgen-cli (crates.io) for
+# the development loop (scripts/dev.sh); with --test also Playwright (npm), Chromium, nginx and redis-server
+# (Debian). Idempotent, and quick when everything is already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+for_dev=0
 for_tests=0
-[ "${1:-}" = "--test" ] && for_tests=1
+case "${1:-}" in
+  --dev) for_dev=1 ;;
+  --test) for_dev=1; for_tests=1 ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--dev|--test]" >&2; exit 2 ;;
+esac
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -16,17 +23,18 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# 0.3.11 needs a newer rustc; no_downloads makes it use the tools on PATH instead of fetching binaries.
-if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
-  step "cargo install cargo-leptos 0.3.10"
-  cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
-fi
-
-# The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
-wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
-  step "cargo install wasm-bindgen-cli $wasm_bindgen_version"
-  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+if [ "$for_dev" = 1 ]; then
+  # 0.3.11 needs a newer rustc; no_downloads makes it use the tools on PATH instead of fetching binaries.
+  if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
+    step "cargo install cargo-leptos 0.3.10"
+    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+  fi
+  # cargo-leptos calls the wasm-bindgen CLI, which must match the wasm-bindgen crate in Cargo.lock exactly.
+  wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
+    step "cargo install wasm-bindgen-cli $wasm_bindgen_version"
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+  fi
 fi
 
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then

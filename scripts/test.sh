@@ -63,8 +63,11 @@ if [ -n "${HELPDESK_TEST_MYSQL_URL:-}" ] && { [ "$mysql_ran" -eq 0 ] || [ "$mysq
 fi
 [ -n "${HELPDESK_TEST_MYSQL_URL:-}" ] || echo "skipped: the mysql:: tests (no MySQL/MariaDB)"
 
-step "release build"
+step "release build (scripts/build.sh, no cargo-leptos)"
 scripts/build.sh
+
+step "the release build's site is the one cargo-leptos makes"
+scripts/site-check.sh
 
 step "the release archive (scripts/package.sh) starts from an empty directory with no toolchain"
 scripts/package-check.sh

@@ -274,18 +274,7 @@ async fn drive(a: &Args, backend: &str, pids: &[u32], bases: &[String]) -> Resul
     let mut idle = Vec::with_capacity(a.idle);
     if a.idle > 0 {
         let started = Instant::now();
-        let mut idle_tokens = Vec::with_capacity(a.idle);
-        for _ in 0..a.idle {
-            let s: Value = http
-                .post(format!("{base}/api/widget/session?apiKey={key}"))
-                .header("Origin", ORIGIN)
-                .json(&json!({}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            idle_tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
-        }
+        let idle_tokens = visitor_tokens(&http, base, &key, a.idle).await?;
         let before = rss();
         for (k, t) in idle_tokens.iter().enumerate() {
             let base = &bases[k % nodes];
@@ -341,18 +330,7 @@ async fn drive(a: &Args, backend: &str, pids: &[u32], bases: &[String]) -> Resul
     }
 
     // Visitors: sessions first, then sockets; memory is measured around opening the sockets.
-    let mut tokens = Vec::with_capacity(a.visitors);
-    for _ in 0..a.visitors {
-        let s: Value = http
-            .post(format!("{base}/api/widget/session?apiKey={key}"))
-            .header("Origin", ORIGIN)
-            .json(&json!({}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
-    }
+    let tokens = visitor_tokens(&http, base, &key, a.visitors).await?;
     let rss_before = rss();
     let mut sockets = Vec::with_capacity(a.visitors);
     for (k, t) in tokens.iter().enumerate() {
@@ -502,6 +480,28 @@ async fn drive(a: &Args, backend: &str, pids: &[u32], bases: &[String]) -> Resul
     // The idle sockets stayed open through the load.
     drop(idle);
     Ok(())
+}
+
+/// `count` new visitors' tokens, one widget session each.
+async fn visitor_tokens(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    count: usize,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let mut tokens = Vec::with_capacity(count);
+    for _ in 0..count {
+        let s: Value = http
+            .post(format!("{base}/api/widget/session?apiKey={key}"))
+            .header("Origin", ORIGIN)
+            .json(&json!({}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        tokens.push(s["visitorToken"].as_str().unwrap_or_default().to_string());
+    }
+    Ok(tokens)
 }
 
 #[cfg(test)]

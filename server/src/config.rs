@@ -433,6 +433,20 @@ mod tests {
     }
 
     #[test]
+    fn redis_needs_a_redis_url_and_a_shared_database() {
+        let dir = temp_dir().to_string_lossy().to_string();
+        let mysql = ("DATABASE_URL", "mysql://root@127.0.0.1:3306/helpdesk");
+        for url in ["http://127.0.0.1:6379", "127.0.0.1:6379", "redis:/127.0.0.1"] {
+            let err = config(&[("HELPDESK_DATA_DIR", &dir), mysql, ("REDIS_URL", url)]).expect_err(url);
+            assert!(err.to_string().starts_with("REDIS_URL"), "{err}");
+        }
+        for url in ["redis://127.0.0.1:6379", "rediss://cache.example.com:6380/1"] {
+            let c = config(&[("HELPDESK_DATA_DIR", &dir), mysql, ("REDIS_URL", url)]).expect(url);
+            assert_eq!(c.redis_url.as_deref(), Some(url));
+        }
+    }
+
+    #[test]
     fn the_seed_names_are_accepted_and_a_conflict_is_refused() {
         let dir = temp_dir().to_string_lossy().to_string();
         let secret = "seed-style-secret-seed-style-secret-0123";

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::redis::Redis;
-use common::ws::{agent_ws, visitor_session, visitor_ws};
+use common::ws::{agent_ws, visitor_session, visitor_session_from, visitor_ws};
 use common::{test_config, Backend, TestApp, TestDb, PASSWORD};
 use reqwest::Method;
 use serde_json::json;
@@ -207,7 +207,7 @@ async fn config_changes_and_online_agents_are_seen_by_every_node() {
     assert_eq!(widget_config(&two, &key, origin).await.0, 200);
 
     // A rotated key stops on every node at once, and the visitor sockets opened with it on node 3 close.
-    let session = visitor_session_from(&three, &key, origin).await;
+    let session = visitor_session_from(&three, &key, origin, None).await;
     let mut visitor = common::ws::Ws::visitor(&three, &key, session["visitorToken"].as_str().expect("t"), Some(origin))
         .await
         .expect("visitor socket");
@@ -222,20 +222,6 @@ async fn config_changes_and_online_agents_are_seen_by_every_node() {
     two.stop().await;
     three.stop().await;
     one.stop().await;
-}
-
-/// A visitor session for `key` seen from `origin`.
-async fn visitor_session_from(app: &TestApp, key: &str, origin: &str) -> serde_json::Value {
-    let res = app
-        .client
-        .post(app.url(&format!("/api/widget/session?apiKey={key}")))
-        .header("Origin", origin)
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("session");
-    assert!(res.status().is_success(), "{}", res.status());
-    res.json().await.expect("json")
 }
 
 async fn widget_requests_count_across_nodes() {

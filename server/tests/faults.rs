@@ -7,15 +7,15 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::process::Server;
+use common::process::{Remote, Server};
 use common::proxy::Proxy;
 use common::redis::Redis;
-use common::ws::{agent_protocols, agent_ws, visitor_protocols, visitor_session, visitor_ws, Ws, ORIGIN};
-use common::{test_config, test_secret, Backend, TestApp, TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
+use common::ws::{agent_protocols, agent_ws, visitor_session, visitor_ws, Ws, ORIGIN};
+use common::{test_config, test_secret, Backend, TestApp, TestDb};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-per_backend!(sigterm_drains_sockets_and_finishes_writes);
+per_backend!(sigterm_drains_sockets_and_finishes_writes, a_draining_node_refuses_new_sockets);
 
 /// Named so that the test command's `--skip mysql::` skips them without a MariaDB; they have no SQLite twin
 /// (several nodes need a shared MySQL/MariaDB).
@@ -33,82 +33,6 @@ mod cluster_mysql {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unreachable_database_never_acks() {
         super::an_unreachable_database_never_acks().await
-    }
-}
-
-/// An HTTP client for a server in another process.
-struct Remote {
-    base: String,
-    http: reqwest::Client,
-    token: String,
-}
-
-impl Remote {
-    async fn sign_in(base: &str) -> Remote {
-        let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        let token = login["token"].as_str().expect("token").to_string();
-        Remote { base: base.to_string(), http, token }
-    }
-
-    async fn api(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.expect("request");
-        assert!(res.status().is_success(), "{path}: {}", res.status());
-        res.json().await.expect("json")
-    }
-
-    /// A website allowing [`ORIGIN`]: its id and API key.
-    async fn website(&self) -> (String, String) {
-        let site = self
-            .api(Method::POST, "/api/websites", Some(json!({ "name": "Shop", "domains": ["shop.example.com"] })))
-            .await;
-        (site["id"].as_str().expect("id").into(), site["apiKey"].as_str().expect("key").into())
-    }
-
-    async fn visitor_token(&self, key: &str) -> String {
-        let session: Value = self
-            .http
-            .post(format!("{}/api/widget/session?apiKey={key}", self.base))
-            .header("Origin", ORIGIN)
-            .json(&json!({}))
-            .send()
-            .await
-            .expect("session")
-            .json()
-            .await
-            .expect("json");
-        session["visitorToken"].as_str().expect("visitor token").to_string()
-    }
-
-    async fn visitor(&self, key: &str, token: &str) -> Ws {
-        let mut ws =
-            Ws::connect_to(&self.base, &format!("apiKey={key}"), &visitor_protocols(token), &[("Origin", ORIGIN)])
-                .await
-                .expect("visitor socket");
-        ws.next("hello").await;
-        ws
-    }
-
-    /// The chat's messages as (client message id or content, seq), oldest first.
-    async fn messages(&self, chat_id: &str) -> Vec<(String, i64)> {
-        let list = self.api(Method::GET, &format!("/api/chats/{chat_id}/messages?after_seq=0"), None).await;
-        list.as_array()
-            .expect("list")
-            .iter()
-            .map(|m| (m["content"].as_str().unwrap_or_default().to_string(), m["seq"].as_i64().unwrap_or(-1)))
-            .collect()
     }
 }
 
@@ -188,6 +112,30 @@ async fn sigterm_drains_sockets_and_finishes_writes(backend: Backend) {
     drop(visitor);
     drop(server);
     db.drop_db().await;
+}
+
+/// Once a node drains, new sockets are refused with a retryable 503 (the widget and dashboard back off and land on
+/// another node) and `/readyz` takes it out of the load balancer, while plain HTTP still answers.
+async fn a_draining_node_refuses_new_sockets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token().await;
+    let site = app.create_website(&token, "Shop", &["shop.example.com"]).await;
+    let key = site["apiKey"].as_str().expect("key").to_string();
+    let visitor = visitor_session(&app, &key, None).await["visitorToken"].as_str().expect("token").to_string();
+    // Before: both kinds connect and the node is ready.
+    Ws::agent(&app, &token).await.expect("agent socket before draining");
+    Ws::visitor(&app, &key, &visitor, Some(ORIGIN)).await.expect("visitor socket before draining");
+    assert_eq!(app.client.get(app.url("/readyz")).send().await.expect("readyz").status(), 200);
+
+    app.state.begin_drain();
+    assert_eq!(Ws::agent(&app, &token).await.err(), Some(503), "an agent's new socket is refused");
+    assert_eq!(Ws::visitor(&app, &key, &visitor, Some(ORIGIN)).await.err(), Some(503), "a visitor's too");
+    let res = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "draining");
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    app.stop().await;
 }
 
 async fn a_killed_node_loses_no_acked_message() {

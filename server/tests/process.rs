@@ -5,50 +5,20 @@ mod common;
 
 use std::time::Duration;
 
-use common::process::Server;
+use common::process::{Remote, Server};
 use common::ws::{visitor_protocols, Ws, ORIGIN};
-use common::{Backend, TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
+use common::{Backend, TestDb};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
 
 per_backend!(urls_in_debug_logs_carry_no_credentials, everything_in_the_data_directory_is_private);
 
 async fn urls_in_debug_logs_carry_no_credentials(backend: Backend) {
     let db = TestDb::create(backend).await;
     let server = Server::start(&db, &[("HELPDESK_JWT_SECRET", &common::test_secret())]).await;
-    let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{}/api/auth/login", server.base))
-        .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_string();
-    let site: Value = http
-        .post(format!("{}/api/websites", server.base))
-        .bearer_auth(&token)
-        .json(&json!({ "name": "Shop", "domains": ["shop.example.com"] }))
-        .send()
-        .await
-        .expect("website")
-        .json()
-        .await
-        .expect("json");
-    let key = site["apiKey"].as_str().expect("key").to_string();
-    let session: Value = http
-        .post(format!("{}/api/widget/session?apiKey={key}", server.base))
-        .header("Origin", ORIGIN)
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("session")
-        .json()
-        .await
-        .expect("json");
-    let visitor_token = session["visitorToken"].as_str().expect("visitor token").to_string();
+    let admin = Remote::sign_in(&server.base).await;
+    let (http, token) = (&admin.http, admin.token.clone());
+    let (_, key) = admin.website().await;
+    let visitor_token = admin.visitor_token(&key).await;
 
     // The widget's socket, and an old client that still puts its tokens in the URL (refused, and logged without).
     let protocols = visitor_protocols(&visitor_token);
@@ -85,39 +55,11 @@ async fn everything_in_the_data_directory_is_private(backend: Backend) {
     // The usual umask leaves new files readable by everyone; the server must not rely on it.
     std::fs::set_permissions(db.dir(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let server = Server::start(&db, &[]).await;
-    let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{}/api/auth/login", server.base))
-        .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = token["token"].as_str().expect("token").to_string();
-    let site: Value = http
-        .post(format!("{}/api/websites", server.base))
-        .bearer_auth(&token)
-        .json(&json!({ "name": "Shop", "domains": ["shop.example.com"] }))
-        .send()
-        .await
-        .expect("website")
-        .json()
-        .await
-        .expect("json");
+    let admin = Remote::sign_in(&server.base).await;
+    let http = &admin.http;
     // A visitor's image: the file and its thumbnail.
-    let key = site["apiKey"].as_str().expect("key");
-    let visitor: Value = http
-        .post(format!("{}/api/widget/session?apiKey={key}", server.base))
-        .header("Origin", ORIGIN)
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("session")
-        .json()
-        .await
-        .expect("json");
+    let (_, key) = admin.website().await;
+    let visitor_token = admin.visitor_token(&key).await;
     let mut png = Vec::new();
     image::RgbImage::from_pixel(400, 300, image::Rgb([200, 30, 30]))
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -126,7 +68,7 @@ async fn everything_in_the_data_directory_is_private(backend: Backend) {
     let res = http
         .post(format!("{}/api/widget/attachments?apiKey={key}", server.base))
         .header("Origin", ORIGIN)
-        .bearer_auth(visitor["visitorToken"].as_str().expect("t"))
+        .bearer_auth(&visitor_token)
         .multipart(form)
         .send()
         .await

@@ -8,16 +8,24 @@ use std::io::Read;
 use common::{Backend, TestApp, TestDb};
 use reqwest::StatusCode;
 
-per_backend!(the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules);
+per_backend!(
+    the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules,
+    with_an_asset_url_the_loader_points_at_the_cdn
+);
 
-async fn the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules(backend: Backend) {
+/// A server with a widget build in its site (a tiny one: the server only hashes and serves it).
+async fn with_widget(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
     let db = TestDb::create(backend).await;
-    let config = common::test_config(&db, &[]);
+    let config = common::test_config(&db, extra);
     let widget_dir = std::path::PathBuf::from(config.leptos.site_root.as_ref()).join("widget");
     std::fs::create_dir_all(&widget_dir).expect("dir");
     std::fs::write(widget_dir.join("widget.js"), "export default async function init() {}\n".repeat(50)).expect("js");
     std::fs::write(widget_dir.join("widget_bg.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
-    let app = TestApp::start(db, config).await;
+    TestApp::start(db, config).await
+}
+
+async fn the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules(backend: Backend) {
+    let app = with_widget(backend, &[]).await;
 
     let res = app.client.get(app.url("/widget.js")).header("Accept-Encoding", "gzip").send().await.expect("loader");
     assert_eq!(res.status(), StatusCode::OK);
@@ -51,5 +59,29 @@ async fn the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules(back
     let res = app.client.get(app.url("/widget/chat.0000000000000000.js")).send().await.expect("old");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
+    app.stop().await;
+}
+
+/// `HELPDESK_ASSET_URL`: the loader fetches the hashed bundle from the CDN, which pulls it from this server (so
+/// the server still serves it, immutable).
+async fn with_an_asset_url_the_loader_points_at_the_cdn(backend: Backend) {
+    let app = with_widget(backend, &[("HELPDESK_ASSET_URL", "https://cdn.example.com/")]).await;
+    let loader = app.client.get(app.url("/widget.js")).send().await.expect("loader").text().await.expect("text");
+    let js_name = loader
+        .split("'https://cdn.example.com/widget/")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .expect("the bundle on the CDN in the loader")
+        .to_string();
+    assert!(js_name.starts_with("chat.") && js_name.ends_with(".js"), "{js_name}");
+    let wasm_name = js_name.replace(".js", ".wasm");
+    assert!(loader.contains(&format!("'https://cdn.example.com/widget/{wasm_name}'")), "{loader}");
+    assert!(!loader.contains("'/widget/"), "nothing left on this server's path: {loader}");
+    let res = app.client.get(app.url(&format!("/widget/{js_name}"))).send().await.expect("bundle");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("public, max-age=31536000, immutable")
+    );
     app.stop().await;
 }

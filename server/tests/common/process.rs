@@ -5,6 +5,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::ws::{visitor_protocols, Ws, ORIGIN};
 use super::{TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 /// The server binary on `db`, logging at debug; its output is collected in `log`.
@@ -93,5 +97,82 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client for a server in another process.
+pub struct Remote {
+    pub base: String,
+    pub http: reqwest::Client,
+    /// The super admin's token (empty for a visitor's client).
+    pub token: String,
+}
+
+impl Remote {
+    pub async fn sign_in(base: &str) -> Remote {
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        let token = login["token"].as_str().expect("token").to_string();
+        Remote { base: base.to_string(), http, token }
+    }
+
+    pub async fn api(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request");
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.expect("json")
+    }
+
+    /// A website allowing [`ORIGIN`]: its id and API key.
+    pub async fn website(&self) -> (String, String) {
+        let site = self
+            .api(Method::POST, "/api/websites", Some(json!({ "name": "Shop", "domains": ["shop.example.com"] })))
+            .await;
+        (site["id"].as_str().expect("id").into(), site["apiKey"].as_str().expect("key").into())
+    }
+
+    pub async fn visitor_token(&self, key: &str) -> String {
+        let session: Value = self
+            .http
+            .post(format!("{}/api/widget/session?apiKey={key}", self.base))
+            .header("Origin", ORIGIN)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        session["visitorToken"].as_str().expect("visitor token").to_string()
+    }
+
+    pub async fn visitor(&self, key: &str, token: &str) -> Ws {
+        let mut ws =
+            Ws::connect_to(&self.base, &format!("apiKey={key}"), &visitor_protocols(token), &[("Origin", ORIGIN)])
+                .await
+                .expect("visitor socket");
+        ws.next("hello").await;
+        ws
+    }
+
+    /// The chat's messages as (client message id or content, seq), oldest first.
+    pub async fn messages(&self, chat_id: &str) -> Vec<(String, i64)> {
+        let list = self.api(Method::GET, &format!("/api/chats/{chat_id}/messages?after_seq=0"), None).await;
+        list.as_array()
+            .expect("list")
+            .iter()
+            .map(|m| (m["content"].as_str().unwrap_or_default().to_string(), m["seq"].as_i64().unwrap_or(-1)))
+            .collect()
     }
 }

@@ -175,17 +175,22 @@ pub fn visitor_protocols(token: &str) -> Vec<String> {
 /// Starts (or continues, with `previous`) a visitor of website `key` from [`ORIGIN`]: `{visitorId, websiteId,
 /// visitorToken}`.
 pub async fn visitor_session(app: &TestApp, key: &str, previous: Option<&str>) -> Value {
+    visitor_session_from(app, key, ORIGIN, previous).await
+}
+
+/// [`visitor_session`] from a page on `origin`.
+pub async fn visitor_session_from(app: &TestApp, key: &str, origin: &str, previous: Option<&str>) -> Value {
     let res = app
         .client
         .post(app.url(&format!("/api/widget/session?apiKey={key}")))
-        .header("Origin", ORIGIN)
+        .header("Origin", origin)
         .header("CF-IPCountry", "FR")
         .json(&json!({ "visitorToken": previous }))
         .send()
         .await
         .expect("session");
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(ORIGIN));
+    assert_eq!(res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(origin));
     res.json().await.expect("json")
 }
 
