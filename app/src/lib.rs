@@ -20,8 +20,8 @@ use leptos_router::SsrMode;
 use components::layout::AdminLayout;
 use leptos_router::Lazy;
 use pages::{
-    login::LoginPage, not_found::NotFound, ActivityRoute, AdminsRoute, AnalyticsRoute, ChatRoute, ChatsRoute,
-    DashboardRoute, WebsiteRoute, WebsitesRoute,
+    login::LoginPage, not_found::NotFound, ActivityRoute, AdminsRoute, AnalyticsRoute, CannedRoute, ChatRoute,
+    ChatsRoute, DashboardRoute, WebsiteRoute, WebsitesRoute,
 };
 
 /// Where server functions are mounted; `/api` belongs to the REST API.
@@ -36,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("websites/:id") view={Lazy::<WebsiteRoute>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("chats") view={Lazy::<ChatsRoute>::new()}/>
                     <Route path=path!("chats/:id") view={Lazy::<ChatRoute>::new()}/>
+                    <Route path=path!("canned") view={Lazy::<CannedRoute>::new()}/>
                     <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("admins") view={Lazy::<AdminsRoute>::new()}/>
                     <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()}/>

@@ -45,6 +45,8 @@ pub struct Outgoing {
     pub chat_id: String,
     pub client_msg_id: String,
     pub content: String,
+    /// An internal note (agents only).
+    pub note: bool,
 }
 
 impl Default for Realtime {
@@ -74,10 +76,10 @@ impl Realtime {
         }
     }
 
-    /// Sends a reply, kept in the outbox until the server acknowledges it; false if it could not go out now (it
-    /// goes once the socket is back).
-    pub fn send_reply(&self, chat_id: &str, content: String) -> bool {
-        let outgoing = Outgoing { chat_id: chat_id.to_string(), client_msg_id: client_msg_id(), content };
+    /// Sends a reply (or, with `note`, an internal note), kept in the outbox until the server acknowledges it;
+    /// false if it could not go out now (it goes once the socket is back).
+    pub fn send_reply(&self, chat_id: &str, content: String, note: bool) -> bool {
+        let outgoing = Outgoing { chat_id: chat_id.to_string(), client_msg_id: client_msg_id(), content, note };
         self.outbox.update(|o| o.push(outgoing.clone()));
         self.send(&outgoing.event())
     }
@@ -98,9 +100,21 @@ impl Realtime {
         }
     }
 
+    /// Newer summaries replace older ones; what an event did not know (the last message, the visitor's name) is
+    /// kept from before.
     pub fn merge_chats(&self, list: Vec<ChatSummary>) {
         self.chats.update(|chats| {
-            for chat in list {
+            for mut chat in list {
+                if let Some(old) = chats.get(&chat.id) {
+                    let newer = |m: &Option<protocol::MessagePreview>| m.as_ref().map(|m| m.seq).unwrap_or(0);
+                    if newer(&old.last_message) > newer(&chat.last_message) {
+                        chat.last_message = old.last_message.clone();
+                    }
+                    if chat.visitor_name.is_none() {
+                        chat.visitor_name = old.visitor_name.clone();
+                    }
+                    chat.last_seq = chat.last_seq.max(old.last_seq);
+                }
                 chats.insert(chat.id.clone(), chat);
             }
         });
@@ -175,12 +189,16 @@ impl Realtime {
                 }
                 let from_visitor = message.sender_type == SenderType::Visitor;
                 let seq = message.seq;
+                let preview = protocol::MessagePreview::of(&message);
                 if self.messages.with_untracked(|m| m.contains_key(&chat_id)) {
                     self.merge_messages(&chat_id, vec![message]);
                 }
                 self.chats.update(|chats| {
                     if let Some(chat) = chats.get_mut(&chat_id) {
                         chat.last_seq = chat.last_seq.max(seq);
+                        if chat.last_message.as_ref().is_none_or(|m| m.seq < seq) {
+                            chat.last_message = Some(preview);
+                        }
                     }
                 });
                 if from_visitor {
@@ -194,11 +212,11 @@ impl Realtime {
             }
             ServerEvent::ChatCreated { chat: ChatView::Agent(chat) } => {
                 notify_new_chat(&chat);
-                self.merge_chats(vec![chat]);
+                self.merge_chats(vec![*chat]);
                 self.chat_changes.update(|n| *n += 1);
             }
             ServerEvent::ChatUpdated { chat: ChatView::Agent(chat) } => {
-                self.merge_chats(vec![chat]);
+                self.merge_chats(vec![*chat]);
                 self.chat_changes.update(|n| *n += 1);
             }
             ServerEvent::UserTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
@@ -340,6 +358,7 @@ impl Outgoing {
             chat_id: Some(self.chat_id.clone()),
             client_msg_id: Some(self.client_msg_id.clone()),
             content: self.content.clone(),
+            note: self.note,
         }
     }
 }

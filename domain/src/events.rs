@@ -36,8 +36,14 @@ pub fn publish(hub: &Hub, to: Audience<'_>, event: &ServerEvent, skip: Option<u6
 
 /// A chat was created (`created`) or changed: its website's agents get the whole summary, its visitor only their
 /// view ([`ChatSummary::for_visitor`]: no assignee, no resolution note).
+/// A change only agents keep (labels): the visitor is not told anything happened.
+pub fn chat_changed_for_agents(hub: &Hub, summary: &ChatSummary) {
+    let event = ServerEvent::ChatUpdated { chat: ChatView::Agent(Box::new(summary.clone())) };
+    publish(hub, Audience::Agents { website_id: &summary.website_id }, &event, None);
+}
+
 pub fn chat_changed(hub: &Hub, summary: &ChatSummary, created: bool) {
-    let (agents, visitor) = (ChatView::Agent(summary.clone()), ChatView::Visitor(summary.for_visitor()));
+    let (agents, visitor) = (ChatView::Agent(Box::new(summary.clone())), ChatView::Visitor(summary.for_visitor()));
     let (agents, visitor) = if created {
         (ServerEvent::ChatCreated { chat: agents }, ServerEvent::ChatCreated { chat: visitor })
     } else {

@@ -185,9 +185,20 @@ impl Socket {
                 }
                 Err(AppError::RateLimited { retry_after_secs: 1 })
             }
-            ClientEvent::ChatMessage { chat_id, client_msg_id, content } => {
+            ClientEvent::ChatMessage { chat_id, client_msg_id, content, note } => {
                 let cid = client_msg_id.as_deref();
-                let sent = match self.send_message(state, chat_id.as_deref(), content, cid).await {
+                let sent = match note {
+                    false => self.send_message(state, chat_id.as_deref(), content, cid).await,
+                    true => match (&self.who, chat_id.as_deref()) {
+                        (Who::Agent(ctx), Some(chat_id)) => {
+                            messages::send_note(ctx, state, chat_id, &content, cid).await
+                        }
+                        (Who::Agent(_), None) => Err(AppError::validation("chatId", "Say which chat the note is for.")),
+                        // Notes are for agents; a visitor's socket cannot write one.
+                        (Who::Visitor(_), _) => Err(AppError::Forbidden),
+                    },
+                };
+                let sent = match sent {
                     Ok(sent) => sent,
                     // A refused message names its client id, so the client keeps it (and sends it again).
                     Err(err) => {
@@ -295,7 +306,7 @@ impl Socket {
 /// A visitor's chats for `hello`, newest first, in the visitor's view.
 async fn visitor_chats(state: &AppState, v: &VisitorCtx) -> Vec<VisitorChat> {
     let list = match chats::of_visitor(v, &state.db).await {
-        Ok(list) => chats::summaries(&state.db, &list).await.unwrap_or_default(),
+        Ok(list) => chats::plain_summaries(&state.db, &list).await.unwrap_or_default(),
         Err(_) => Vec::new(),
     };
     list.iter().map(protocol::ChatSummary::for_visitor).collect()

@@ -106,3 +106,38 @@ export function makePng(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** Plays the visitor from a page served by Helpdesk itself (its origin is on the website's allowlist). */
+export async function visitorSays(page: Page, key: string, text: string): Promise<string> {
+  return page.evaluate(
+    async ({ key, text }) => {
+      const session = await fetch(`/api/widget/session?apiKey=${key}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ visitorToken: null }),
+      }).then((r) => r.json());
+      // The token rides in the protocol list, as the widget sends it; never in the URL.
+      const ws = new WebSocket(`ws://${location.host}/ws?apiKey=${key}`, [
+        'helpdesk.v1',
+        `helpdesk.visitor-token.${session.visitorToken}`,
+      ]);
+      (window as any).visitorInbox = [];
+      ws.onmessage = (e) => (window as any).visitorInbox.push(JSON.parse(e.data));
+      (window as any).visitorSocket = ws;
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onclose = (e) => reject(new Error(`socket closed: ${e.code} ${e.reason}`));
+      });
+      ws.send(JSON.stringify({ type: 'chat-message', clientMsgId: 'e2e-1', content: text }));
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const ack = (window as any).visitorInbox.find((m: any) => m.type === 'ack');
+        if (ack) return ack.chatId as string;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ack within 10 s: ${JSON.stringify((window as any).visitorInbox)}`);
+    },
+    { key, text },
+  );
+}
+

@@ -1,39 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { createWebsite, hydrated, newUser, signInAs } from './fixtures';
-
-/** Plays the visitor from a page served by Helpdesk itself (its origin is on the website's allowlist). */
-async function visitorSays(page: Page, key: string, text: string): Promise<string> {
-  return page.evaluate(
-    async ({ key, text }) => {
-      const session = await fetch(`/api/widget/session?apiKey=${key}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ visitorToken: null }),
-      }).then((r) => r.json());
-      // The token rides in the protocol list, as the widget sends it; never in the URL.
-      const ws = new WebSocket(`ws://${location.host}/ws?apiKey=${key}`, [
-        'helpdesk.v1',
-        `helpdesk.visitor-token.${session.visitorToken}`,
-      ]);
-      (window as any).visitorInbox = [];
-      ws.onmessage = (e) => (window as any).visitorInbox.push(JSON.parse(e.data));
-      (window as any).visitorSocket = ws;
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onclose = (e) => reject(new Error(`socket closed: ${e.code} ${e.reason}`));
-      });
-      ws.send(JSON.stringify({ type: 'chat-message', clientMsgId: 'e2e-1', content: text }));
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        const ack = (window as any).visitorInbox.find((m: any) => m.type === 'ack');
-        if (ack) return ack.chatId as string;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no ack within 10 s: ${JSON.stringify((window as any).visitorInbox)}`);
-    },
-    { key, text },
-  );
-}
+import { test, expect } from '@playwright/test';
+import { createWebsite, hydrated, newUser, signInAs, visitorSays } from './fixtures';
 
 test('an agent sees a new chat appear live and answers it', async ({ page, browser, baseURL }) => {
   // An admin of their own: the inbox holds only this test's chats.
@@ -80,6 +46,8 @@ test('an agent sees a new chat appear live and answers it', async ({ page, brows
   await page.locator('#send-reply').click();
   await expect(page.locator('#messages .message.mine')).toContainText('Hi! How can I help?');
   await expect(page.locator('#chat-status')).toHaveText('Ongoing');
+  // Answering the waiting chat made it the agent's, said in the chat just before the answer.
+  await expect(page.locator('#messages .message.system')).toContainText('inbox joined the chat');
   await expect
     .poll(() => visitor.evaluate(() => (window as any).visitorInbox.filter((m: any) => m.type === 'new-message' && m.message.senderType === 'admin').map((m: any) => m.message.content)))
     .toEqual(['Hi! How can I help?']);
@@ -91,7 +59,7 @@ test('an agent sees a new chat appear live and answers it', async ({ page, brows
   // Read as it arrived: the page reports it, and the inbox shows nothing unread.
   await expect
     .poll(() => page.evaluate((chatId) => fetch(`/api/chats/${chatId}`).then((r) => r.json()).then((c) => c.readSeq), chatId))
-    .toBe(3);
+    .toBe(4);
   await page.goto('/admin/chats');
   await hydrated(page);
   await expect(page.locator(`#inbox-ongoing [data-chat="${chatId}"]`)).toBeVisible();
@@ -112,7 +80,7 @@ test('a long conversation opens at its latest messages and loads earlier ones on
   const visitor = await visitorContext.newPage();
   await visitor.goto('/healthz');
   const chatId = await visitorSays(visitor, site.key, 'The very first message');
-  // 149 answers: 150 messages, more than the 100 a conversation opens with.
+  // 149 answers (the first says the agent joined): 151 messages, more than the 100 a conversation opens with.
   const statuses = await page.evaluate(async (chatId) => {
     const out: number[] = [];
     for (let i = 1; i <= 149; i++) {
@@ -132,18 +100,18 @@ test('a long conversation opens at its latest messages and loads earlier ones on
   const list = page.locator('#messages');
   await expect(list.locator('.message')).toHaveCount(100);
   await expect(list.locator('.message').last()).toContainText('Answer 149');
-  await expect(list.locator('.message').first()).toHaveAttribute('data-seq', '51');
+  await expect(list.locator('.message').first()).toHaveAttribute('data-seq', '52');
   await expect(list).not.toContainText('The very first message');
 
   // Scrolling to the top brings the earlier page, in order, and nothing is left to load.
   await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
   await list.evaluate((el) => (el.scrollTop = 0));
-  await expect(list.locator('.message')).toHaveCount(150);
+  await expect(list.locator('.message')).toHaveCount(151);
   await expect(list.locator('.message').first()).toContainText('The very first message');
   await expect(list.locator('.message').first()).toHaveAttribute('data-seq', '1');
   await expect(page.locator('#load-earlier')).toHaveCount(0);
   const seqs = await list.locator('.message').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
-  expect(seqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+  expect(seqs).toEqual(Array.from({ length: 151 }, (_, i) => i + 1));
   await page.screenshot({ path: 'test-results/long-conversation.png' });
   await visitorContext.close();
 });

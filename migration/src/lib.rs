@@ -27,6 +27,8 @@ mod m20261204_000020_create_revoked_tokens;
 mod m20261204_000021_add_activity_logs_website;
 pub mod m20261204_000022_analytics;
 mod m20261205_000023_analytics_days;
+mod m20261205_000024_create_canned_responses;
+mod m20261205_000025_create_labels;
 
 pub struct Migrator;
 
@@ -57,6 +59,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000021_add_activity_logs_website::Migration),
             Box::new(m20261204_000022_analytics::Migration),
             Box::new(m20261205_000023_analytics_days::Migration),
+            Box::new(m20261205_000024_create_canned_responses::Migration),
+            Box::new(m20261205_000025_create_labels::Migration),
         ]
     }
 }

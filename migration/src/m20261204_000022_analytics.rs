@@ -58,13 +58,14 @@ fn bucket_of(backend: DbBackend, column: &str) -> String {
 pub fn rebuild_statements(backend: DbBackend) -> Vec<String> {
     let message_bucket = bucket_of(backend, "m.created_at");
     let page_bucket = bucket_of(backend, "p.created_at");
-    // The first visitor message by seq, and the first agent message after it.
+    // The first visitor message by seq, and the first agent message after it (notes and system lines are neither
+    // counted nor answers).
     let first_visitor_seq =
         "(SELECT MIN(v.seq) FROM messages v WHERE v.chat_id = chats.id AND v.sender_type = 'visitor')";
     let first_response = |column: &str| {
         format!(
             "(SELECT m.{column} FROM messages m WHERE m.chat_id = chats.id AND m.sender_type = 'admin' \
-             AND m.seq > {first_visitor_seq} ORDER BY m.seq LIMIT 1)"
+             AND m.type <> 'note' AND m.seq > {first_visitor_seq} ORDER BY m.seq LIMIT 1)"
         )
     };
     vec![
@@ -73,7 +74,8 @@ pub fn rebuild_statements(backend: DbBackend) -> Vec<String> {
             "INSERT INTO message_counts (website_id, bucket, sender_type, sender_id, messages) \
              SELECT c.website_id, {message_bucket}, m.sender_type, \
              CASE WHEN m.sender_type = 'admin' THEN COALESCE(m.sender_id, '') ELSE '' END, COUNT(*) \
-             FROM messages m JOIN chats c ON c.id = m.chat_id GROUP BY 1, 2, 3, 4"
+             FROM messages m JOIN chats c ON c.id = m.chat_id \
+             WHERE m.sender_type IN ('admin', 'visitor') AND m.type <> 'note' GROUP BY 1, 2, 3, 4"
         ),
         "DELETE FROM visitor_activity".into(),
         format!(

@@ -450,11 +450,13 @@ string_enum! {
 }
 
 string_enum! {
-    /// What a message carries: text, or a file (`image` when it is a picture the widget can show).
+    /// What a message carries: text, or a file (`image` when it is a picture the widget can show); or an agent's
+    /// internal `note`, which only agents ever see.
     pub enum MessageKind {
         Text = "text",
         Image = "image",
         File = "file",
+        Note = "note",
     }
 }
 
@@ -535,6 +537,88 @@ pub struct ChatSummary {
     /// `lastSeq - readSeq` messages are unread. Absent in events, which go to every agent alike.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_seq: Option<i64>,
+    /// The ids of the website's labels on this chat.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// The name the visitor gave (offline form, pre-chat form, an agent's edit), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_name: Option<String>,
+    /// The chat's last message, for the inbox row (absent in events that do not know it: keep what was known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<MessagePreview>,
+}
+
+/// The start of a chat's last message, as an inbox row shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePreview {
+    pub seq: i64,
+    pub sender_type: SenderType,
+    #[serde(rename = "type")]
+    pub kind: MessageKind,
+    /// At most [`PREVIEW_CHARS`] characters of the text (a file's name).
+    pub text: String,
+    pub created_at: String,
+}
+
+/// How much of a message an inbox row shows.
+pub const PREVIEW_CHARS: usize = 120;
+
+impl MessagePreview {
+    pub fn of(message: &ChatMessage) -> MessagePreview {
+        MessagePreview {
+            seq: message.seq,
+            sender_type: message.sender_type,
+            kind: message.kind,
+            text: message.content.chars().take(PREVIEW_CHARS).collect(),
+            created_at: message.created_at.clone(),
+        }
+    }
+}
+
+/// A label agents put on chats to find them again; each website has its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Label {
+    pub id: String,
+    pub website_id: String,
+    pub name: String,
+    /// `#rrggbb`.
+    pub color: String,
+}
+
+/// `POST /api/labels` (those who manage the website).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LabelForCreate {
+    pub website_id: String,
+    /// 1–50 characters, unique within the website whatever the case.
+    pub name: String,
+    /// `#rrggbb`.
+    pub color: String,
+}
+
+/// `PATCH /api/labels/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LabelForUpdate {
+    pub name: Option<String>,
+    pub color: Option<String>,
+}
+
+/// `PATCH /api/chats/{id}/labels`: labels of the chat's website to add and to remove.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatLabelsUpdate {
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
 }
 
 impl ChatSummary {
@@ -567,7 +651,7 @@ pub struct VisitorChat {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ChatView {
-    Agent(ChatSummary),
+    Agent(Box<ChatSummary>),
     Visitor(VisitorChat),
 }
 
@@ -579,11 +663,14 @@ pub enum ClientEvent {
     JoinWebsite {
         website_id: String,
     },
-    /// Send a message. Visitors may omit `chatId` (their open chat, created if needed).
+    /// Send a message. Visitors may omit `chatId` (their open chat, created if needed). Agents set `note` for an
+    /// internal note: stored in the chat like a message, heard only by agents.
     ChatMessage {
         chat_id: Option<String>,
         client_msg_id: Option<String>,
         content: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        note: bool,
     },
     TypingStart {
         chat_id: Option<String>,
@@ -606,6 +693,10 @@ pub enum ClientEvent {
         title: Option<String>,
     },
     Ping,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What the server sends on the socket.
@@ -700,6 +791,7 @@ mod event_tests {
             chat_id: Some("c".into()),
             client_msg_id: Some("m1".into()),
             content: "hi".into(),
+            note: false,
         })
         .expect("json");
         assert_eq!(
@@ -731,15 +823,19 @@ mod event_tests {
             ended_at: None,
             updated_at: "2026-01-01T00:00:00.000Z".into(),
             read_seq: None,
+            labels: vec!["label-vip".into()],
+            visitor_name: Some("Zoé".into()),
+            last_message: None,
         };
         let visitor = ServerEvent::ChatUpdated { chat: ChatView::Visitor(summary.for_visitor()) };
         let json = serde_json::to_string(&visitor).expect("json");
-        for hidden in ["agent-1", "refunded", "assignedTo", "resolution", "websiteId", "visitorId"] {
+        for hidden in ["agent-1", "refunded", "assignedTo", "resolution", "websiteId", "visitorId", "label-vip", "Zoé"]
+        {
             assert!(!json.contains(hidden), "{hidden} in {json}");
         }
         assert!(json.contains(r#""status":"resolved""#), "{json}");
         // Each side reads back what it was sent.
-        let agent = ServerEvent::ChatUpdated { chat: ChatView::Agent(summary.clone()) };
+        let agent = ServerEvent::ChatUpdated { chat: ChatView::Agent(Box::new(summary.clone())) };
         let back: ServerEvent = serde_json::from_str(&serde_json::to_string(&agent).expect("json")).expect("parse");
         assert_eq!(back, agent);
         let back: ServerEvent = serde_json::from_str(&json).expect("parse");
@@ -754,16 +850,32 @@ mod event_tests {
 #[serde(rename_all = "camelCase")]
 pub struct ChatFilter {
     pub website_id: Option<String>,
-    /// waiting, ongoing, offline, closed or resolved.
+    /// waiting, ongoing, offline, closed or resolved; `open` for the first three, `ended` for the last two.
     pub status: Option<String>,
-    /// A user id, or `none` for unassigned chats.
+    /// A user id, `me` for the caller, or `none` for unassigned chats.
     pub assignee: Option<String>,
+    /// A label's id: only chats carrying it.
+    #[serde(default)]
+    pub label: Option<String>,
     /// 1-based; the first page unless given.
     #[serde(default)]
     pub page: Option<u64>,
     /// 100 unless given; at most 500.
     #[serde(default)]
     pub per_page: Option<u64>,
+}
+
+/// How many chats each inbox view holds (`GET /api/chats/counts`): open chats (waiting, ongoing, offline) mine,
+/// unassigned and all; chats by status; open chats by label id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InboxCounts {
+    pub mine: u64,
+    pub unassigned: u64,
+    pub open: u64,
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    pub by_label: std::collections::BTreeMap<String, u64>,
 }
 
 /// Chats per inbox page (`ChatFilter::per_page`) unless asked otherwise, and at most.
@@ -785,7 +897,8 @@ pub struct ChatDetail {
     pub assignees: Vec<UserView>,
 }
 
-/// `PATCH /api/chats/{id}`: accept or assign (`assignedTo`, empty to unassign), close or resolve with a note.
+/// `PATCH /api/chats/{id}`: accept or assign (`assignedTo`, empty to unassign), close or resolve with a resolution,
+/// with an internal note if wanted. Each change is said in the chat as a system line ("Anna resolved the chat").
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -793,6 +906,9 @@ pub struct ChatForUpdate {
     pub status: Option<ChatStatus>,
     pub assigned_to: Option<String>,
     pub resolution: Option<String>,
+    /// An internal note stored with the change (a transfer's reason, say): only agents see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The visitor panel of a conversation.
@@ -820,4 +936,106 @@ pub struct PageVisit {
     pub url: String,
     pub title: Option<String>,
     pub at: String,
+}
+
+/// A canned response: a reply agents insert by its shortcut (typing `/` and the shortcut in the composer). Shared
+/// ones belong to a website (those who manage it keep them, everyone who works on it uses them); personal ones to
+/// their author, on every website. `content` may use the variables [`fill_canned`] fills.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CannedResponse {
+    pub id: String,
+    /// The website it is shared on; none for a personal one.
+    pub website_id: Option<String>,
+    pub personal: bool,
+    pub shortcut: String,
+    pub content: String,
+    /// Whether the caller may change or delete it.
+    pub can_edit: bool,
+    pub updated_at: String,
+}
+
+/// `POST /api/canned-responses`: shared on `websiteId` (for those who manage it), or personal without it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CannedResponseForCreate {
+    #[serde(default)]
+    pub website_id: Option<String>,
+    /// 1–32 letters, digits, `-` or `_`; stored in lower case, unique among the owner's.
+    pub shortcut: String,
+    pub content: String,
+}
+
+/// `PATCH /api/canned-responses/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CannedResponseForUpdate {
+    pub shortcut: Option<String>,
+    pub content: Option<String>,
+}
+
+/// What a canned response's variables stand for in one conversation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CannedVars<'a> {
+    pub visitor_name: Option<&'a str>,
+    pub visitor_email: Option<&'a str>,
+    pub agent_name: &'a str,
+    pub website_name: &'a str,
+}
+
+/// The variables a canned response may use, for the editor's help text.
+pub const CANNED_VARIABLES: &[&str] = &["{{visitor.name}}", "{{visitor.email}}", "{{agent.name}}", "{{website.name}}"];
+
+/// Fills a canned response's variables: `{{visitor.name}}` (or "there" when the visitor gave no name, so "Hi
+/// {{visitor.name}}" still reads well), `{{visitor.email}}`, `{{agent.name}}`, `{{website.name}}`. Anything else in
+/// braces is left as written.
+pub fn fill_canned(template: &str, vars: &CannedVars<'_>) -> String {
+    let visitor_name = vars.visitor_name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("there");
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let value = match after[..end].trim() {
+            "visitor.name" => Some(visitor_name),
+            "visitor.email" => Some(vars.visitor_email.unwrap_or_default()),
+            "agent.name" => Some(vars.agent_name),
+            "website.name" => Some(vars.website_name),
+            _ => None,
+        };
+        match value {
+            Some(v) => out.push_str(v),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod canned_tests {
+    use super::*;
+
+    #[test]
+    fn variables_are_filled_and_the_rest_is_left_alone() {
+        let vars =
+            CannedVars { visitor_name: Some("Zoé"), visitor_email: None, agent_name: "Anna", website_name: "Shop" };
+        assert_eq!(
+            fill_canned("Hi {{visitor.name}}, {{ agent.name }} from {{website.name}} here.", &vars),
+            "Hi Zoé, Anna from Shop here."
+        );
+        assert_eq!(fill_canned("{{unknown}} {{visitor.email}}|", &vars), "{{unknown}} |");
+        assert_eq!(fill_canned("open {{visitor.name", &vars), "open {{visitor.name");
+        let nameless = CannedVars { visitor_name: Some("  "), ..vars };
+        assert_eq!(fill_canned("Hi {{visitor.name}}!", &nameless), "Hi there!");
+        assert_eq!(fill_canned("", &vars), "");
+    }
 }

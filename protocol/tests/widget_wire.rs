@@ -25,6 +25,7 @@ fn what_the_widget_sends_is_what_the_server_reads() {
                 chat_id: Some("c".into()),
                 client_msg_id: Some("m".into()),
                 content: "hi".into(),
+                note: false,
             },
         ),
         (
@@ -172,6 +173,7 @@ fn what_the_server_sends_is_what_the_widget_reads() {
         assert_eq!(status.as_str(), name);
     }
     assert_eq!((SenderType::Visitor.as_str(), SenderType::Admin.as_str()), (wire::SENDER_VISITOR, wire::SENDER_ADMIN));
+    assert_eq!(SenderType::System.as_str(), wire::SENDER_SYSTEM);
     let body = to_json(&AppError::validation("email", "bad").body());
     assert_eq!(body[wire::FIELD], "email");
     assert_eq!((SUBPROTOCOL, VISITOR_TOKEN_PROTOCOL), (wire::SUBPROTOCOL, wire::VISITOR_TOKEN_PROTOCOL));

@@ -22,6 +22,8 @@ struct Target {
     chat: String,
     attachment: String,
     visitor_token: String,
+    canned: String,
+    label: String,
 }
 
 async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
@@ -48,7 +50,18 @@ async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
     assert_eq!(res.status(), StatusCode::CREATED);
     let attachment =
         res.json::<Value>().await.expect("json")["attachment"]["id"].as_str().expect("attachment").to_string();
-    (Target { website, key, agent, chat, attachment, visitor_token }, admin, agent_token)
+    let body = json!({ "websiteId": website, "shortcut": "refund", "content": "Refunds take 5 days." });
+    let (status, canned) = app.api(Method::POST, "/api/canned-responses", &admin, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{canned}");
+    let canned = canned["id"].as_str().expect("id").to_string();
+    let body = json!({ "websiteId": website, "name": "VIP", "color": "#d97706" });
+    let (status, label) = app.api(Method::POST, "/api/labels", &admin, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{label}");
+    let label = label["id"].as_str().expect("id").to_string();
+    let (status, _) =
+        app.api(Method::PATCH, &format!("/api/chats/{chat}/labels"), &admin, Some(json!({ "add": [label] }))).await;
+    assert_eq!(status, StatusCode::OK);
+    (Target { website, key, agent, chat, attachment, visitor_token, canned, label }, admin, agent_token)
 }
 
 /// The route with A's ids in place of its parameters.
@@ -61,6 +74,10 @@ fn concrete(path: &str, t: &Target) -> String {
         &t.chat
     } else if path.starts_with("/api/attachments/") || path.starts_with("/api/widget/attachments/") {
         &t.attachment
+    } else if path.starts_with("/api/canned-responses/") {
+        &t.canned
+    } else if path.starts_with("/api/labels/") {
+        &t.label
     } else {
         assert!(!path.contains('{'), "{path}: say which of tenant A's objects its parameter names");
         ""
@@ -87,6 +104,13 @@ fn body(method: &Method, path: &str, t: &Target) -> Option<Value> {
         ("POST", "/api/users/{id}/password") => Some(json!({ "password": "taken-over-123" })),
         ("PATCH", "/api/chats/{id}") => Some(json!({ "status": "closed", "resolution": "closed by someone else" })),
         ("POST", "/api/messages") => Some(json!({ "chatId": t.chat, "content": "injected", "type": "text" })),
+        ("POST", "/api/canned-responses") => {
+            Some(json!({ "websiteId": t.website, "shortcut": "injected", "content": "injected" }))
+        }
+        ("PATCH", "/api/canned-responses/{id}") => Some(json!({ "content": "injected" })),
+        ("POST", "/api/labels") => Some(json!({ "websiteId": t.website, "name": "injected", "color": "#000000" })),
+        ("PATCH", "/api/labels/{id}") => Some(json!({ "name": "injected" })),
+        ("PATCH", "/api/chats/{id}/labels") => Some(json!({ "remove": [t.label] })),
         ("POST", "/api/widget/session") => Some(json!({ "visitorToken": t.visitor_token })),
         ("POST", "/api/widget/offline") => Some(
             json!({ "visitorToken": t.visitor_token, "name": "Eve", "email": "eve@example.com", "message": "injected" }),
@@ -149,7 +173,7 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
         }
     }
     assert!(routes.len() >= 30, "every route is documented: {}", routes.len());
-    let a_ids = [&t.website, &t.key, &t.agent, &t.chat, &t.attachment];
+    let a_ids = [&t.website, &t.key, &t.agent, &t.chat, &t.attachment, &t.canned, &t.label];
     let mut tried = 0;
 
     for (method, path) in &routes {
@@ -195,9 +219,11 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
         if status.is_success() && path != "/api/openapi.json" {
             assert!(a_ids.iter().all(|id| !text.contains(id.as_str())), "{what} as admin B shows A's data: {text}");
         }
-        // A's agent may read their website and chats but change no website, settings or user.
+        // A's agent may read their website and chats but change no website, settings, user or shared response.
         let admin_only = path.starts_with("/api/websites/{id}") && *method != Method::GET
-            || path.starts_with("/api/users") && *method != Method::GET && !path.ends_with("/password");
+            || path.starts_with("/api/users") && *method != Method::GET && !path.ends_with("/password")
+            || path.starts_with("/api/canned-responses") && *method != Method::GET
+            || path.starts_with("/api/labels") && *method != Method::GET;
         if admin_only {
             let (status, text) = call(app, method, path, &t, Some(&agent_a), "", &[]).await;
             assert!(
@@ -221,7 +247,18 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
     assert_eq!(state, (Some("ongoing"), None, Some(t.agent.as_str())), "{chat}");
     let (_, messages) = app.api(Method::GET, &format!("/api/chats/{}/messages", t.chat), &admin_a, None).await;
     let texts: Vec<&str> = messages.as_array().expect("list").iter().filter_map(|m| m["content"].as_str()).collect();
-    assert_eq!(texts, ["private to A", "a.txt"], "nothing was injected");
+    assert_eq!(texts, ["private to A", "ga joined the chat", "a.txt"], "nothing was injected");
+    let (_, canned) = app.api(Method::GET, "/api/canned-responses", &admin_a, None).await;
+    let canned: Vec<(&str, &str)> = canned
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| (c["shortcut"].as_str().unwrap_or_default(), c["content"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(canned, [("refund", "Refunds take 5 days.")], "A's shared responses are A's");
+    let (_, labels) = app.api(Method::GET, "/api/labels", &admin_a, None).await;
+    assert_eq!(labels[0]["name"], "VIP", "{labels}");
+    assert_eq!(chat["labels"], json!([t.label]), "the chat keeps its label: {chat}");
     assert_eq!(app.login("ga@helpdesk.test", PASSWORD).await.status(), StatusCode::OK, "A's agent's password held");
     let (_, users) = app.api(Method::GET, "/api/users", &admin_a, None).await;
     let agent = users.as_array().expect("list").iter().find(|u| u["id"] == t.agent.as_str()).expect("A's agent");

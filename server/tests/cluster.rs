@@ -135,6 +135,8 @@ async fn events_and_access_changes_reach_every_node() {
     assert_eq!(agent.next("visitor-page").await["url"], "https://shop.example.com/cart");
     agent.send(json!({ "type": "chat-message", "chatId": chat_id, "clientMsgId": "a-1", "content": "Hi!" })).await;
     agent.next("ack").await;
+    // Taking the chat is said first ("g joined the chat"), across nodes too.
+    assert_eq!(visitor.next("new-message").await["message"]["content"], "g joined the chat");
     assert_eq!(visitor.next("new-message").await["message"]["content"], "Hi!");
 
     // Presence is one truth: node 2, where nobody is connected, shows the visitor of node 1 and the agent of

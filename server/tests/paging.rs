@@ -153,7 +153,8 @@ async fn a_long_conversation_opens_on_its_latest_messages(app: &TestApp) {
     // The conversation goes on after the rows written behind the writer's back.
     let mut agent = agent_ws(app, &s.agent, &s.website).await;
     agent.send(json!({ "type": "chat-message", "chatId": chat, "clientMsgId": "reply", "content": "Thanks!" })).await;
-    assert_eq!(agent.next("ack").await["seq"], 251);
+    // Seq 251 says the agent joined the waiting chat, just before their answer.
+    assert_eq!(agent.next("ack").await["seq"], 252);
     visitor.send(json!({ "type": "chat-message", "chatId": chat, "clientMsgId": "m2", "content": "retry of 2" })).await;
     assert_eq!(visitor.next("ack").await["seq"], 2, "a retry of a stored message is still recognised");
 }

@@ -101,7 +101,14 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
     );
     let taken_at = updated["chat"]["updatedAt"].as_str().expect("updatedAt");
     assert!(!taken_at.starts_with("2000-"), "taking the chat is a change of the chat: updatedAt {taken_at}");
-    assert_eq!(agent.next("ack").await["seq"], 2);
+    // The chat became theirs: said in the chat (seq 2) just before the answer (seq 3).
+    assert_eq!(agent.next("ack").await["seq"], 3);
+    let joined = visitor.next("new-message").await;
+    assert_eq!(
+        (joined["message"]["seq"].as_i64(), joined["message"]["senderType"].as_str()),
+        (Some(2), Some("system"))
+    );
+    assert!(joined["message"]["content"].as_str().is_some_and(|c| c.ends_with(" joined the chat")), "{joined}");
     let reply = visitor.next("new-message").await;
     assert_eq!(
         (reply["message"]["content"].as_str(), reply["message"]["senderType"].as_str()),
@@ -112,10 +119,10 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
         app.api(Method::GET, &format!("/api/chats/{chat_id}/messages?after_seq=0"), &s.agent, None).await;
     assert_eq!(status, StatusCode::OK);
     let seqs: Vec<i64> = history.as_array().expect("list").iter().filter_map(|m| m["seq"].as_i64()).collect();
-    assert_eq!(seqs, [1, 2]);
+    assert_eq!(seqs, [1, 2, 3]);
     // The times the events announced are the stored ones, to the millisecond (MySQL once kept whole seconds).
     assert_eq!(history[0]["createdAt"], got["message"]["createdAt"]);
-    assert_eq!(history[1]["createdAt"], reply["message"]["createdAt"]);
+    assert_eq!(history[2]["createdAt"], reply["message"]["createdAt"]);
     let (_, stored) = app.api(Method::GET, &format!("/api/chats/{chat_id}"), &s.agent, None).await;
     assert_eq!(stored["startedAt"], created["chat"]["startedAt"]);
     assert_eq!(stored["updatedAt"], updated["chat"]["updatedAt"]);
@@ -144,7 +151,7 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
         Ws::visitor(app, &s.key, again["visitorToken"].as_str().expect("t"), Some(ORIGIN)).await.expect("socket");
     let hello = reloaded.next("hello").await;
     assert_eq!(hello["chats"][0]["id"], chat_id.as_str());
-    assert_eq!(hello["chats"][0]["lastSeq"], 2);
+    assert_eq!(hello["chats"][0]["lastSeq"], 3);
 
     // The seed's REST send reaches the visitor too.
     let (status, sent) = app
@@ -156,7 +163,7 @@ async fn visitor_and_agent_talk_and_type_both_ways(app: &TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
-    assert_eq!(reloaded.next("new-message").await["message"]["seq"], 3);
+    assert_eq!(reloaded.next("new-message").await["message"]["seq"], 4);
 }
 
 async fn a_reconnecting_agent_resumes_exactly_the_missed_messages(app: &TestApp) {

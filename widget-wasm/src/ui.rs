@@ -244,6 +244,12 @@ impl Widget {
     }
 
     pub(crate) fn bubble(&self, sender: &str, content: &str) -> Element {
+        // "Anna joined the chat": a line of its own, like the widget's own notices.
+        if sender == wire::SENDER_SYSTEM {
+            let li = el("li", "hd-m hd-system");
+            text(&li, content);
+            return li;
+        }
         let li = el("li", if sender == wire::SENDER_VISITOR { "hd-m hd-me" } else { "hd-m hd-agent" });
         let who = el("span", "hd-sr");
         text(&who, if sender == wire::SENDER_VISITOR { "You: " } else { "Agent: " });

@@ -48,6 +48,7 @@ pub const FIELD: &str = "field";
 // Values.
 pub const SENDER_ADMIN: &str = "admin";
 pub const SENDER_VISITOR: &str = "visitor";
+pub const SENDER_SYSTEM: &str = "system";
 pub const STATUS_WAITING: &str = "waiting";
 pub const STATUS_ONGOING: &str = "ongoing";
 pub const STATUS_OFFLINE: &str = "offline";

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use crate::error::AppError;
 use crate::ids;
 use crate::shared::current_user;
+use protocol::Role;
 
 #[leptos::server(prefix = "/sfn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
@@ -28,14 +29,25 @@ pub async fn logout() -> Result<(), AppError> {
     )
 }
 
-const NAV: [(&str, &str); 6] = [
-    ("/admin/dashboard", "Dashboard"),
-    ("/admin/chats", "Chats"),
-    ("/admin/websites", "Websites"),
-    ("/admin/analytics", "Analytics"),
-    ("/admin/admins", "Users"),
-    ("/admin/activity", "Activity"),
+/// The main navigation: each link, and the lowest role that can use its page (agents manage no users and read no
+/// activity log, so they are not offered the links).
+const NAV: [(&str, &str, Role); 7] = [
+    ("/admin/dashboard", "Dashboard", Role::Agent),
+    ("/admin/chats", "Chats", Role::Agent),
+    ("/admin/canned", "Canned responses", Role::Agent),
+    ("/admin/websites", "Websites", Role::Agent),
+    ("/admin/analytics", "Analytics", Role::Agent),
+    ("/admin/admins", "Users", Role::Admin),
+    ("/admin/activity", "Activity", Role::Admin),
 ];
+
+/// The links `role` can use (all of them until the signed-in user is known).
+fn nav_links(role: Option<Role>) -> impl IntoView {
+    NAV.into_iter()
+        .filter(move |(_, _, least)| role.is_none_or(|r| r.rank() >= least.rank()))
+        .map(|(href, label, _)| view! { <li><A href=href>{label}</A></li> })
+        .collect_view()
+}
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
@@ -63,10 +75,9 @@ pub fn AdminLayout() -> impl IntoView {
                     " Helpdesk"
                 </a>
                 <ul>
-                    {NAV
-                        .into_iter()
-                        .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
-                        .collect_view()}
+                    <Transition fallback=|| nav_links(None)>
+                        {move || user.get().map(|res| nav_links(res.ok().map(|u| u.role)))}
+                    </Transition>
                 </ul>
             </nav>
             <div class="main">

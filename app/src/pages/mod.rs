@@ -3,8 +3,10 @@
 pub mod activity;
 pub mod admins;
 pub mod analytics;
+pub mod canned;
 pub mod chats;
 pub mod dashboard;
+pub mod labels;
 pub mod login;
 pub mod not_found;
 pub mod websites;
@@ -41,10 +43,12 @@ lazy_page!(ChatRoute, ChatPage);
 lazy_page!(AnalyticsRoute, AnalyticsPage);
 lazy_page!(AdminsRoute, AdminsPage);
 lazy_page!(ActivityRoute, ActivityPage);
+lazy_page!(CannedRoute, CannedPage);
 
 use activity::ActivityPage;
 use admins::AdminsPage;
 use analytics::AnalyticsPage;
+use canned::CannedPage;
 use chats::{ChatPage, ChatsPage};
 use dashboard::DashboardPage;
 use websites::{WebsitePage, WebsitesPage};

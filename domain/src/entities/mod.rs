@@ -3,8 +3,11 @@
 pub mod activity_logs;
 pub mod analytics_days;
 pub mod attachments;
+pub mod canned_responses;
+pub mod chat_labels;
 pub mod chat_reads;
 pub mod chats;
+pub mod labels;
 pub mod message_counts;
 pub mod messages;
 pub mod revoked_tokens;

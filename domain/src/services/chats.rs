@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::ctx::{Ctx, Principal, VisitorCtx};
-use crate::entities::{chat_reads, chats, messages, website_members, websites};
+use crate::entities::{chat_labels, chat_reads, chats, messages, visitors, website_members, websites};
 use crate::events;
 use crate::scoped::Scoped;
 use crate::services::activity::{self, Activity};
@@ -41,6 +41,9 @@ pub fn to_summary(chat: &chats::Model, last_seq: i64) -> ChatSummary {
         ended_at: chat.ended_at.map(time),
         updated_at: time(chat.updated_at),
         read_seq: None,
+        labels: Vec::new(),
+        visitor_name: None,
+        last_message: None,
     }
 }
 
@@ -62,8 +65,64 @@ pub async fn last_seqs(db: &impl ConnectionTrait, ids: &[&str]) -> Result<HashMa
     Ok(rows.into_iter().collect())
 }
 
-/// Summaries of `chats`, in their order.
+/// Summaries of `chats`, in their order, as agents see them: with their labels, the visitor's name and the last
+/// message (four grouped reads, whatever the number of chats).
 pub(crate) async fn summaries(db: &impl ConnectionTrait, chats: &[chats::Model]) -> Result<Vec<ChatSummary>, AppError> {
+    let mut out = plain_summaries(db, chats).await?;
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<&str> = chats.iter().map(|c| c.id.as_str()).collect();
+    let mut labels: HashMap<String, Vec<String>> = HashMap::new();
+    for row in chat_labels::Entity::find()
+        .filter(chat_labels::Column::ChatId.is_in(ids.iter().copied()))
+        .order_by_asc(chat_labels::Column::CreatedAt)
+        .order_by_asc(chat_labels::Column::LabelId)
+        .all(db)
+        .await?
+    {
+        labels.entry(row.chat_id).or_default().push(row.label_id);
+    }
+    let visitor_ids: Vec<&str> = chats.iter().map(|c| c.visitor_id.as_str()).collect();
+    let names: HashMap<String, String> = visitors::Entity::find()
+        .select_only()
+        .column(visitors::Column::Id)
+        .column(visitors::Column::Name)
+        .filter(visitors::Column::Id.is_in(visitor_ids))
+        .filter(visitors::Column::Name.is_not_null())
+        .into_tuple::<(String, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, name)| Some((id, name?)))
+        .collect();
+    let mut last_of = sea_orm::Condition::any();
+    for s in out.iter().filter(|s| s.last_seq > 0) {
+        last_of = last_of.add(
+            sea_orm::Condition::all()
+                .add(messages::Column::ChatId.eq(s.id.as_str()))
+                .add(messages::Column::Seq.eq(s.last_seq)),
+        );
+    }
+    let mut last: HashMap<String, protocol::MessagePreview> = HashMap::new();
+    if !last_of.is_empty() {
+        for m in messages::Entity::find().filter(last_of).all(db).await? {
+            last.insert(m.chat_id.clone(), protocol::MessagePreview::of(&crate::services::messages::to_view(&m)));
+        }
+    }
+    for s in &mut out {
+        s.labels = labels.remove(&s.id).unwrap_or_default();
+        s.visitor_name = names.get(&s.visitor_id).cloned();
+        s.last_message = last.remove(&s.id);
+    }
+    Ok(out)
+}
+
+/// Summaries of `chats` with their last seqs only: what a visitor's own chats need.
+pub(crate) async fn plain_summaries(
+    db: &impl ConnectionTrait,
+    chats: &[chats::Model],
+) -> Result<Vec<ChatSummary>, AppError> {
     let ids: Vec<&str> = chats.iter().map(|c| c.id.as_str()).collect();
     let last = last_seqs(db, &ids).await?;
     Ok(chats.iter().map(|c| to_summary(c, last.get(&c.id).copied().unwrap_or(0))).collect())
@@ -220,13 +279,21 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
         query = query.filter(chats::Column::WebsiteId.eq(w));
     }
     if let Some(s) = filter.status.as_deref().filter(|s| !s.is_empty()) {
-        let status = ChatStatus::parse(s).ok_or_else(|| AppError::validation("status", "Unknown status."))?;
-        query = query.filter(chats::Column::Status.eq(status));
+        query = query.filter(chats::Column::Status.is_in(statuses(s)?));
     }
     match filter.assignee.as_deref() {
         Some("none") => query = query.filter(chats::Column::AssignedTo.is_null()),
+        Some("me") => query = query.filter(chats::Column::AssignedTo.eq(ctx.user_id())),
         Some(a) if !a.is_empty() => query = query.filter(chats::Column::AssignedTo.eq(a)),
         _ => {}
+    }
+    if let Some(label) = filter.label.as_deref().filter(|l| !l.is_empty()) {
+        let carrying = Query::select()
+            .column(chat_labels::Column::ChatId)
+            .from(chat_labels::Entity)
+            .and_where(chat_labels::Column::LabelId.eq(label))
+            .to_owned();
+        query = query.filter(chats::Column::Id.in_subquery(carrying));
     }
     let per_page = filter.per_page.unwrap_or(INBOX_PAGE).clamp(1, MAX_INBOX_PAGE);
     let page = filter.page.unwrap_or(1).max(1);
@@ -247,6 +314,68 @@ pub async fn list(ctx: &Ctx, state: &AppState, filter: ChatFilter) -> Result<Vec
     let mut out = summaries(&state.db, &rows).await?;
     with_read_seqs(ctx, &state.db, &mut out).await?;
     Ok(out)
+}
+
+/// The statuses a filter's `status` names: one, `open` or `ended`.
+fn statuses(s: &str) -> Result<Vec<ChatStatus>, AppError> {
+    match s {
+        "open" => Ok(vec![ChatStatus::Waiting, ChatStatus::Ongoing, ChatStatus::Offline]),
+        "ended" => Ok(vec![ChatStatus::Closed, ChatStatus::Resolved]),
+        s => Ok(vec![ChatStatus::parse(s).ok_or_else(|| AppError::validation("status", "Unknown status."))?]),
+    }
+}
+
+/// How many chats each inbox view holds, within what `ctx` may see (of one website when given): grouped counts
+/// over the `(website_id, status)` index.
+pub async fn counts(ctx: &Ctx, state: &AppState, website_id: Option<&str>) -> Result<protocol::InboxCounts, AppError> {
+    let scoped = || {
+        let q = visible(ctx);
+        match website_id.filter(|w| !w.is_empty()) {
+            Some(w) => q.filter(chats::Column::WebsiteId.eq(w)),
+            None => q,
+        }
+    };
+    let open = statuses("open")?;
+    let by_status: Vec<(ChatStatus, i64)> = scoped()
+        .select_only()
+        .column(chats::Column::Status)
+        .column_as(chats::Column::Id.count(), "n")
+        .group_by(chats::Column::Status)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let by_assignee: Vec<(Option<String>, i64)> = scoped()
+        .select_only()
+        .column(chats::Column::AssignedTo)
+        .column_as(chats::Column::Id.count(), "n")
+        .filter(chats::Column::Status.is_in(open.clone()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(chats::Column::AssignedTo.is_null())
+                .add(chats::Column::AssignedTo.eq(ctx.user_id())),
+        )
+        .group_by(chats::Column::AssignedTo)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let open_ids = scoped().select_only().column(chats::Column::Id).filter(chats::Column::Status.is_in(open.clone()));
+    let by_label: Vec<(String, i64)> = chat_labels::Entity::find()
+        .select_only()
+        .column(chat_labels::Column::LabelId)
+        .column_as(chat_labels::Column::ChatId.count(), "n")
+        .filter(chat_labels::Column::ChatId.in_subquery(open_ids.into_query()))
+        .group_by(chat_labels::Column::LabelId)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(protocol::InboxCounts {
+        mine: by_assignee.iter().filter(|(a, _)| a.as_deref() == Some(ctx.user_id())).map(|(_, c)| n(*c)).sum(),
+        unassigned: by_assignee.iter().filter(|(a, _)| a.is_none()).map(|(_, c)| n(*c)).sum(),
+        open: by_status.iter().filter(|(s, _)| open.contains(s)).map(|(_, c)| n(*c)).sum(),
+        by_status: by_status.iter().map(|(s, c)| (s.as_str().to_string(), n(*c))).collect(),
+        by_label: by_label.into_iter().map(|(l, c)| (l, n(c))).collect(),
+    })
 }
 
 /// A chat the agent may see, with how far they have read it.
@@ -317,6 +446,14 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     if let Some(new_status) = input.status {
         status = new_status;
     }
+    // A note given with the change (why a chat is transferred, say), stored after it as an internal note.
+    let note = match input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(crate::services::messages::check(n, None).map_err(|_| {
+            let max = crate::services::messages::MAX_CONTENT_CHARS;
+            AppError::validation("note", format!("Use at most {max} characters."))
+        })?),
+        None => None,
+    };
     if let Some(text) = &input.resolution {
         let text = text.trim();
         if text.chars().count() > MAX_RESOLUTION_LEN {
@@ -330,10 +467,14 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
         &chat.resolution,
         &resolution,
     );
-    // A save that changes nothing writes, records and announces nothing.
+    // A save that changes nothing writes, records and announces nothing (a note alone is still stored).
     if changes.is_empty() {
+        if let Some(note) = note {
+            crate::services::messages::send_note(ctx, state, id, &note, None).await?;
+        }
         return get(ctx, state, id).await;
     }
+    let before = (*chat).clone();
     let now = super::now_millis();
     let mut active: chats::ActiveModel = (*chat).clone().into();
     if status != chat.status {
@@ -356,9 +497,64 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
         },
     )
     .await?;
+    for (text, event) in change_lines(ctx, state, &before, &chat).await? {
+        crate::services::messages::send_system(ctx, state, chat.clone(), text, event).await?;
+    }
+    if let Some(note) = note {
+        crate::services::messages::send_note(ctx, state, &chat.id, &note, None).await?;
+    }
     let summary = summary(&state.db, &chat).await?;
     events::chat_changed(&state.hub, &summary, false);
     Ok(summary)
+}
+
+/// What the chat says of a change, as system lines everyone in it sees: "Anna joined the chat", "Anna transferred
+/// the chat to Ben", "Anna resolved the chat"; each with what happened as JSON (`event`, `by`, `to`).
+async fn change_lines(
+    ctx: &Ctx,
+    state: &AppState,
+    before: &chats::Model,
+    after: &chats::Model,
+) -> Result<Vec<(String, serde_json::Value)>, AppError> {
+    use crate::entities::users;
+    use serde_json::json;
+    let me = ctx.user().name.as_str();
+    let by = ctx.user_id();
+    let mut lines = Vec::new();
+    if before.assigned_to != after.assigned_to {
+        match after.assigned_to.as_deref() {
+            Some(id) if id == by => {
+                let (text, event) = match before.assigned_to {
+                    None => (format!("{me} joined the chat"), "joined"),
+                    Some(_) => (format!("{me} took over the chat"), "took_over"),
+                };
+                lines.push((text, json!({ "event": event, "by": by, "byName": me })));
+            }
+            Some(id) => {
+                let name = users::Entity::find_by_id(id).one(&state.db).await?.map(|u| u.name).unwrap_or_default();
+                let (text, event) = match before.assigned_to {
+                    None => (format!("{me} assigned the chat to {name}"), "assigned"),
+                    Some(_) => (format!("{me} transferred the chat to {name}"), "transferred"),
+                };
+                lines.push((text, json!({ "event": event, "by": by, "byName": me, "to": id, "toName": name })));
+            }
+            None => lines
+                .push((format!("{me} unassigned the chat"), json!({ "event": "unassigned", "by": by, "byName": me }))),
+        }
+    }
+    if before.status != after.status {
+        let ended = |s: ChatStatus| matches!(s, ChatStatus::Closed | ChatStatus::Resolved);
+        let said = match after.status {
+            ChatStatus::Resolved => Some(("resolved the chat", "resolved")),
+            ChatStatus::Closed => Some(("closed the chat", "closed")),
+            s if ended(before.status) && !ended(s) => Some(("reopened the chat", "reopened")),
+            _ => None,
+        };
+        if let Some((what, event)) = said {
+            lines.push((format!("{me} {what}"), json!({ "event": event, "by": by, "byName": me })));
+        }
+    }
+    Ok(lines)
 }
 
 /// Who may be assigned `chat` (already found through the caller's scope): the website's owner, its members and the
@@ -388,7 +584,6 @@ pub async fn assignees(state: &AppState, chat: &Scoped<chats::Model>) -> Result<
 
 /// The visitor of a chat, with their other chats on the same website.
 pub async fn visitor_info(state: &AppState, chat: &Scoped<chats::Model>) -> Result<VisitorInfo, AppError> {
-    use crate::entities::visitors;
     let visitor =
         visitors::Entity::find_by_id(chat.visitor_id.clone()).one(&state.db).await?.ok_or(AppError::Internal)?;
     let past = chats::Entity::find()

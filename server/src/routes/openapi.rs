@@ -16,7 +16,9 @@ use super::api;
         api::users::list, api::users::create, api::users::update, api::users::reset_password,
         api::activity::list,
         api::analytics::report,
-        api::chats::list, api::chats::get, api::chats::update, api::chats::messages, api::chats::send,
+        api::canned::list, api::canned::create, api::canned::update, api::canned::delete,
+        api::labels::list, api::labels::create, api::labels::update, api::labels::delete, api::labels::set_on_chat,
+        api::chats::list, api::chats::counts, api::chats::get, api::chats::update, api::chats::messages, api::chats::send,
         api::widget::config_handler, api::widget::session_handler, api::widget::offline_handler,
         api::widget::upload_handler, api::widget::download_handler, api::widget::thumbnail_handler,
         api::attachments::upload, api::attachments::download, api::attachments::thumbnail,
@@ -28,7 +30,9 @@ use super::api;
         (name = "users", description = "Users, roles and website assignments"),
         (name = "activity", description = "The activity log"),
         (name = "analytics", description = "Chats, messages, visitors and response times over a date range"),
-        (name = "chats", description = "Chats, messages and attachments"),
+        (name = "chats", description = "Chats, messages (and agents' internal notes) and attachments"),
+        (name = "canned", description = "Canned responses: shared per website, or personal"),
+        (name = "labels", description = "Each website's labels, and the labels on chats"),
         (name = "widget", description = "Called by the widget on customers' pages (API key + Origin)"),
     )
 )]

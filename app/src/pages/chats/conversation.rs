@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use protocol::{ChatForUpdate, ChatStatus, ClientEvent, SenderType};
+use protocol::{
+    fill_canned, CannedResponse, CannedVars, ChatForUpdate, ChatStatus, ClientEvent, MessageKind, SenderType,
+};
 
 use super::{chat_detail, earlier_messages, short, status_label, when, UpdateChat};
 use crate::components::form::{action_error, page_status, FormStatus, LoadError};
@@ -92,18 +94,58 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<&'static str>);
     let last_typing = StoredValue::new(0f64);
+    // Writing an internal note instead of a reply: only agents see it, and the visitor is not told of typing.
+    let note_mode = RwSignal::new(false);
+
+    // Canned responses of this website and the agent's own, offered while the draft is `/` and a shortcut.
+    let website_id = detail.chat.website_id.clone();
+    let canned = Resource::new(move || website_id.clone(), |w| crate::pages::canned::list_canned(Some(w)));
+    let picked = RwSignal::new(0usize);
+    let matches = Memo::new(move |_| {
+        let text = draft.get();
+        let Some(query) = text.strip_prefix('/').filter(|q| !q.contains(char::is_whitespace)) else {
+            return Vec::new();
+        };
+        let query = query.to_lowercase();
+        let list: Vec<CannedResponse> = canned.get().and_then(Result::ok).unwrap_or_default();
+        let mut found: Vec<CannedResponse> = list.iter().filter(|c| c.shortcut.starts_with(&query)).cloned().collect();
+        found.extend(
+            list.into_iter().filter(|c| !c.shortcut.starts_with(&query) && c.content.to_lowercase().contains(&query)),
+        );
+        found.truncate(8);
+        found
+    });
+    let vars =
+        StoredValue::new((detail.visitor.name.clone(), detail.visitor.email.clone(), detail.website_name.clone()));
+    let insert_canned = move |c: &CannedResponse| {
+        let agent = me.get_untracked().and_then(Result::ok).map(|u| u.name).unwrap_or_default();
+        let text = vars.with_value(|(visitor_name, visitor_email, website_name)| {
+            let vars = CannedVars {
+                visitor_name: visitor_name.as_deref(),
+                visitor_email: visitor_email.as_deref(),
+                agent_name: &agent,
+                website_name,
+            };
+            fill_canned(&c.content, &vars)
+        });
+        draft.set(text);
+        picked.set(0);
+    };
 
     let send = move || {
         let content = draft.get_untracked();
         if content.trim().is_empty() {
             return;
         }
+        let note = note_mode.get_untracked();
         // Kept in the outbox (shown below as "Sending…") until the server has stored it.
-        let sent = rt.send_reply(&id.get_value(), content);
+        let sent = rt.send_reply(&id.get_value(), content, note);
         draft.set(String::new());
         if sent {
             notice.set(None);
-            rt.send(&ClientEvent::TypingStop { chat_id: Some(id.get_value()) });
+            if !note {
+                rt.send(&ClientEvent::TypingStop { chat_id: Some(id.get_value()) });
+            }
         } else {
             notice.set(Some("Not connected right now: your reply is kept and goes out when the connection is back."));
         }
@@ -113,12 +155,45 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
         send();
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let offered = matches.with_untracked(|m| m.len());
+        if offered > 0 {
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    picked.update(|p| *p = (*p + 1) % offered);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    picked.update(|p| *p = (*p + offered - 1) % offered);
+                    return;
+                }
+                "Enter" | "Tab" => {
+                    ev.prevent_default();
+                    let choice = matches.with_untracked(|m| m.get(picked.get_untracked().min(offered - 1)).cloned());
+                    if let Some(c) = choice {
+                        insert_canned(&c);
+                    }
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    draft.set(String::new());
+                    return;
+                }
+                _ => {}
+            }
+        }
         if ev.key() == "Enter" && !ev.shift_key() {
             ev.prevent_default();
             send();
         }
     };
     let on_input = move |_| {
+        picked.set(0);
+        if note_mode.get_untracked() {
+            return;
+        }
         let now = js_sys::Date::now();
         if now - last_typing.get_value() > 3000.0 {
             last_typing.set_value(now);
@@ -168,7 +243,30 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
             input: ChatForUpdate { status: Some(status), resolution: note, ..Default::default() },
         });
     };
+    // Labels of the chat's website, put on and taken off here.
+    let website_labels = {
+        let website = detail.chat.website_id.clone();
+        Resource::new(move || website.clone(), |w| crate::pages::labels::list_labels(Some(w)))
+    };
+    let set_labels = ServerAction::<crate::pages::labels::SetChatLabels>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(summary)) = set_labels.value().get() {
+            rt.merge_chats(vec![summary]);
+        }
+    });
+    let change_labels = move |add: Vec<String>, remove: Vec<String>| {
+        set_labels.dispatch(crate::pages::labels::SetChatLabels {
+            chat_id: id.get_value(),
+            change: protocol::ChatLabelsUpdate { add, remove },
+        });
+    };
     let assignees = StoredValue::new(detail.assignees.clone());
+    // An agent's name from the website's team (who may have left it since: then just "Agent").
+    let agent_name = move |id: Option<&str>| {
+        assignees
+            .with_value(|a| a.iter().find(|u| Some(u.id.as_str()) == id).map(|u| u.name.clone()))
+            .unwrap_or_else(|| "Agent".to_string())
+    };
     let visitor = detail.visitor.clone();
     let visitor_online = {
         let vid = visitor_id.clone();
@@ -204,23 +302,33 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         </li>
                     })}
                     {move || messages.get().into_iter().map(|m| {
+                        if m.sender_type == SenderType::System {
+                            return view! {
+                                <li class="message system" data-seq=m.seq>
+                                    <span>{m.content}</span>" · "<span class="muted">{when(&m.created_at)}</span>
+                                </li>
+                            }.into_any();
+                        }
                         let mine = m.sender_type == SenderType::Admin;
+                        let note = m.kind == MessageKind::Note;
+                        let who = if mine { agent_name(m.sender_id.as_deref()) } else { "Visitor".to_string() };
+                        let who = if note { format!("Internal note · {who}") } else { who };
                         view! {
-                            <li class="message" class:mine=mine class:visitor=!mine data-seq=m.seq>
+                            <li class="message" class:mine=mine class:visitor=!mine class:note=note data-seq=m.seq>
                                 <div class="bubble">{match m.attachment {
                                     Some(a) => view! { <AttachmentLink attachment=a/> }.into_any(),
                                     None => m.content.into_any(),
                                 }}</div>
-                                <div class="meta muted">{if mine { "Agent" } else { "Visitor" }}" · "{when(&m.created_at)}</div>
+                                <div class="meta muted">{who}" · "{when(&m.created_at)}</div>
                             </li>
-                        }
+                        }.into_any()
                     }).collect_view()}
                     {move || {
                         let chat = id.get_value();
                         rt.outbox.get().into_iter().filter(|m| m.chat_id == chat).map(|m| view! {
-                            <li class="message mine pending" data-client-msg-id=m.client_msg_id>
+                            <li class="message mine pending" class:note=m.note data-client-msg-id=m.client_msg_id>
                                 <div class="bubble">{m.content}</div>
-                                <div class="meta muted">"Sending…"</div>
+                                <div class="meta muted">{if m.note { "Internal note · Sending…" } else { "Sending…" }}</div>
                             </li>
                         }).collect_view()
                     }}
@@ -228,14 +336,50 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                 <p class="typing-line" id="visitor-typing">
                     {move || rt.typing.get().contains(&typing_id).then_some("The visitor is typing…")}
                 </p>
-                <form class="composer" id="composer" on:submit=on_submit>
+                <div class="composer-modes" role="radiogroup" aria-label="Write">
+                    <label class:active=move || !note_mode.get()>
+                        <input type="radio" name="composer-mode" id="mode-reply" checked=move || !note_mode.get()
+                            on:change=move |_| note_mode.set(false)/>
+                        "Reply"
+                    </label>
+                    <label class:active=move || note_mode.get()>
+                        <input type="radio" name="composer-mode" id="mode-note" checked=move || note_mode.get()
+                            on:change=move |_| note_mode.set(true)/>
+                        "Internal note"
+                    </label>
+                </div>
+                {move || {
+                    let found = matches.get();
+                    (!found.is_empty()).then(|| view! {
+                        <ul class="canned-menu" id="canned-menu" role="listbox" aria-label="Canned responses">
+                            {found.into_iter().enumerate().map(|(i, c)| {
+                                let chosen = c.clone();
+                                view! {
+                                    <li role="option" class:picked=move || picked.get() == i aria-selected=move || (picked.get() == i).to_string()
+                                        on:mousedown=move |ev| { ev.prevent_default(); insert_canned(&chosen); }>
+                                        <code>"/"{c.shortcut.clone()}</code>" "
+                                        <span class="muted">{c.content.chars().take(80).collect::<String>()}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    })
+                }}
+                <form class="composer" class:note=move || note_mode.get() id="composer" on:submit=on_submit>
                     <label class="attach button secondary small" title="Attach a file or image">
                         <input type="file" id="attach-file" aria-label="Attach a file or image" on:change=on_file/>
                         {move || if uploading.get() > 0 { "Uploading…" } else { "Attach" }}
                     </label>
-                    <textarea id="reply" aria-label="Reply" rows="2" placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
+                    <textarea id="reply" aria-label=move || if note_mode.get() { "Internal note" } else { "Reply" } rows="2"
+                        placeholder=move || if note_mode.get() {
+                            "Write a note only agents see…"
+                        } else {
+                            "Write a reply… (/ for canned responses, Enter sends, Shift+Enter for a new line)"
+                        }
                         bind:value=draft on:input=on_input on:keydown=on_keydown maxlength="5000"></textarea>
-                    <button type="submit" class="button primary" id="send-reply">"Send"</button>
+                    <button type="submit" class="button primary" id="send-reply">
+                        {move || if note_mode.get() { "Add note" } else { "Send" }}
+                    </button>
                 </form>
                 // Said while the socket is down; gone once it is back and the outbox has gone out.
                 <p class="form-error" id="reply-notice" role="status">
@@ -272,6 +416,45 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         <button type="button" class="button secondary small" id="resolve-chat" on:click=move |_| set_status(ChatStatus::Resolved)>"Resolve"</button>
                     </div>
                     <FormStatus error=action_error(update) fields=&[] saved=Signal::derive(|| false)/>
+                </section>
+                <section class="card" id="chat-labels">
+                    <h2>"Labels"</h2>
+                    <Transition fallback=|| ()>
+                        {move || website_labels.get().and_then(Result::ok).map(|all| {
+                            let on: Vec<String> = chat.get().labels;
+                            let (mine, rest): (Vec<protocol::Label>, Vec<protocol::Label>) = all.into_iter().partition(|l| on.contains(&l.id));
+                            let none_yet = mine.is_empty();
+                            let nothing_to_add = rest.is_empty();
+                            view! {
+                                <div class="chips" id="chat-label-chips">
+                                    {none_yet.then(|| view! { <span class="muted small">"None."</span> })}
+                                    {mine.into_iter().map(|l| {
+                                        let label_id = l.id.clone();
+                                        let name = l.name.clone();
+                                        view! {
+                                            <span class="removable">
+                                                <crate::pages::labels::LabelChip label=l/>
+                                                <button type="button" class="link remove-label" aria-label=format!("Remove label {name}")
+                                                    on:click=move |_| change_labels(Vec::new(), vec![label_id.clone()])>"×"</button>
+                                            </span>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                                {(!nothing_to_add).then(|| view! {
+                                    <select id="add-label" aria-label="Add a label" on:change:target=move |ev| {
+                                        let value = ev.target().value();
+                                        if !value.is_empty() {
+                                            change_labels(vec![value], Vec::new());
+                                        }
+                                    }>
+                                        <option value="" selected=true>"Add a label…"</option>
+                                        {rest.into_iter().map(|l| view! { <option value=l.id.clone()>{l.name.clone()}</option> }).collect_view()}
+                                    </select>
+                                })}
+                            }
+                        })}
+                    </Transition>
+                    <FormStatus error=action_error(set_labels) fields=&[] saved=Signal::derive(|| false)/>
                 </section>
                 <section class="card visitor-panel" id="visitor-panel">
                     <h2>"Visitor " {move || if visitor_online() { view! { <span class="badge ok">"online"</span> } } else { view! { <span class="badge off">"offline"</span> } }}</h2>

@@ -304,6 +304,8 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
             </div>
         </section>
 
+        <crate::pages::labels::LabelsCard website_id=id.clone() can_manage/>
+
         {can_manage.then(|| view! {
             <section class="card danger">
                 <h2>"Delete website"</h2>

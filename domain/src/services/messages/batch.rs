@@ -17,6 +17,8 @@ pub(super) struct Stored {
     pub(super) message: messages::Model,
     pub(super) created: bool,
     pub(super) opened: Option<(chats::Model, bool)>,
+    /// The system line written just before `message` when the send made the chat its agent's ("Anna joined").
+    pub(super) joined: Option<messages::Model>,
 }
 
 /// What writing a batch needs of the database, in the order [`write_batch`] asks: SeaORM on MySQL/MariaDB
@@ -80,16 +82,16 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
         .collect();
 
     // Per chat (in id order, so MySQL takes row locks in one order): whether an agent is taking it (and who).
-    let mut per_chat: BTreeMap<&str, Option<&Job>> = BTreeMap::new();
-    for (job, chat) in batch.iter().zip(&chat_of) {
+    let mut per_chat: BTreeMap<&str, Option<usize>> = BTreeMap::new();
+    for (i, (job, chat)) in batch.iter().zip(&chat_of).enumerate() {
         let taking = per_chat.entry(chat.id.as_str()).or_insert(None);
         if job.taking && taking.is_none() {
-            *taking = Some(job);
+            *taking = Some(i);
         }
     }
     let ids: Vec<&str> = per_chat.keys().copied().collect();
     let last = store.last_seqs(&ids).await?;
-    for (chat_id, job) in per_chat.iter().filter_map(|(id, taking)| taking.map(|job| (*id, job))) {
+    for (chat_id, job) in per_chat.iter().filter_map(|(id, taking)| taking.map(|i| (*id, &batch[i]))) {
         let assignee = job.chat.assigned_to.is_none().then_some(job.sender_id.as_str());
         store.take(chat_id, assignee, now).await?;
     }
@@ -116,7 +118,7 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
     }
     let mut first_in_batch: HashMap<(&str, &str), usize> = HashMap::new();
     let mut slots = Vec::with_capacity(batch.len());
-    let mut fresh: Vec<(&Job, &str)> = Vec::new();
+    let mut fresh: Vec<(usize, &Job, &str)> = Vec::new();
     for (i, job) in batch.iter().enumerate() {
         let chat_id = chat_of[i].id.as_str();
         let slot = match job.client_msg_id.as_deref() {
@@ -133,35 +135,46 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
             None => Slot::New(fresh.len()),
         };
         if let Slot::New(_) = slot {
-            fresh.push((job, chat_id));
+            fresh.push((i, job, chat_id));
         }
         slots.push(slot);
     }
 
-    // Number the new messages after each chat's last, in batch order.
-    let mut next: HashMap<&str, i64> = ids.iter().map(|id| (*id, last.get(*id).copied().unwrap_or(0) + 1)).collect();
-    let models: Vec<messages::Model> = fresh
+    // Number the new messages after each chat's last, in batch order; a send that makes a waiting chat its agent's
+    // is preceded by its "joined" line.
+    let joining: HashMap<&str, usize> = per_chat
         .iter()
-        .map(|(job, chat_id)| {
-            let chat_id = *chat_id;
-            let seq = next.get(chat_id).copied().unwrap_or(1);
-            next.insert(chat_id, seq + 1);
-            messages::Model {
-                id: uuid::Uuid::now_v7().to_string(),
-                chat_id: chat_id.to_string(),
-                seq,
-                client_msg_id: job.client_msg_id.clone(),
-                sender_type: job.sender_type,
-                sender_id: Some(job.sender_id.clone()),
-                content: job.content.clone(),
-                kind: job.kind,
-                metadata: job.metadata.clone(),
-                created_at: now,
-            }
-        })
+        .filter_map(|(id, taking)| taking.filter(|i| batch[*i].joined.is_some()).map(|i| (*id, i)))
         .collect();
+    let mut next: HashMap<&str, i64> = ids.iter().map(|id| (*id, last.get(*id).copied().unwrap_or(0) + 1)).collect();
+    let mut take_seq = |chat_id: &str| match next.get_mut(chat_id) {
+        Some(n) => {
+            *n += 1;
+            *n - 1
+        }
+        None => 1,
+    };
+    let mut lines: HashMap<usize, messages::Model> = HashMap::new();
+    let mut models: Vec<messages::Model> = Vec::with_capacity(fresh.len());
+    for (i, job, chat_id) in &fresh {
+        if joining.get(chat_id) == Some(i) {
+            if let Some((text, event)) = &job.joined {
+                let mut line = new_message(chat_id, take_seq(chat_id), job, now);
+                line.client_msg_id = None;
+                line.sender_type = SenderType::System;
+                line.content = text.clone();
+                line.metadata = Some(event.clone());
+                lines.insert(*i, line);
+            }
+        }
+        models.push(new_message(chat_id, take_seq(chat_id), job, now));
+    }
     if !models.is_empty() {
         store.insert_messages(&models).await?;
+    }
+    if !lines.is_empty() {
+        let lines: Vec<messages::Model> = lines.values().cloned().collect();
+        store.insert_messages(&lines).await?;
     }
     let known: HashMap<&str, &chats::Model> = chat_of.iter().map(|c| (c.id.as_str(), *c)).collect();
     let firsts = record_firsts(store, &models, &known).await?;
@@ -170,7 +183,7 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
     let files: Vec<attachments::Model> = fresh
         .iter()
         .zip(&models)
-        .filter_map(|((job, _), message)| {
+        .filter_map(|((_, job, _), message)| {
             let mut row = job.attachment.clone()?;
             row.chat_id = message.chat_id.clone();
             row.message_id = Some(message.id.clone());
@@ -190,7 +203,7 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
     let mut out: Vec<Stored> = Vec::with_capacity(batch.len());
 
     let mut announced = std::collections::HashSet::new();
-    for (job, slot) in batch.iter().zip(slots) {
+    for (i, (job, slot)) in batch.iter().zip(slots).enumerate() {
         let (message, created) = match slot {
             Slot::Stored(row) => (*row, false),
             Slot::New(k) => (models[k].clone(), true),
@@ -203,9 +216,25 @@ pub(super) async fn write_batch(store: &mut impl BatchStore, batch: &[Job]) -> R
             }
             false => None,
         };
-        out.push(Stored { message, created, opened: chat_opened });
+        out.push(Stored { message, created, opened: chat_opened, joined: lines.remove(&i) });
     }
     Ok(out)
+}
+
+/// A new message of `job` in `chat_id` with `seq`.
+fn new_message(chat_id: &str, seq: i64, job: &Job, now: NaiveDateTime) -> messages::Model {
+    messages::Model {
+        id: uuid::Uuid::now_v7().to_string(),
+        chat_id: chat_id.to_string(),
+        seq,
+        client_msg_id: job.client_msg_id.clone(),
+        sender_type: job.sender_type,
+        sender_id: Some(job.sender_id.clone()),
+        content: job.content.clone(),
+        kind: job.kind,
+        metadata: job.metadata.clone(),
+        created_at: now,
+    }
 }
 
 /// What a batch recorded of a chat's first visitor message and first response.
@@ -247,6 +276,8 @@ async fn record_firsts(
                     first.visitor = Some(m.created_at);
                 }
             }
+            // A note is not an answer to the visitor.
+            SenderType::Admin if m.kind == protocol::MessageKind::Note => {}
             SenderType::Admin => {
                 let visitor_known = first.visitor.is_some() || chat.is_some_and(|c| c.first_visitor_at.is_some());
                 let answered = first.response.is_some() || chat.is_some_and(|c| c.first_response_at.is_some());

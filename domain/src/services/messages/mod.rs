@@ -51,6 +51,11 @@ pub fn to_view(m: &messages::Model) -> ChatMessage {
 pub enum Content {
     Text(String),
     File(Box<(Attachment, attachments::Model)>),
+    /// An agent's internal note: stored in the chat's order, told only to agents.
+    Note(String),
+    /// A line the system writes in the chat ("Anna joined the chat"), with what happened as JSON; its sender is
+    /// the agent who caused it.
+    System(String, serde_json::Value),
 }
 
 pub fn check_client_msg_id(client_msg_id: Option<&str>) -> Result<(), AppError> {
@@ -144,6 +149,31 @@ pub async fn send_file(
     }
 }
 
+/// Stores an internal note from an agent in `chat_id`: in the chat's order like a message (a retry with the same
+/// client id is stored once), heard only by agents, never by the visitor.
+pub async fn send_note(
+    ctx: &crate::ctx::Ctx,
+    state: &AppState,
+    chat_id: &str,
+    content: &str,
+    client_msg_id: Option<&str>,
+) -> Result<Sent, AppError> {
+    let content = Content::Note(check(content, client_msg_id)?);
+    let chat = find_for(Principal::Agent(ctx), &state.db, chat_id).await?;
+    write_content(Principal::Agent(ctx), state, chat, content, client_msg_id).await
+}
+
+/// Writes a system line in `chat` (already authorised for `ctx`), caused by `ctx`.
+pub(crate) async fn send_system(
+    ctx: &crate::ctx::Ctx,
+    state: &AppState,
+    chat: chats::Model,
+    text: String,
+    event: serde_json::Value,
+) -> Result<Sent, AppError> {
+    state.writer.write(job(Principal::Agent(ctx), chat, Content::System(text, event), None)).await
+}
+
 /// Stores `content` in `chat` (already authorised for `principal`) and publishes it.
 pub async fn send_content(
     principal: Principal<'_>,
@@ -170,7 +200,17 @@ pub async fn write_content(
     state.writer.write(job(principal, chat.into_inner(), content, client_msg_id)).await
 }
 
-/// Messages of a chat after `after_seq`, in order, at most `PAGE`.
+/// The messages `principal` may read: a visitor never reads agents' notes (the chat itself is checked by the
+/// caller).
+fn readable_by(principal: Principal<'_>) -> sea_orm::Select<messages::Entity> {
+    let query = messages::Entity::find();
+    match principal {
+        Principal::Agent(_) => query,
+        Principal::Visitor(_) => query.filter(messages::Column::Kind.ne(MessageKind::Note)),
+    }
+}
+
+/// Messages of a chat after `after_seq` that `principal` may read, in order, at most `PAGE`.
 pub async fn after(
     principal: Principal<'_>,
     state: &AppState,
@@ -179,7 +219,7 @@ pub async fn after(
 ) -> Result<Vec<ChatMessage>, AppError> {
     let db = &state.db;
     find_for(principal, db, chat_id).await?;
-    let rows = messages::Entity::find()
+    let rows = readable_by(principal)
         .filter(messages::Column::ChatId.eq(chat_id))
         .filter(messages::Column::Seq.gt(after_seq))
         .order_by_asc(messages::Column::Seq)
@@ -213,7 +253,7 @@ pub async fn before(
     before_seq: i64,
 ) -> Result<Vec<ChatMessage>, AppError> {
     find_for(principal, &state.db, chat_id).await?;
-    let mut rows = messages::Entity::find()
+    let mut rows = readable_by(principal)
         .filter(messages::Column::ChatId.eq(chat_id))
         .filter(messages::Column::Seq.lt(before_seq))
         .order_by_desc(messages::Column::Seq)

@@ -20,19 +20,34 @@ use crate::services::analytics::tally::Tally;
 use crate::services::chats::{summary, to_summary};
 
 pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content, client_msg_id: Option<&str>) -> Job {
+    let mut sender_type = match principal {
+        Principal::Agent(_) => SenderType::Admin,
+        Principal::Visitor(_) => SenderType::Visitor,
+    };
     let (kind, content, metadata, attachment) = match content {
         Content::Text(text) => (MessageKind::Text, text, None, None),
+        Content::Note(text) => (MessageKind::Note, text, None, None),
+        Content::System(text, event) => {
+            sender_type = SenderType::System;
+            (MessageKind::Text, text, Some(event), None)
+        }
         Content::File(file) => {
             let (view, row) = *file;
             let kind = if view.mime.starts_with("image/") { MessageKind::Image } else { MessageKind::File };
             (kind, view.name.clone(), serde_json::to_value(&view).ok(), Some(row))
         }
     };
-    let (sender_type, sender_id) = match principal {
-        Principal::Agent(ctx) => (SenderType::Admin, ctx.user_id().to_string()),
-        Principal::Visitor(v) => (SenderType::Visitor, v.visitor_id.clone()),
+    let sender_id = match principal {
+        Principal::Agent(ctx) => ctx.user_id().to_string(),
+        Principal::Visitor(v) => v.visitor_id.clone(),
     };
-    let taking = matches!(principal, Principal::Agent(_)) && chat.status == ChatStatus::Waiting;
+    // An agent's answer (not a note or a system line) takes a waiting chat; when nobody had it, it becomes theirs,
+    // said in the chat before their answer.
+    let taking = sender_type == SenderType::Admin && kind != MessageKind::Note && chat.status == ChatStatus::Waiting;
+    let joined = match principal {
+        Principal::Agent(ctx) if taking && chat.assigned_to.is_none() => Some(joined_line(ctx)),
+        _ => None,
+    };
     Job {
         chat,
         sender_type,
@@ -43,9 +58,16 @@ pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content
         client_msg_id: client_msg_id.map(String::from),
         attachment,
         taking,
+        joined,
         open: false,
         reply: None,
     }
+}
+
+/// "Anna joined the chat", and what happened as JSON.
+pub(crate) fn joined_line(ctx: &crate::ctx::Ctx) -> (String, serde_json::Value) {
+    let name = &ctx.user().name;
+    (format!("{name} joined the chat"), serde_json::json!({ "event": "joined", "by": ctx.user_id(), "byName": name }))
 }
 
 /// One message to store. `reply` is set by [`MessageWriter::write`].
@@ -61,6 +83,8 @@ pub struct Job {
     pub(super) attachment: Option<attachments::Model>,
     /// An agent answering a waiting chat: it becomes ongoing (and theirs, if unassigned).
     pub(super) taking: bool,
+    /// When taking makes the chat theirs: the system line said before the answer ("Anna joined the chat").
+    pub(super) joined: Option<(String, serde_json::Value)>,
     /// `chat` is not stored yet: store it with the message, unless the visitor has an open chat by then.
     pub(super) open: bool,
     pub(super) reply: Option<oneshot::Sender<Result<Sent, AppError>>>,
@@ -193,7 +217,7 @@ async fn finish(
 ) -> Result<Sent, AppError> {
     // A chat deleted while its message waited in the queue: not found, as if the send had come a moment later.
     // Likewise a chat whose website (with its visitors) was deleted: the foreign key refuses the write.
-    let Stored { message: stored, created, opened } = result.map_err(|e| match e {
+    let Stored { message: stored, created, opened, joined } = result.map_err(|e| match e {
         DbErr::RecordNotFound(_) => AppError::NotFound("Chat".into()),
         e if matches!(e.sql_err(), Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))) => {
             AppError::NotFound("Chat".into())
@@ -206,14 +230,23 @@ async fn finish(
         events::chat_changed(hub, &to_summary(chat, 0), true);
     }
     if created {
-        tally.count(&chat.website_id, stored.created_at, stored.sender_type, stored.sender_id.as_deref());
+        let everyone = Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id };
+        if let Some(line) = &joined {
+            let event = ServerEvent::NewMessage { chat_id: chat.id.clone(), message: to_view(line) };
+            events::publish(hub, everyone, &event, None);
+        }
+        let to = match (stored.kind, stored.sender_type) {
+            // Notes stay among agents, on every path: here, and in what visitors read back (`readable_by`).
+            (MessageKind::Note, _) => Audience::Agents { website_id: &chat.website_id },
+            // System lines are not part of the conversation's figures.
+            (_, SenderType::System) => everyone,
+            _ => {
+                tally.count(&chat.website_id, stored.created_at, stored.sender_type, stored.sender_id.as_deref());
+                everyone
+            }
+        };
         let event = ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() };
-        events::publish(
-            hub,
-            Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id },
-            &event,
-            None,
-        );
+        events::publish(hub, to, &event, None);
         if job.taking {
             if let Some(updated) = chats::Entity::find_by_id(chat.id.clone()).one(db).await? {
                 events::chat_changed(hub, &summary(db, &updated).await?, false);

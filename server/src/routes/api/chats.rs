@@ -16,8 +16,8 @@ use super::Caller;
 use crate::error::{ApiJson, ApiResult};
 
 #[utoipa::path(get, path = "/api/chats", tag = "chats", security(("bearer" = [])),
-    params(("websiteId" = Option<String>, Query), ("status" = Option<String>, Query, description = "waiting, ongoing, offline, closed or resolved"),
-        ("assignee" = Option<String>, Query, description = "A user id, or `none`"),
+    params(("websiteId" = Option<String>, Query), ("status" = Option<String>, Query, description = "waiting, ongoing, offline, closed or resolved; `open` or `ended`"),
+        ("assignee" = Option<String>, Query, description = "A user id, `me`, or `none`"), ("label" = Option<String>, Query, description = "A label's id"),
         ("page" = Option<u64>, Query, description = "1-based"), ("perPage" = Option<u64>, Query, description = "100 unless given, at most 500")),
     responses((status = 200, body = [ChatSummary], description = "Chats of the websites the caller sees, open ones first, newest first, with `readSeq`"),
         (status = 401, body = protocol::ErrorBody), (status = 422, body = protocol::ErrorBody)))]
@@ -27,6 +27,26 @@ pub async fn list(
     Query(filter): Query<ChatFilter>,
 ) -> ApiResult<Json<Vec<ChatSummary>>> {
     Ok(Json(chats::list(&ctx, &state, filter).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct CountsQuery {
+    /// Only this website's chats.
+    #[serde(default)]
+    website_id: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/chats/counts", tag = "chats", security(("bearer" = [])), params(CountsQuery),
+    responses((status = 200, body = protocol::InboxCounts, description = "How many chats each inbox view holds"),
+        (status = 401, body = protocol::ErrorBody)))]
+pub async fn counts(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Query(q): Query<CountsQuery>,
+) -> ApiResult<Json<protocol::InboxCounts>> {
+    Ok(Json(chats::counts(&ctx, &state, q.website_id.as_deref()).await?))
 }
 
 #[utoipa::path(get, path = "/api/chats/{id}", tag = "chats", security(("bearer" = [])), params(("id" = String, Path)),
@@ -85,7 +105,7 @@ pub async fn messages(
 pub struct MessageForCreate {
     chat_id: String,
     content: String,
-    /// `text` only: files are uploaded.
+    /// `text` (the default), or `note` for an internal note only agents see; files are uploaded.
     #[serde(rename = "type", default)]
     kind: Option<String>,
     #[serde(default)]
@@ -107,17 +127,15 @@ pub async fn send(
     if body.sender.is_some_and(|s| s != SenderType::Admin) {
         return Err(AppError::validation("sender", "Messages sent with an agent's token come from that agent.").into());
     }
-    if body.kind.as_deref().is_some_and(|k| k != "text") {
-        return Err(AppError::validation("type", "Only text messages can be sent here; files are uploaded.").into());
-    }
-    let sent = messages::send(
-        Principal::Agent(&ctx),
-        &state,
-        Some(&body.chat_id),
-        &body.content,
-        body.client_msg_id.as_deref(),
-    )
-    .await?;
+    let cid = body.client_msg_id.as_deref();
+    let sent = match body.kind.as_deref().unwrap_or("text") {
+        "text" => messages::send(Principal::Agent(&ctx), &state, Some(&body.chat_id), &body.content, cid).await?,
+        "note" => messages::send_note(&ctx, &state, &body.chat_id, &body.content, cid).await?,
+        _ => {
+            let message = "Send `text` or `note` here; files are uploaded.";
+            return Err(AppError::validation("type", message).into());
+        }
+    };
     let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(sent.message)))
 }

@@ -5,7 +5,9 @@ pub mod activity;
 pub mod analytics;
 pub mod attachments;
 pub mod auth;
+pub mod canned;
 pub mod chats;
+pub mod labels;
 pub mod users;
 pub mod websites;
 pub mod widget;
@@ -48,7 +50,13 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/users/{id}/password", post(users::reset_password))
         .route("/activity", get(activity::list))
         .route("/analytics", get(analytics::report))
+        .route("/canned-responses", get(canned::list).post(canned::create))
+        .route("/canned-responses/{id}", patch(canned::update).delete(canned::delete))
+        .route("/labels", get(labels::list).post(labels::create))
+        .route("/labels/{id}", patch(labels::update).delete(labels::delete))
         .route("/chats", get(chats::list))
+        .route("/chats/counts", get(chats::counts))
+        .route("/chats/{id}/labels", patch(labels::set_on_chat))
         .route("/chats/{id}", get(chats::get).patch(chats::update))
         .route("/chats/{id}/messages", get(chats::messages))
         .route("/messages", post(chats::send))
