@@ -157,7 +157,22 @@ test('labels are defined on the website page, put on a chat, and filter the inbo
   // Taken off in the conversation: the label's view no longer holds the chat.
   await page.goto(`/admin/chats/${chatId}`);
   await hydrated(page);
+  // The agent learns who this is and says so: the inbox row shows the name.
+  await page.locator('#edit-visitor').click();
+  await page.locator('#visitor-email-input').fill('not an email');
+  await page.locator('#save-visitor').click();
+  // The browser holds the form back (the server refuses it too: server/tests/visitor_contact.rs).
+  expect(await page.locator('#visitor-email-input').evaluate((el: HTMLInputElement) => el.validity.valid)).toBe(false);
+  await expect(page.locator('#visitor-contact-form')).toBeVisible();
+  await page.locator('#visitor-name-input').fill('Zoé Martin');
+  await page.locator('#visitor-email-input').fill('zoe@example.com');
+  await page.locator('#save-visitor').click();
+  await expect(page.locator('#visitor-name')).toHaveText('Zoé Martin');
+  await expect(page.locator('#visitor-email')).toHaveText('zoe@example.com');
   await page.locator('.remove-label').click();
   await expect(page.locator('#chat-label-chips')).toContainText('None.');
+  await page.goto('/admin/chats');
+  await hydrated(page);
+  await expect(row.locator('.visitor-name')).toHaveText('Zoé Martin');
   await visitorContext.close();
 });

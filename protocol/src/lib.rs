@@ -1039,3 +1039,15 @@ mod canned_tests {
         assert_eq!(fill_canned("", &vars), "");
     }
 }
+
+/// `PATCH /api/visitors/{id}`: an agent corrects the visitor's name or email (an empty string clears it). Answered
+/// with the visitor's contact as stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorContact {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}

@@ -24,6 +24,7 @@ struct Target {
     visitor_token: String,
     canned: String,
     label: String,
+    visitor: String,
 }
 
 async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
@@ -34,7 +35,9 @@ async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
     let key = site["apiKey"].as_str().expect("key").to_string();
     let agent = app.create_user(&admin, "ga@helpdesk.test", "agent", &[website.as_str()]).await;
     let agent_token = app.token("ga@helpdesk.test", PASSWORD).await;
-    let visitor_token = visitor_session(app, &key, None).await["visitorToken"].as_str().expect("t").to_string();
+    let session = visitor_session(app, &key, None).await;
+    let visitor_token = session["visitorToken"].as_str().expect("t").to_string();
+    let visitor_id = session["visitorId"].as_str().expect("visitor").to_string();
     let mut visitor = visitor_ws(app, &key, &visitor_token).await;
     visitor.send(json!({ "type": "chat-message", "clientMsgId": "a-1", "content": "private to A" })).await;
     let chat = visitor.next("ack").await["chatId"].as_str().expect("chat").to_string();
@@ -61,7 +64,11 @@ async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
     let (status, _) =
         app.api(Method::PATCH, &format!("/api/chats/{chat}/labels"), &admin, Some(json!({ "add": [label] }))).await;
     assert_eq!(status, StatusCode::OK);
-    (Target { website, key, agent, chat, attachment, visitor_token, canned, label }, admin, agent_token)
+    (
+        Target { website, key, agent, chat, attachment, visitor_token, canned, label, visitor: visitor_id },
+        admin,
+        agent_token,
+    )
 }
 
 /// The route with A's ids in place of its parameters.
@@ -78,6 +85,8 @@ fn concrete(path: &str, t: &Target) -> String {
         &t.canned
     } else if path.starts_with("/api/labels/") {
         &t.label
+    } else if path.starts_with("/api/visitors/") {
+        &t.visitor
     } else {
         assert!(!path.contains('{'), "{path}: say which of tenant A's objects its parameter names");
         ""
@@ -111,6 +120,7 @@ fn body(method: &Method, path: &str, t: &Target) -> Option<Value> {
         ("POST", "/api/labels") => Some(json!({ "websiteId": t.website, "name": "injected", "color": "#000000" })),
         ("PATCH", "/api/labels/{id}") => Some(json!({ "name": "injected" })),
         ("PATCH", "/api/chats/{id}/labels") => Some(json!({ "remove": [t.label] })),
+        ("PATCH", "/api/visitors/{id}") => Some(json!({ "name": "injected" })),
         ("POST", "/api/widget/session") => Some(json!({ "visitorToken": t.visitor_token })),
         ("POST", "/api/widget/offline") => Some(
             json!({ "visitorToken": t.visitor_token, "name": "Eve", "email": "eve@example.com", "message": "injected" }),
@@ -173,7 +183,7 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
         }
     }
     assert!(routes.len() >= 30, "every route is documented: {}", routes.len());
-    let a_ids = [&t.website, &t.key, &t.agent, &t.chat, &t.attachment, &t.canned, &t.label];
+    let a_ids = [&t.website, &t.key, &t.agent, &t.chat, &t.attachment, &t.canned, &t.label, &t.visitor];
     let mut tried = 0;
 
     for (method, path) in &routes {

@@ -193,6 +193,49 @@ fn plausible_email(email: &str) -> bool {
         && !email.chars().any(char::is_whitespace)
 }
 
+/// An agent corrects a visitor's name or email: a visitor of a website the agent sees (404 otherwise). A field left
+/// out stays; an empty one is cleared. Recorded in the activity log.
+pub async fn update_contact(
+    ctx: &crate::ctx::Ctx,
+    state: &AppState,
+    visitor_id: &str,
+    input: protocol::VisitorContact,
+) -> Result<protocol::VisitorContact, AppError> {
+    use crate::services::activity::{self, Activity};
+    let not_found = || AppError::not_found("Visitor");
+    let visitor = visitors::Entity::find_by_id(visitor_id).one(&state.db).await?.ok_or_else(not_found)?;
+    crate::services::websites::find_visible(ctx, &state.db, &visitor.website_id).await.map_err(|_| not_found())?;
+    let mut active: visitors::ActiveModel = visitor.clone().into();
+    if let Some(name) = &input.name {
+        let name = name.trim();
+        if name.chars().count() > MAX_NAME {
+            return Err(AppError::validation("name", format!("Use at most {MAX_NAME} characters.")));
+        }
+        active.name = Set(Some(name.to_string()).filter(|n| !n.is_empty()));
+    }
+    if let Some(email) = &input.email {
+        let email = email.trim();
+        if !email.is_empty() && (email.len() > MAX_EMAIL || !plausible_email(email)) {
+            return Err(AppError::validation("email", "Enter an email address, or nothing."));
+        }
+        active.email = Set(Some(email.to_string()).filter(|e| !e.is_empty()));
+    }
+    let updated = active.update(&state.db).await?;
+    activity::record(
+        ctx,
+        &state.db,
+        Activity {
+            action: "visitor.update",
+            resource_type: "visitor",
+            resource_id: Some(&updated.id),
+            website_id: Some(&updated.website_id),
+            metadata: Some(serde_json::json!({ "name": updated.name, "email": updated.email })),
+        },
+    )
+    .await?;
+    Ok(protocol::VisitorContact { name: updated.name, email: updated.email })
+}
+
 /// The offline form: the visitor's name and email are kept on the visitor, and their message opens an `offline`
 /// chat that agents find in the inbox. Returns that chat's id.
 pub async fn leave_offline(

@@ -8,7 +8,7 @@ use protocol::{
 };
 
 use super::{chat_detail, earlier_messages, short, status_label, when, UpdateChat};
-use crate::components::form::{action_error, page_status, FormStatus, LoadError};
+use crate::components::form::{action_error, page_status, FieldError, FormStatus, LoadError};
 use crate::pages::PageHeader;
 use crate::realtime::Realtime;
 use crate::shared::current_user;
@@ -274,6 +274,31 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
         move || initially || rt.visitors_online.get().contains(&vid)
     };
     let visitor_pages = StoredValue::new(visitor.pages.clone());
+    // The visitor's name and email, which agents may correct here.
+    let contact = RwSignal::new(protocol::VisitorContact { name: visitor.name.clone(), email: visitor.email.clone() });
+    let editing_contact = RwSignal::new(false);
+    let name_draft = RwSignal::new(String::new());
+    let email_draft = RwSignal::new(String::new());
+    let save_visitor = ServerAction::<super::UpdateVisitor>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save_visitor.value().get() {
+            contact.set(saved);
+            editing_contact.set(false);
+        }
+    });
+    let save_contact = {
+        let visitor_id = StoredValue::new(visitor.id.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            save_visitor.dispatch(super::UpdateVisitor {
+                visitor_id: visitor_id.get_value(),
+                contact: protocol::VisitorContact {
+                    name: Some(name_draft.get_untracked()),
+                    email: Some(email_draft.get_untracked()),
+                },
+            });
+        }
+    };
     let current_page = {
         let vid = StoredValue::new(visitor_id.clone());
         move || {
@@ -417,6 +442,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                     </div>
                     <FormStatus error=action_error(update) fields=&[] saved=Signal::derive(|| false)/>
                 </section>
+                {view! {
                 <section class="card" id="chat-labels">
                     <h2>"Labels"</h2>
                     <Transition fallback=|| ()>
@@ -456,11 +482,13 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                     </Transition>
                     <FormStatus error=action_error(set_labels) fields=&[] saved=Signal::derive(|| false)/>
                 </section>
+                }.into_any()}
+                {view! {
                 <section class="card visitor-panel" id="visitor-panel">
                     <h2>"Visitor " {move || if visitor_online() { view! { <span class="badge ok">"online"</span> } } else { view! { <span class="badge off">"offline"</span> } }}</h2>
                     <dl>
-                        {visitor.name.clone().map(|name| view! { <dt>"Name"</dt><dd id="visitor-name">{name}</dd> })}
-                        {visitor.email.clone().map(|email| view! {
+                        {move || contact.get().name.map(|name| view! { <dt>"Name"</dt><dd id="visitor-name">{name}</dd> })}
+                        {move || contact.get().email.map(|email| view! {
                             <dt>"Email"</dt><dd id="visitor-email"><a href=format!("mailto:{email}")>{email.clone()}</a></dd>
                         })}
                         <dt>"IP address"</dt><dd>{visitor.ip_address.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -470,6 +498,31 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         <dt>"First seen"</dt><dd>{when(&visitor.first_seen)}</dd>
                         <dt>"Last seen"</dt><dd>{when(&visitor.last_seen)}</dd>
                     </dl>
+                    {move || if editing_contact.get() {
+                        view! {
+                            <form class="form" id="visitor-contact-form" on:submit=save_contact>
+                                <label for="visitor-name-input">"Name"</label>
+                                <input id="visitor-name-input" bind:value=name_draft maxlength="100"/>
+                                <FieldError error=action_error(save_visitor) field="name"/>
+                                <label for="visitor-email-input">"Email"</label>
+                                <input id="visitor-email-input" type="email" bind:value=email_draft maxlength="255"/>
+                                <FieldError error=action_error(save_visitor) field="email"/>
+                                <div class="row">
+                                    <button type="submit" class="button primary small" id="save-visitor">"Save"</button>
+                                    <button type="button" class="button secondary small" on:click=move |_| editing_contact.set(false)>"Cancel"</button>
+                                </div>
+                            </form>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="button secondary small" id="edit-visitor" on:click=move |_| {
+                                let c = contact.get_untracked();
+                                name_draft.set(c.name.unwrap_or_default());
+                                email_draft.set(c.email.unwrap_or_default());
+                                editing_contact.set(true);
+                            }>"Edit name and email"</button>
+                        }.into_any()
+                    }}
                     <h3>"Pages visited"</h3>
                     {move || {
                         let live = current_page();
@@ -498,6 +551,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         }.into_any()
                     }}
                 </section>
+                }.into_any()}
             </aside>
         </div>
     }

@@ -38,6 +38,15 @@ pub async fn update_chat(id: String, input: ChatForUpdate) -> Result<ChatSummary
     with_ctx(|state, ctx| async move { chats::update(&ctx, &state, &id, input).await }).await
 }
 
+#[leptos::server(prefix = "/sfn", endpoint = "update_visitor", input = Json)]
+pub async fn update_visitor(
+    visitor_id: String,
+    contact: protocol::VisitorContact,
+) -> Result<protocol::VisitorContact, AppError> {
+    use crate::server::{request::with_ctx, services::visitors};
+    with_ctx(|state, ctx| async move { visitors::update_contact(&ctx, &state, &visitor_id, contact).await }).await
+}
+
 pub(super) fn status_label(status: ChatStatus) -> &'static str {
     match status {
         ChatStatus::Waiting => "Waiting",

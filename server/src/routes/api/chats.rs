@@ -139,3 +139,16 @@ pub async fn send(
     let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(sent.message)))
 }
+
+#[utoipa::path(patch, path = "/api/visitors/{id}", tag = "chats", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = protocol::VisitorContact,
+    responses((status = 200, body = protocol::VisitorContact, description = "The visitor's name and email as stored"),
+        (status = 422, body = protocol::ErrorBody), (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
+pub async fn update_visitor(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<protocol::VisitorContact>,
+) -> ApiResult<Json<protocol::VisitorContact>> {
+    Ok(Json(domain::services::visitors::update_contact(&ctx, &state, &id, body).await?))
+}

@@ -60,6 +60,7 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/chats/{id}", get(chats::get).patch(chats::update))
         .route("/chats/{id}/messages", get(chats::messages))
         .route("/messages", post(chats::send))
+        .route("/visitors/{id}", patch(chats::update_visitor))
         .route("/attachments/{id}", get(attachments::download))
         .route("/attachments/{id}/thumbnail", get(attachments::thumbnail))
         .route("/openapi.json", get(super::openapi::openapi_json))
