@@ -116,6 +116,28 @@ async fn labels_are_defined_per_website_and_put_on_its_chats(app: &TestApp) {
     let (_, summary) = app.api(Method::GET, &format!("/api/chats/{chat}"), &agent, None).await;
     assert_eq!(summary["labels"], json!([]), "{summary}");
 
+    // At most 100 labels at once on a chat, and per website.
+    let many = vec![bug_id.clone(); 101];
+    let (status, error) = app.api(Method::PATCH, &path, &agent, Some(json!({ "add": many }))).await;
+    assert_eq!((status, error["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("add")), "{error}");
+    // The blog has one label already.
+    let mut first = String::new();
+    for i in 0..99 {
+        let (status, created) =
+            post(&admin, json!({ "websiteId": blog_id, "name": format!("L{i}"), "color": "#000000" })).await;
+        assert_eq!(status, StatusCode::CREATED, "label {i}");
+        if i == 0 {
+            first = created["id"].as_str().expect("id").to_string();
+        }
+    }
+    let (status, error) =
+        post(&admin, json!({ "websiteId": blog_id, "name": "One too many", "color": "#000000" })).await;
+    assert_eq!((status, error["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")), "{error}");
+    // Renaming to a name the website has, whatever the case, is refused too.
+    let (status, error) =
+        app.api(Method::PATCH, &format!("/api/labels/{first}"), &admin, Some(json!({ "name": "l1" }))).await;
+    assert_eq!((status, error["field"].as_str()), (StatusCode::CONFLICT, Some("name")), "{error}");
+
     // Through the dashboard's server functions, the same scope.
     let cookie = app.dashboard_session("g@helpdesk.test", PASSWORD).await.expect("session");
     let (status, _) =

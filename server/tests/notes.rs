@@ -85,6 +85,11 @@ async fn notes_reach_agents_only(app: &TestApp) {
         .await;
     assert_eq!((status, refused["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("type")));
 
+    // A note names its chat.
+    agent.send(json!({ "type": "chat-message", "clientMsgId": "n-x", "content": "where?", "note": true })).await;
+    let error = agent.next("error").await;
+    assert_eq!((error["code"].as_str(), error["clientMsgId"].as_str()), (Some("validation_failed"), Some("n-x")));
+
     // Notes do not take the chat: it still waits, unassigned. The answer that follows does, saying so first.
     let (_, summary) = app.api(Method::GET, &format!("/api/chats/{chat}"), &admin, None).await;
     assert_eq!((summary["status"].as_str(), &summary["assignedTo"]), (Some("waiting"), &Value::Null), "{summary}");
