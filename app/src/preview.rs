@@ -55,7 +55,7 @@ pub fn widget_preview_html(settings: &WidgetSettings, online: bool) -> String {
         )
     };
     format!(
-        r#"<!DOCTYPE html><html><head><meta charset="utf-8"><style>
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Widget preview</title><style>
 html,body{{margin:0;height:100%;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:repeating-linear-gradient(45deg,#f3f4f6 0 12px,#eef0f3 12px 24px)}}
 .hd-window{{position:absolute;bottom:88px;{side}:20px;width:{width}px;max-width:calc(100% - 40px);height:{height}px;max-height:calc(100% - 108px);background:#fff;border-radius:14px;box-shadow:0 10px 30px rgba(0,0,0,.18);display:flex;flex-direction:column;overflow:hidden}}
 .hd-header{{background:{color};color:#fff;padding:14px 16px;font-weight:600}}

@@ -157,6 +157,12 @@ test('labels are defined on the website page, put on a chat, and filter the inbo
   // Taken off in the conversation: the label's view no longer holds the chat.
   await page.goto(`/admin/chats/${chatId}`);
   await hydrated(page);
+  // Browser and system read from the User-Agent, the raw string on demand.
+  await expect(page.locator('#visitor-browser')).toHaveText(/^Chrome \d+/);
+  await expect(page.locator('#visitor-os')).toHaveText('Linux');
+  await expect(page.locator('#visitor-user-agent code')).toBeHidden();
+  await page.locator('#visitor-user-agent summary').click();
+  await expect(page.locator('#visitor-user-agent code')).toContainText('HeadlessChrome/');
   // The agent learns who this is and says so: the inbox row shows the name.
   await page.locator('#edit-visitor').click();
   await page.locator('#visitor-email-input').fill('not an email');

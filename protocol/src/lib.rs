@@ -918,6 +918,12 @@ pub struct VisitorInfo {
     pub id: String,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The browser and its version, read from the User-Agent ("Chrome 131.0.0.0"), when it is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// The operating system ("Windows 10", "Mac OSX 10.15.7", "Android 14"), when it is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
     pub country: Option<String>,
     /// From the offline form, when the visitor left one.
     pub name: Option<String>,

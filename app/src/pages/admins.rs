@@ -76,7 +76,7 @@ fn UsersView(
     view! {
         <section class="card">
             <table class="table" id="users-table">
-                <thead><tr><th>"User"</th><th>"Role"</th><th>"Websites"</th><th>"Status"</th><th></th></tr></thead>
+                <thead><tr><th>"User"</th><th>"Role"</th><th>"Websites"</th><th>"Status"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>
                     {users.into_iter().map(|u| {
                         let is_me = u.id == me.id;

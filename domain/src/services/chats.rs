@@ -603,10 +603,13 @@ pub async fn visitor_info(state: &AppState, chat: &Scoped<chats::Model>) -> Resu
         .into_iter()
         .map(|p| protocol::PageVisit { url: p.url, title: p.title, at: time(p.created_at) })
         .collect();
+    let agent = visitor.user_agent.as_deref().map(crate::services::visitors::browser_and_os);
     Ok(VisitorInfo {
         pages,
         id: visitor.id.clone(),
         ip_address: visitor.ip_address.clone(),
+        browser: agent.as_ref().and_then(|a| a.0.clone()),
+        os: agent.as_ref().and_then(|a| a.1.clone()),
         user_agent: visitor.user_agent.clone(),
         country: visitor.country.clone(),
         name: visitor.name.clone(),

@@ -282,3 +282,58 @@ mod tests {
         }
     }
 }
+
+/// The browser ("Chrome 131.0.0.0") and operating system ("Windows 10") a User-Agent names, each when known.
+pub fn browser_and_os(user_agent: &str) -> (Option<String>, Option<String>) {
+    let Some(parsed) = woothee::parser::Parser::new().parse(user_agent) else { return (None, None) };
+    let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
+    let browser = known(parsed.name).then(|| match parsed.version {
+        v if known(v) => format!("{} {v}", parsed.name),
+        _ => parsed.name.to_string(),
+    });
+    let os = known(parsed.os).then(|| match &parsed.os_version {
+        v if known(v) && !parsed.os.contains(v.as_ref() as &str) => format!("{} {v}", parsed.os),
+        _ => parsed.os.to_string(),
+    });
+    (browser, os)
+}
+
+#[cfg(test)]
+mod user_agent_tests {
+    use super::browser_and_os;
+
+    #[test]
+    fn common_browsers_and_systems_are_named() {
+        let cases = [
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                "Chrome 131.0.0.0",
+                "Windows 10",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0",
+                "Firefox 133.0",
+                "Mac OSX",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+                "Safari 17.5",
+                "iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.39 Mobile Safari/537.36",
+                "Chrome 131.0.6778.39",
+                "Android",
+            ),
+        ];
+        for (ua, browser, os) in cases {
+            let (b, o) = browser_and_os(ua);
+            assert_eq!(b.as_deref(), Some(browser), "{ua}");
+            assert!(o.as_deref().is_some_and(|o| o.starts_with(os)), "{ua}: {o:?}");
+        }
+        let headless = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36";
+        assert_eq!(browser_and_os(headless), (Some("Chrome 131.0.0.0".into()), Some("Linux".into())));
+        assert_eq!(browser_and_os("curl-ish"), (None, None));
+        assert_eq!(browser_and_os(""), (None, None));
+    }
+}

@@ -2,7 +2,7 @@
 //! attachments, assignment and status, and the visitor panel.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use protocol::{
     fill_canned, CannedResponse, CannedVars, ChatForUpdate, ChatStatus, ClientEvent, MessageKind, SenderType,
 };
@@ -80,6 +80,34 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
             loading_earlier.set(false);
         });
     };
+    // Opened from a search hit (`?seq=N`): earlier pages are loaded until that message is here, then it is shown
+    // and marked.
+    let found = RwSignal::new(None::<i64>);
+    let target = use_query_map().with_untracked(|q| q.get("seq").and_then(|s| s.parse::<i64>().ok()));
+    Effect::new(move |_| {
+        let Some(target) = target else { return };
+        leptos::task::spawn_local(async move {
+            loop {
+                let first = messages.with_untracked(|m| m.first().map(|m| m.seq));
+                let Some(first) = first.filter(|f| *f > target && has_earlier.get_untracked()) else { break };
+                match earlier_messages(id.get_value(), first).await {
+                    Ok(page) if !page.is_empty() => {
+                        has_earlier.set(page.first().is_some_and(|m| m.seq > 1));
+                        rt.merge_messages(&id.get_value(), page);
+                    }
+                    _ => break,
+                }
+            }
+            found.set(Some(target));
+            #[cfg(feature = "hydrate")]
+            request_animation_frame(move || {
+                let selector = format!("#messages [data-seq=\"{target}\"]");
+                if let Some(el) = document().query_selector(&selector).ok().flatten() {
+                    el.scroll_into_view_with_bool(false);
+                }
+            });
+        });
+    });
     let on_scroll = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -329,7 +357,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                     {move || messages.get().into_iter().map(|m| {
                         if m.sender_type == SenderType::System {
                             return view! {
-                                <li class="message system" data-seq=m.seq>
+                                <li class="message system" class:found=found.get() == Some(m.seq) data-seq=m.seq>
                                     <span>{m.content}</span>" · "<span class="muted">{when(&m.created_at)}</span>
                                 </li>
                             }.into_any();
@@ -339,7 +367,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         let who = if mine { agent_name(m.sender_id.as_deref()) } else { "Visitor".to_string() };
                         let who = if note { format!("Internal note · {who}") } else { who };
                         view! {
-                            <li class="message" class:mine=mine class:visitor=!mine class:note=note data-seq=m.seq>
+                            <li class="message" class:mine=mine class:visitor=!mine class:note=note class:found=found.get() == Some(m.seq) data-seq=m.seq>
                                 <div class="bubble">{match m.attachment {
                                     Some(a) => view! { <AttachmentLink attachment=a/> }.into_any(),
                                     None => m.content.into_any(),
@@ -493,7 +521,12 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         })}
                         <dt>"IP address"</dt><dd>{visitor.ip_address.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Country"</dt><dd>{visitor.country.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Browser"</dt><dd class="small">{visitor.user_agent.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Browser"</dt><dd id="visitor-browser">{visitor.browser.clone().unwrap_or_else(|| "Unknown".into())}</dd>
+                        <dt>"System"</dt><dd id="visitor-os">{visitor.os.clone().unwrap_or_else(|| "Unknown".into())}</dd>
+                        {visitor.user_agent.clone().map(|ua| view! {
+                            <dt class="visually-hidden">"User-Agent"</dt>
+                            <dd><details class="small" id="visitor-user-agent"><summary>"User-Agent"</summary><code>{ua}</code></details></dd>
+                        })}
                         <dt>"Current page"</dt><dd class="small" id="current-page">{move || current_page().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"First seen"</dt><dd>{when(&visitor.first_seen)}</dd>
                         <dt>"Last seen"</dt><dd>{when(&visitor.last_seen)}</dd>

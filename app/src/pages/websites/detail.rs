@@ -209,7 +209,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
         <section class="card">
             <h2>"Embed code"</h2>
             <p class="hint">"Paste this before </body> on every page of the website."</p>
-            <textarea id="embed-code" class="code" readonly rows="2" prop:value=move || current.get().embed_code></textarea>
+            <textarea id="embed-code" class="code" readonly rows="2" aria-label="Embed code" prop:value=move || current.get().embed_code></textarea>
             <div class="row">
                 <button type="button" class="button secondary" id="copy-embed" on:click=on_copy>
                     {move || if copied.get() { "Copied" } else { "Copy embed code" }}
