@@ -113,5 +113,14 @@ test('a long conversation opens at its latest messages and loads earlier ones on
   const seqs = await list.locator('.message').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
   expect(seqs).toEqual(Array.from({ length: 151 }, (_, i) => i + 1));
   await page.screenshot({ path: 'test-results/long-conversation.png' });
+
+  // A link to one early message loads back to it, shows it and marks it.
+  await page.goto(`/admin/chats/${chatId}?seq=3`);
+  await hydrated(page);
+  const found = list.locator('.message.found');
+  await expect(found).toHaveAttribute('data-seq', '3');
+  await expect(found).toContainText('Answer 1');
+  await expect(found).toBeInViewport();
+  await expect(list.locator('.message')).toHaveCount(151);
   await visitorContext.close();
 });

@@ -66,6 +66,17 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
     // Earlier messages, a page at a time: from the button, or on scrolling to the top of the conversation.
     let has_earlier = RwSignal::new(detail.has_earlier);
     let loading_earlier = RwSignal::new(false);
+    // The page before the first message held; false when nothing came (an error, or nothing earlier).
+    let fetch_earlier = move |first: i64| async move {
+        match earlier_messages(id.get_value(), first).await {
+            Ok(page) if !page.is_empty() => {
+                has_earlier.set(page.first().is_some_and(|m| m.seq > 1));
+                rt.merge_messages(&id.get_value(), page);
+                true
+            }
+            _ => false,
+        }
+    };
     let load_earlier = move || {
         if loading_earlier.get_untracked() || !has_earlier.get_untracked() {
             return;
@@ -73,15 +84,11 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
         let Some(first) = messages.with_untracked(|m| m.first().map(|m| m.seq)) else { return };
         loading_earlier.set(true);
         leptos::task::spawn_local(async move {
-            if let Ok(page) = earlier_messages(id.get_value(), first).await {
-                has_earlier.set(page.first().is_some_and(|m| m.seq > 1));
-                rt.merge_messages(&id.get_value(), page);
-            }
+            fetch_earlier(first).await;
             loading_earlier.set(false);
         });
     };
-    // Opened from a search hit (`?seq=N`): earlier pages are loaded until that message is here, then it is shown
-    // and marked.
+    // A link to one message (`?seq=N`): earlier pages are loaded until it is here, then it is shown and marked.
     let found = RwSignal::new(None::<i64>);
     let target = use_query_map().with_untracked(|q| q.get("seq").and_then(|s| s.parse::<i64>().ok()));
     Effect::new(move |_| {
@@ -90,12 +97,8 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
             loop {
                 let first = messages.with_untracked(|m| m.first().map(|m| m.seq));
                 let Some(first) = first.filter(|f| *f > target && has_earlier.get_untracked()) else { break };
-                match earlier_messages(id.get_value(), first).await {
-                    Ok(page) if !page.is_empty() => {
-                        has_earlier.set(page.first().is_some_and(|m| m.seq > 1));
-                        rt.merge_messages(&id.get_value(), page);
-                    }
-                    _ => break,
+                if !fetch_earlier(first).await {
+                    break;
                 }
             }
             found.set(Some(target));
