@@ -27,13 +27,14 @@ if [ "$for_dev" = 1 ]; then
   # 0.3.11 needs a newer rustc; no_downloads makes it use the tools on PATH instead of fetching binaries.
   if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
     step "cargo install cargo-leptos 0.3.10"
-    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+    # In a target directory of their own, so the project's builds need not wait for the tools' (and the reverse).
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR/tools" cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
   fi
   # cargo-leptos calls the wasm-bindgen CLI, which must match the wasm-bindgen crate in Cargo.lock exactly.
   wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
   if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
     step "cargo install wasm-bindgen-cli $wasm_bindgen_version"
-    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR/tools" cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
   fi
 fi
 
