@@ -3,7 +3,8 @@
 //! Makes a fresh database (SQLite file, or `--mysql URL`), fills it with `helpdesk demo`'s data set of about
 //! `--messages N` messages over 90 days (5 websites, 20 agents), serves Helpdesk on it in this process, signs in
 //! as the super admin and times each call over HTTP on loopback: the analytics of today, 7, 30 and 90 days over
-//! all websites, 90 days of one website, and one agent's 30 days. Each call runs `--repeat` times (default 7);
+//! all websites, 90 days of one website, and one agent's 30 days; then the agent's workspace on the same data:
+//! opening the inbox (first page, view counts) and searches. Each call runs `--repeat` times (default 7);
 //! the median and the slowest are printed, in milliseconds.
 
 use std::collections::HashMap;
@@ -114,6 +115,40 @@ async fn measure(
         }
         times.sort_by(f64::total_cmp);
         println!("{name:<24} {chats:>9} {:>9.1} {:>9.1}", times[times.len() / 2], times[times.len() - 1]);
+    }
+    // The agent's workspace on the same data: opening the inbox (its first page and the view counts) and search.
+    let inbox_and_search = [
+        ("inbox, all open", "/api/chats?status=open".to_string(), &admin),
+        ("inbox, everything", "/api/chats".to_string(), &admin),
+        ("inbox, as an agent", "/api/chats?status=open".to_string(), &agent),
+        ("inbox counts", "/api/chats/counts".to_string(), &admin),
+        ("inbox counts, agent", "/api/chats/counts".to_string(), &agent),
+        ("search a common word", "/api/search?q=discount".to_string(), &admin),
+        ("search two words", "/api/search?q=warehouse%20yesterday".to_string(), &admin),
+        ("search, page 5", "/api/search?q=discount&page=5".to_string(), &admin),
+        ("search a surname", "/api/search?q=kowalski".to_string(), &admin),
+        ("search an email", "/api/search?q=lena.berg".to_string(), &admin),
+        ("search, no hit", "/api/search?q=zeppelin".to_string(), &admin),
+        ("search as an agent", "/api/search?q=discount".to_string(), &agent),
+        ("search one website", format!("/api/search?q=discount&websiteId={website}"), &admin),
+    ];
+    println!("{:<24} {:>9} {:>9} {:>9}", "workspace", "items", "median ms", "max ms");
+    for (name, path, token) in inbox_and_search {
+        let mut times = Vec::with_capacity(repeat);
+        let mut items = 0;
+        for _ in 0..repeat {
+            let started = Instant::now();
+            let res = http.get(format!("{base}{path}")).bearer_auth(token).send().await?;
+            let status = res.status();
+            let body: Value = res.json().await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            if !status.is_success() {
+                return Err(format!("{name}: {status} {body}").into());
+            }
+            items = body.as_array().map(Vec::len).or_else(|| body["hits"].as_array().map(Vec::len)).unwrap_or(1);
+        }
+        times.sort_by(f64::total_cmp);
+        println!("{name:<24} {items:>9} {:>9.1} {:>9.1}", times[times.len() / 2], times[times.len() - 1]);
     }
     // The first report after the digests are gone (a restore, a new version's layout): every day read raw.
     {

@@ -14,6 +14,9 @@
 //! the run's own); visitors and agents are spread over them round robin, and latency is measured to the first agent
 //! on *another* node than the sender's, so every figure crosses Redis.
 //!
+//! `--without-search-index`: the same run with the messages' full-text index taken away after start-up (the FTS5
+//! triggers on SQLite, the FULLTEXT index on MySQL/MariaDB), to measure what indexing costs the message path.
+//!
 //! `--analytics N` measures the analytics API instead, on a demo data set of about N messages (`analytics.rs`).
 
 mod analytics;
@@ -53,6 +56,7 @@ struct Args {
     /// Analytics mode (`analytics.rs`): the demo data set of about this many messages.
     analytics: Option<usize>,
     repeat: usize,
+    without_search_index: bool,
 }
 
 fn args() -> Args {
@@ -71,6 +75,7 @@ fn args() -> Args {
         redis_prefix: None,
         analytics: None,
         repeat: 7,
+        without_search_index: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -90,6 +95,7 @@ fn args() -> Args {
             "--redis-prefix" => a.redis_prefix = Some(value()),
             "--analytics" => a.analytics = Some(value().parse().unwrap_or(1_000_000)),
             "--repeat" => a.repeat = value().parse().unwrap_or(a.repeat).max(1),
+            "--without-search-index" => a.without_search_index = true,
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
@@ -109,7 +115,11 @@ const ORIGIN: &str = "https://bench.example.com";
 const PASSWORD: &str = "bench-password-1";
 
 /// Child mode: Helpdesk on `database_url`, until killed.
-async fn serve(database_url: String, redis: Option<(String, String)>) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    database_url: String,
+    redis: Option<(String, String)>,
+    without_search_index: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("helpdesk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let database_url = if database_url.is_empty() {
@@ -136,6 +146,22 @@ async fn serve(database_url: String, redis: Option<(String, String)>) -> Result<
     }
     let config = server::Config::from_lookup(|k| vars.get(k).cloned())?;
     let app = server::build_app(&config).await?;
+    if without_search_index {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(config.database_url.as_str()).await?;
+        let drops: &[&str] = match db.get_database_backend() {
+            sea_orm::DbBackend::MySql => &["ALTER TABLE `messages` DROP INDEX `ft_messages_content`"],
+            _ => &[
+                "DROP TRIGGER messages_fts_insert",
+                "DROP TRIGGER messages_fts_delete",
+                "DROP TRIGGER messages_fts_update",
+            ],
+        };
+        for statement in drops {
+            db.execute_unprepared(statement).await?;
+        }
+        db.close().await?;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("LISTEN http://{}", listener.local_addr()?);
     server::serve(listener, app.router, std::future::pending()).await?;
@@ -163,7 +189,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(url) = a.serve.clone() {
         // The server gets the machine's worker threads, as in production.
         let redis = a.redis.clone().zip(a.redis_prefix.clone());
-        return tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(url, redis));
+        return tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(
+            url,
+            redis,
+            a.without_search_index,
+        ));
     }
     // The load generator runs on one thread, so it competes with the server for one core rather than both.
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(generate(a))
@@ -191,6 +221,9 @@ async fn generate(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..a.nodes {
         let mut command = std::process::Command::new(std::env::current_exe()?);
         command.args(["--serve", &database_url]).stdout(std::process::Stdio::piped());
+        if a.without_search_index {
+            command.arg("--without-search-index");
+        }
         if let (true, Some(redis)) = (a.nodes > 1, &a.redis) {
             command.args(["--redis", redis, "--redis-prefix", &prefix]);
         }

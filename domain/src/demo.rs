@@ -74,6 +74,22 @@ const AGENT_LINES: [&str; 8] = [
     "Delivery takes two to four working days.",
     "You're welcome, have a nice day!",
 ];
+/// Visitors who leave a name: a first name and a surname from these, and an email made of both.
+const SURNAMES: [&str; 12] = [
+    "Berg",
+    "Costa",
+    "Dubois",
+    "Kowalski",
+    "Lindqvist",
+    "Müller",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Silva",
+    "Smith",
+    "Yilmaz",
+];
+const EMAIL_DOMAINS: [&str; 4] = ["example.com", "mail.example", "post.example.org", "inbox.example.net"];
 const COUNTRIES: [&str; 8] = ["DE", "FR", "PT", "US", "GB", "NL", "ES", "PL"];
 /// Relative traffic per hour of the day: quiet nights, a morning and an afternoon peak.
 const HOURS: [f64; 24] = [
@@ -275,11 +291,23 @@ pub async fn fill(state: &AppState, size: &DemoSize, seed: u64) -> Result<DemoRe
     }
     services::analytics::rebuild(db).await?;
     services::analytics::warm(state).await?;
+    // Searchable at once, not a chunk a second.
+    services::search::index_waiting(&state.lane).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
 fn visitor_row(id: &str, website: &str, at: NaiveDateTime, rng: &mut StdRng) -> visitors::Model {
+    // Four in ten left their name and email (the pre-chat form, or an agent's correction).
+    let (name, email) = if rng.random_bool(0.4) {
+        let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+        let last = SURNAMES[rng.random_range(0..SURNAMES.len())];
+        let domain = EMAIL_DOMAINS[rng.random_range(0..EMAIL_DOMAINS.len())];
+        let email = format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase());
+        (Some(format!("{first} {last}")), Some(email))
+    } else {
+        (None, None)
+    };
     visitors::Model {
         id: id.to_string(),
         website_id: website.to_string(),
@@ -287,8 +315,8 @@ fn visitor_row(id: &str, website: &str, at: NaiveDateTime, rng: &mut StdRng) -> 
         ip_address: None,
         user_agent: Some("Mozilla/5.0 (demo)".into()),
         country: Some(COUNTRIES[rng.random_range(0..COUNTRIES.len())].into()),
-        name: None,
-        email: None,
+        name,
+        email,
         last_seen: at,
         created_at: at,
     }

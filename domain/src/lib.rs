@@ -94,6 +94,7 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         None => None,
     };
     let lane = db::WriteLane::new(&db);
+    services::search::index_in_background(lane.clone(), std::time::Duration::from_secs(1));
     let state = AppState {
         writer: Arc::new(services::messages::MessageWriter::spawn(db.clone(), hub.clone(), &lane)),
         lane,

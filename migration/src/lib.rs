@@ -29,6 +29,7 @@ pub mod m20261204_000022_analytics;
 mod m20261205_000023_analytics_days;
 mod m20261205_000024_create_canned_responses;
 mod m20261205_000025_create_labels;
+mod m20261205_000026_search;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_analytics_days::Migration),
             Box::new(m20261205_000024_create_canned_responses::Migration),
             Box::new(m20261205_000025_create_labels::Migration),
+            Box::new(m20261205_000026_search::Migration),
         ]
     }
 }

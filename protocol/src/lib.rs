@@ -865,6 +865,158 @@ pub struct ChatFilter {
     pub per_page: Option<u64>,
 }
 
+/// A search over message text and the visitor's name and email (`GET /api/search`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SearchQuery {
+    /// Words to find (every word, each also as the start of a longer word); words under
+    /// [`SEARCH_MIN_WORD`] characters are left out. At most [`SEARCH_MAX_LEN`] characters.
+    pub q: String,
+    /// Only this website's chats.
+    #[serde(default)]
+    pub website_id: Option<String>,
+    /// 1-based; the first page unless given. Later pages hold older messages.
+    #[serde(default)]
+    pub page: Option<u64>,
+}
+
+/// The shortest word a search looks for (MariaDB's FULLTEXT indexes no shorter words; SQLite's search does the same).
+pub const SEARCH_MIN_WORD: usize = 3;
+/// The longest search text.
+pub const SEARCH_MAX_LEN: usize = 200;
+/// Message hits on a search page.
+pub const SEARCH_PAGE: u64 = 20;
+
+/// What a search hit matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum SearchField {
+    /// A message's (or an internal note's) text.
+    Message,
+    /// The visitor's name or email.
+    Visitor,
+}
+
+/// One hit: the chat it belongs to and the words found, in context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub chat: ChatSummary,
+    pub field: SearchField,
+    /// The message's seq in the chat (message hits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    /// Who wrote the message (message hits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_type: Option<SenderType>,
+    /// The message is an internal note.
+    #[serde(default)]
+    pub note: bool,
+    /// When the message was written (message hits) or the chat started (visitor hits).
+    pub at: String,
+    /// The text around the words found, in parts; `hit` parts are the words.
+    pub snippet: Vec<SnippetPart>,
+}
+
+/// A piece of a search snippet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SnippetPart {
+    pub text: String,
+    #[serde(default)]
+    pub hit: bool,
+}
+
+/// A page of search hits: on the first page the visitors whose name or email matched (their latest chat each),
+/// then messages newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// Another page of older message hits exists.
+    pub more: bool,
+}
+
+/// The words a search looks for: lower case, split where the databases' tokenizers split (anything not a letter
+/// or digit), at least [`SEARCH_MIN_WORD`] characters, each once, at most 8.
+pub fn search_words(q: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in q.split(|c: char| !c.is_alphanumeric()) {
+        if word.chars().count() < SEARCH_MIN_WORD {
+            continue;
+        }
+        let word = word.to_lowercase();
+        if !words.contains(&word) {
+            words.push(word);
+        }
+        if words.len() == 8 {
+            break;
+        }
+    }
+    words
+}
+
+/// `text` cut to about `width` characters around the first of `words` it holds (each word of the text that starts
+/// with one of them is a hit), with "…" where it was cut.
+pub fn snippet(text: &str, words: &[String], width: usize) -> Vec<SnippetPart> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    // Hit ranges, as char positions.
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].1.is_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].1.is_alphanumeric() {
+            i += 1;
+        }
+        let word: String = chars[start..i].iter().map(|(_, c)| *c).collect::<String>().to_lowercase();
+        if words.iter().any(|w| word.starts_with(w.as_str())) {
+            hits.push((start, i));
+        }
+    }
+    let (mut from, mut to) = (0, chars.len());
+    if chars.len() > width {
+        let first = hits.first().map(|h| h.0).unwrap_or(0);
+        from = first.saturating_sub(width / 3);
+        // Start at a word.
+        while from > 0 && from < first && chars[from - 1].1.is_alphanumeric() {
+            from += 1;
+        }
+        to = (from + width).min(chars.len());
+        from = to.saturating_sub(width).min(from);
+    }
+    let byte = |c: usize| chars.get(c).map(|(b, _)| *b).unwrap_or(text.len());
+    let mut parts = Vec::new();
+    let mut push = |text: &str, hit: bool| {
+        if !text.is_empty() {
+            parts.push(SnippetPart { text: text.to_string(), hit });
+        }
+    };
+    if from > 0 {
+        push("…", false);
+    }
+    let mut at = from;
+    for (s, e) in hits.into_iter().filter(|(s, e)| *e > from && *s < to) {
+        let (s, e) = (s.max(from), e.min(to));
+        push(&text[byte(at)..byte(s)], false);
+        push(&text[byte(s)..byte(e)], true);
+        at = e;
+    }
+    push(&text[byte(at)..byte(to)], false);
+    if to < chars.len() {
+        push("…", false);
+    }
+    parts
+}
+
 /// How many chats each inbox view holds (`GET /api/chats/counts`): open chats (waiting, ongoing, offline) mine,
 /// unassigned and all; chats by status; open chats by label id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1056,4 +1208,47 @@ pub struct VisitorContact {
     pub name: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    fn joined(parts: &[SnippetPart]) -> String {
+        parts.iter().map(|p| if p.hit { format!("[{}]", p.text) } else { p.text.clone() }).collect()
+    }
+
+    #[test]
+    fn words_are_split_lowered_and_short_ones_left_out() {
+        assert_eq!(search_words("Anna.Berg@Example.com, ok? ORDER order"), ["anna", "berg", "example", "com", "order"]);
+        assert!(search_words("a an ok ?!").is_empty());
+        assert_eq!(search_words("Zoé café"), ["zoé", "café"]);
+        assert_eq!(search_words("one two three four five six seven eight nine ten").len(), 8);
+    }
+
+    #[test]
+    fn a_snippet_marks_each_word_that_starts_with_a_search_word() {
+        let words = search_words("order");
+        assert_eq!(
+            joined(&snippet("Where is my Order? Orders ship daily.", &words, 160)),
+            "Where is my [Order]? [Orders] ship daily."
+        );
+        assert_eq!(joined(&snippet("reorder nothing", &words, 160)), "reorder nothing");
+        assert_eq!(joined(&snippet("", &words, 160)), "");
+    }
+
+    #[test]
+    fn a_long_text_is_cut_around_the_first_hit_at_a_word() {
+        let text = format!("{} the refund arrived {}", "lorem ipsum ".repeat(20), "dolor sit ".repeat(20));
+        let parts = snippet(&text, &search_words("refund"), 60);
+        let s = joined(&parts);
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("[refund]"), "{s}");
+        assert!(s.chars().count() <= 60 + 4, "{s}");
+        // The cut falls between words.
+        assert!(s[3..].starts_with("ipsum") || s[3..].starts_with("lorem") || s[3..].starts_with("the"), "{s}");
+        // A hit near the end keeps the end of the text.
+        let tail = snippet(&format!("{}refund", "x ".repeat(100)), &search_words("refund"), 40);
+        assert_eq!(tail.last().map(|p| (p.text.as_str(), p.hit)), Some(("refund", true)));
+    }
 }

@@ -6,7 +6,7 @@ mod common;
 use common::{Backend, TestDb};
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use protocol::{ChatStatus, MessageKind, Role, SenderType};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Set};
 
 use domain::db;
 use domain::entities::{chats, messages, roles, users, visitors, websites};
@@ -280,5 +280,75 @@ async fn an_unknown_value_in_a_typed_column_is_an_error(backend: Backend) {
     let chat = chats::Entity::find_by_id("c1").one(&conn).await.expect("read").expect("chat");
     assert_eq!(chat.status, ChatStatus::Waiting);
     conn.close().await.ok();
+    test_db.drop_db().await;
+}
+
+/// SQLite's full-text indexes are written by triggers. A row refused by its foreign key (checked when the statement
+/// ends, after the triggers) must not have touched FTS5: an FTS5 write in a failed statement outside a transaction
+/// leaves that connection on a stale snapshot, and its next write would fail with "database is locked" once another
+/// connection has written (migration 26 explains the guards). Two connections of one each, so the writes land where
+/// this test says.
+#[tokio::test]
+async fn sqlite_a_refused_row_leaves_its_connection_writable() {
+    let test_db = TestDb::create(Backend::Sqlite).await;
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    let single = || async {
+        let mut opts = sea_orm::ConnectOptions::new(test_db.url.clone());
+        opts.max_connections(1).min_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(std::time::Duration::from_secs(5))
+        });
+        sea_orm::Database::connect(opts).await.expect("connect one")
+    };
+    let (a, b) = (single().await, single().await);
+    let seed = format!(
+        "INSERT INTO users (id, email, password_hash, name, role) VALUES ('u', 'u@helpdesk.test', 'x', 'U', 'agent');
+         INSERT INTO websites (id, user_id, name, domain, api_key) VALUES ('w', 'u', 'Site', 'example.com', 'k');
+         INSERT INTO visitors (id, website_id, session_id, last_seen) VALUES ('v', 'w', 's', '{0}');
+         INSERT INTO chats (id, website_id, visitor_id, status, started_at) VALUES ('c', 'w', 'v', 'ongoing', '{0}');",
+        "2026-12-05 00:00:00"
+    );
+    conn.execute_unprepared(&seed).await.expect("seed");
+    let named = |id: &str, website: &str| {
+        format!(
+            "INSERT INTO visitors (id, website_id, session_id, name, last_seen) \
+             VALUES ('{id}', '{website}', '{id}', 'Hello Visitor', '2026-12-05 00:00:00')"
+        )
+    };
+
+    for round in 0..3 {
+        assert!(message(&a, "no-such-chat", 1, None).await.is_err(), "messages need their chat");
+        message(&b, "c", 2 * round + 1, None).await.expect("another connection writes");
+        message(&a, "c", 2 * round + 2, None).await.expect("the refused connection writes next");
+
+        let refused = a.execute_unprepared(&named(&format!("x{round}"), "no-such-website")).await;
+        assert!(refused.is_err(), "visitors need their website");
+        b.execute_unprepared(&named(&format!("b{round}"), "w")).await.expect("another connection writes");
+        a.execute_unprepared(&named(&format!("a{round}"), "w")).await.expect("the refused connection writes next");
+    }
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let count = |sql: &'static str| {
+        let conn = &conn;
+        async move {
+            Count::find_by_statement(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, sql))
+                .one(conn)
+                .await
+                .expect("count")
+                .map(|c| c.n)
+        }
+    };
+    assert_eq!(count("SELECT count(*) AS n FROM messages_fts_waiting").await, Some(6), "six messages wait");
+    assert_eq!(
+        count("SELECT count(*) AS n FROM visitors_fts WHERE visitors_fts MATCH 'hello'").await,
+        Some(6),
+        "the six stored visitors are indexed, the refused ones are not"
+    );
+    for c in [a, b, conn] {
+        c.close().await.ok();
+    }
     test_db.drop_db().await;
 }

@@ -10,6 +10,7 @@ pub mod chats;
 pub mod dashboard;
 pub mod labels;
 pub mod messages;
+pub mod search;
 pub mod users;
 pub mod visitors;
 pub mod websites;

@@ -19,6 +19,7 @@ use super::api;
         api::canned::list, api::canned::create, api::canned::update, api::canned::delete,
         api::labels::list, api::labels::create, api::labels::update, api::labels::delete, api::labels::set_on_chat,
         api::chats::list, api::chats::counts, api::chats::get, api::chats::update, api::chats::messages, api::chats::send, api::chats::update_visitor,
+        api::search::search,
         api::widget::config_handler, api::widget::session_handler, api::widget::offline_handler,
         api::widget::upload_handler, api::widget::download_handler, api::widget::thumbnail_handler,
         api::attachments::upload, api::attachments::download, api::attachments::thumbnail,

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use protocol::{ChatFilter, ChatStatus, ChatSummary, InboxCounts, Label, MessageKind, SenderType};
 
-use super::{list_chats, short, status_label, when};
+use super::search::{SearchForm, SearchHits};
+use super::{list_chats, status_label, visitor_label, when};
 use crate::components::form::LoadError;
 use crate::components::time::{epoch_ms, use_clock, waited};
 use crate::pages::labels::LabelChip;
@@ -102,14 +103,6 @@ impl View {
     }
 }
 
-/// Who a chat is with: the name they gave, or a readable stand-in.
-fn visitor_label(chat: &ChatSummary) -> String {
-    match chat.visitor_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(name) => name.to_string(),
-        None => format!("Visitor #{}", short(&chat.visitor_id)),
-    }
-}
-
 fn preview_text(chat: &ChatSummary) -> String {
     match &chat.last_message {
         None => "No messages yet".into(),
@@ -140,6 +133,7 @@ pub fn ChatsPage() -> impl IntoView {
         let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
         View { view: get("view"), website: get("website"), label: get("label") }
     });
+    let search = Memo::new(move |_| query.read().get("q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty()));
     let initial = Resource::new(move || view.get(), |v| load_inbox(v.filter(1)));
     // Counts follow every change of a chat heard on the socket.
     let counts =
@@ -188,6 +182,7 @@ pub fn ChatsPage() -> impl IntoView {
     view! {
         <PageHeader title="Chats" lead="Your live inbox across the websites you work on."/>
         <div class="row">
+            {move || view! { <SearchForm q=search.get() website=view.get().website/> }}
             <button type="button" class="button secondary small" on:click=ask_notifications>"Enable desktop notifications"</button>
             <span class="muted" id="following" data-count=move || rt.joined.get().len()>
                 {move || format!("Following {} website(s) live", rt.joined.get().len())}
@@ -262,15 +257,20 @@ pub fn ChatsPage() -> impl IntoView {
                         <div class="inbox-layout">
                             <ViewsNav current=v.clone() counts labels names=names.clone()/>
                             <div class="inbox-lists">
-                                {shown.into_iter().map(|(statuses, title, id)| group(statuses, title, id)).collect_view()}
-                                {move || more.get().then(|| view! {
-                                    <div class="row">
-                                        <button type="button" class="button secondary" id="more-chats"
-                                            disabled=move || loading_more.get() on:click=move |_| load_more()>
-                                            {move || if loading_more.get() { "Loading…" } else { "Show older chats" }}
-                                        </button>
-                                    </div>
-                                })}
+                                {match search.get() {
+                                    Some(q) => view! { <SearchHits q website=v.website.clone() names=names.clone()/> }.into_any(),
+                                    None => view! {
+                                        {shown.into_iter().map(|(statuses, title, id)| group(statuses, title, id)).collect_view()}
+                                        {move || more.get().then(|| view! {
+                                            <div class="row">
+                                                <button type="button" class="button secondary" id="more-chats"
+                                                    disabled=move || loading_more.get() on:click=move |_| load_more()>
+                                                    {move || if loading_more.get() { "Loading…" } else { "Show older chats" }}
+                                                </button>
+                                            </div>
+                                        })}
+                                    }.into_any(),
+                                }}
                             </div>
                         </div>
                     }.into_any()

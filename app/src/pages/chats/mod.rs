@@ -8,6 +8,7 @@ use crate::error::AppError;
 
 mod conversation;
 mod inbox;
+mod search;
 
 pub use conversation::ChatPage;
 pub use inbox::ChatsPage;
@@ -54,6 +55,14 @@ pub(super) fn status_label(status: ChatStatus) -> &'static str {
         ChatStatus::Closed => "Closed",
         ChatStatus::Resolved => "Resolved",
         ChatStatus::Offline => "Offline message",
+    }
+}
+
+/// Who a chat is with: the name they gave, or a readable stand-in.
+pub(super) fn visitor_label(chat: &ChatSummary) -> String {
+    match chat.visitor_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => name.to_string(),
+        None => format!("Visitor #{}", short(&chat.visitor_id)),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod canned;
 pub mod chats;
 pub mod labels;
+pub mod search;
 pub mod users;
 pub mod websites;
 pub mod widget;
@@ -60,6 +61,7 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/chats/{id}", get(chats::get).patch(chats::update))
         .route("/chats/{id}/messages", get(chats::messages))
         .route("/messages", post(chats::send))
+        .route("/search", get(search::search))
         .route("/visitors/{id}", patch(chats::update_visitor))
         .route("/attachments/{id}", get(attachments::download))
         .route("/attachments/{id}/thumbnail", get(attachments::thumbnail))
