@@ -180,6 +180,15 @@ async fn chat_summaries(
     Ok(list.into_iter().map(|s| (s.id.clone(), s)).collect())
 }
 
+/// The full-text query for `words` (letters and digits only, from `search_words`): every word, each as a prefix.
+fn match_expression(backend: DbBackend, words: &[String]) -> String {
+    let term = |w: &String| match backend {
+        DbBackend::Sqlite => format!("\"{w}\"*"),
+        _ => format!("+{w}*"),
+    };
+    words.iter().map(term).collect::<Vec<_>>().join(" ")
+}
+
 /// `?, ?, …` for `n` values.
 fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
@@ -193,26 +202,18 @@ async fn message_rows(
     sites: Option<&[String]>,
     page: u64,
 ) -> Result<Vec<MessageRow>, AppError> {
-    let mut values: Vec<Value> = Vec::new();
+    let mut values: Vec<Value> = vec![match_expression(backend, words).into()];
     let (from, matching, order) = match backend {
-        DbBackend::Sqlite => {
-            let expr = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
-            values.push(expr.into());
-            (
-                "messages_fts f JOIN messages m ON m.rowid = f.rowid JOIN chats c ON c.id = m.chat_id",
-                "messages_fts MATCH ?",
-                "f.rowid DESC",
-            )
-        }
-        _ => {
-            let expr = words.iter().map(|w| format!("+{w}*")).collect::<Vec<_>>().join(" ");
-            values.push(expr.into());
-            (
-                "messages m JOIN chats c ON c.id = m.chat_id",
-                "MATCH(m.content) AGAINST (? IN BOOLEAN MODE)",
-                "m.created_at DESC, m.id DESC",
-            )
-        }
+        DbBackend::Sqlite => (
+            "messages_fts f JOIN messages m ON m.rowid = f.rowid JOIN chats c ON c.id = m.chat_id",
+            "messages_fts MATCH ?",
+            "f.rowid DESC",
+        ),
+        _ => (
+            "messages m JOIN chats c ON c.id = m.chat_id",
+            "MATCH(m.content) AGAINST (? IN BOOLEAN MODE)",
+            "m.created_at DESC, m.id DESC",
+        ),
     };
     let scope = match sites {
         Some(sites) => {
@@ -240,18 +241,12 @@ async fn visitor_hits(
     words: &[String],
     sites: Option<&[String]>,
 ) -> Result<Vec<SearchHit>, AppError> {
-    let mut values: Vec<Value> = Vec::new();
+    let mut values: Vec<Value> = vec![match_expression(backend, words).into()];
     let (from, matching, order) = match backend {
         DbBackend::Sqlite => {
-            let expr = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
-            values.push(expr.into());
             ("visitors_fts f JOIN visitors v ON v.rowid = f.rowid", "visitors_fts MATCH ?", "f.rowid DESC")
         }
-        _ => {
-            let expr = words.iter().map(|w| format!("+{w}*")).collect::<Vec<_>>().join(" ");
-            values.push(expr.into());
-            ("visitors v", "MATCH(v.name, v.email) AGAINST (? IN BOOLEAN MODE)", "v.last_seen DESC, v.id DESC")
-        }
+        _ => ("visitors v", "MATCH(v.name, v.email) AGAINST (? IN BOOLEAN MODE)", "v.last_seen DESC, v.id DESC"),
     };
     let scope = match sites {
         Some(sites) => {
