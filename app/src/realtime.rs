@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leptos::prelude::*;
-use protocol::{ChatMessage, ChatSummary, ChatView, ClientEvent, SenderType, ServerEvent};
+use protocol::{Availability, ChatMessage, ChatSummary, ChatView, ClientEvent, SenderType, ServerEvent};
 
 #[derive(Clone, Copy)]
 pub struct Realtime {
@@ -26,6 +26,12 @@ pub struct Realtime {
     pub visitor_websites: RwSignal<HashMap<String, String>>,
     /// Agents online who work on a website this socket follows, by id (their names).
     pub agents_online: RwSignal<HashMap<String, String>>,
+    /// What each of those agents chose: online, away or offline.
+    pub agent_statuses: RwSignal<HashMap<String, Availability>>,
+    /// The signed-in user's id, from the socket's `hello`.
+    pub me: RwSignal<Option<String>>,
+    /// Counts changes of the signed-in user's own availability heard on the socket (made in another tab, or here).
+    pub own_status_changes: RwSignal<u64>,
     /// Counts chats created or changed since the page opened (the dashboard reads its figures again on a change).
     pub chat_changes: RwSignal<u64>,
     /// The last error the server sent (e.g. a refused message).
@@ -68,6 +74,9 @@ impl Realtime {
             visitor_pages: RwSignal::new(HashMap::new()),
             visitor_websites: RwSignal::new(HashMap::new()),
             agents_online: RwSignal::new(HashMap::new()),
+            agent_statuses: RwSignal::new(HashMap::new()),
+            me: RwSignal::new(None),
+            own_status_changes: RwSignal::new(0),
             chat_changes: RwSignal::new(0),
             last_error: RwSignal::new(None),
             joined: RwSignal::new(HashSet::new()),
@@ -236,12 +245,29 @@ impl Realtime {
             ServerEvent::VisitorOffline { visitor_id, .. } => self.visitors_online.update(|v| {
                 v.remove(&visitor_id);
             }),
-            ServerEvent::AgentOnline { user_id, name, .. } => self.agents_online.update(|a| {
-                a.insert(user_id, name);
-            }),
+            ServerEvent::AgentOnline { user_id, name, status, .. } => {
+                self.agent_statuses.update(|a| {
+                    a.insert(user_id.clone(), status);
+                });
+                self.agents_online.update(|a| {
+                    a.insert(user_id, name);
+                });
+            }
+            // Heard once per website the agent works on: only a change is worth a render.
+            ServerEvent::AgentStatus { user_id, status, .. }
+                if self.agent_statuses.with_untracked(|a| a.get(&user_id) != Some(&status)) =>
+            {
+                if self.me.get_untracked().as_ref() == Some(&user_id) {
+                    self.own_status_changes.update(|n| *n += 1);
+                }
+                self.agent_statuses.update(|a| {
+                    a.insert(user_id, status);
+                });
+            }
             ServerEvent::AgentOffline { user_id, .. } => self.agents_online.update(|a| {
                 a.remove(&user_id);
             }),
+            ServerEvent::Hello { user_id, .. } => self.me.set(user_id),
             ServerEvent::VisitorPage { visitor_id, url, website_id, .. } => {
                 self.visitor_websites.update(|w| {
                     w.insert(visitor_id.clone(), website_id);

@@ -60,6 +60,8 @@ pub struct Settings {
     /// Redis, for several nodes (`None`: this node is alone), and the prefix of its keys.
     pub redis_url: Option<String>,
     pub redis_prefix: String,
+    /// How long an agent may be gone before auto routing gives their chats back to the queue.
+    pub routing_grace: std::time::Duration,
 }
 
 /// Why the domain could not start.
@@ -115,8 +117,10 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
             cluster.clone(),
         )),
         presence: Arc::default(),
+        router: Arc::new(services::routing::Router::new(settings.routing_grace)),
         draining: Arc::default(),
     };
+    services::routing::sweep_in_background(state.clone());
     Ok((state, bootstrap))
 }
 
@@ -146,6 +150,8 @@ pub struct AppState {
     pub(crate) limits: Arc<limits::Limits>,
     /// Who is on the websites now.
     pub(crate) presence: Arc<presence::Presence>,
+    /// Auto routing's turns and rotation.
+    pub(crate) router: Arc<services::routing::Router>,
     /// Set once the node is stopping: no new sockets, `/readyz` says so.
     pub(crate) draining: Arc<std::sync::atomic::AtomicBool>,
 }

@@ -75,14 +75,20 @@ impl Socket {
                 }
                 if announce {
                     let user_id = ctx.user_id().to_string();
+                    let status = crate::services::availability::status_of(&state.db, &user_id)
+                        .await
+                        .unwrap_or(protocol::Availability::Online);
                     for website_id in &works_on {
                         let online = ServerEvent::AgentOnline {
                             website_id: website_id.clone(),
                             user_id: user_id.clone(),
                             name: ctx.user().name.clone(),
+                            status,
                         };
                         events::publish(&state.hub, Audience::Agents { website_id }, &online, None);
                     }
+                    // Someone to give waiting chats to.
+                    crate::services::routing::agent_ready_soon(state, works_on.clone());
                 }
                 ServerEvent::Hello {
                     v: PROTOCOL_VERSION,

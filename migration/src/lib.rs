@@ -30,6 +30,8 @@ mod m20261205_000023_analytics_days;
 mod m20261205_000024_create_canned_responses;
 mod m20261205_000025_create_labels;
 mod m20261205_000026_search;
+mod m20261206_000027_create_agent_settings;
+mod m20261206_000028_website_routing;
 
 pub struct Migrator;
 
@@ -63,6 +65,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000024_create_canned_responses::Migration),
             Box::new(m20261205_000025_create_labels::Migration),
             Box::new(m20261205_000026_search::Migration),
+            Box::new(m20261206_000027_create_agent_settings::Migration),
+            Box::new(m20261206_000028_website_routing::Migration),
         ]
     }
 }

@@ -142,6 +142,7 @@ pub struct OnlineVisitor {
 pub struct OnlineAgent {
     pub user_id: String,
     pub name: String,
+    pub status: crate::Availability,
 }
 
 /// What the live dashboard shows on opening; after that it follows the socket's events.

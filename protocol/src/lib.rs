@@ -85,6 +85,66 @@ impl std::fmt::Display for Role {
     }
 }
 
+string_enum! {
+    /// Whether an agent takes chats: `online` does; `away` (chosen, or set after the agent's idle time) and
+    /// `offline` do not. An agent with no dashboard open is offline whatever they chose.
+    pub enum Availability {
+        Online = "online",
+        Away = "away",
+        Offline = "offline",
+    }
+}
+
+impl Availability {
+    pub fn label(self) -> &'static str {
+        match self {
+            Availability::Online => "Online",
+            Availability::Away => "Away",
+            Availability::Offline => "Offline",
+        }
+    }
+}
+
+string_enum! {
+    /// How a website's new chats find an agent: `manual` (agents take them from the inbox) or `auto` (each goes
+    /// round-robin to an online agent with room; the rest wait in a queue).
+    pub enum Routing {
+        Manual = "manual",
+        Auto = "auto",
+    }
+}
+
+/// Most open chats a website may let each agent hold under auto routing.
+pub const MAX_AGENT_CAPACITY: u16 = 50;
+
+/// Longest idle time an agent may set before they are shown away (a day).
+pub const MAX_AWAY_AFTER_MINUTES: u16 = 1440;
+
+/// `GET /api/me/availability`: what the agent chose, and how long idle before the dashboard sets them away.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentAvailability {
+    pub status: Availability,
+    /// The status was set by the dashboard after the idle time (it returns to online on the next activity), not
+    /// chosen by the agent.
+    pub auto: bool,
+    /// Minutes without input before the dashboard sets an online agent away; 0 never does.
+    pub away_after_minutes: u16,
+}
+
+/// `PATCH /api/me/availability`: what to change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AvailabilityForUpdate {
+    pub status: Option<Availability>,
+    /// With `status`: set by the dashboard's idle timer rather than by the agent (false when omitted).
+    #[serde(default)]
+    pub auto: bool,
+    pub away_after_minutes: Option<u16>,
+}
+
 /// The signed-in user as every client sees it. Never carries the password hash or token version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -191,6 +251,10 @@ pub struct Website {
     pub embed_code: String,
     /// Whether the caller may change it (owner admin or super admin).
     pub can_manage: bool,
+    pub routing: Routing,
+    /// Under auto routing, the most open chats (waiting or ongoing, on any website) an agent holds before new
+    /// chats pass them by.
+    pub agent_capacity: u16,
     pub created_at: String,
 }
 
@@ -216,6 +280,9 @@ pub struct WebsiteForUpdate {
     pub domains: Option<Vec<String>>,
     pub description: Option<String>,
     pub is_active: Option<bool>,
+    pub routing: Option<Routing>,
+    /// 1 to [`MAX_AGENT_CAPACITY`].
+    pub agent_capacity: Option<u16>,
 }
 
 /// `POST /api/websites` answer: the seed's `{id, apiKey, embedCode}` plus the whole website.
@@ -695,6 +762,10 @@ pub enum ClientEvent {
     Ping,
 }
 
+fn online() -> Availability {
+    Availability::Online
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -762,6 +833,21 @@ pub enum ServerEvent {
         website_id: String,
         user_id: String,
         name: String,
+        /// What they chose (online unless said otherwise).
+        #[serde(default = "online")]
+        status: Availability,
+    },
+    /// A visitor: their chat waits for an agent (auto routing), `position` in the queue (1 is next); 0 once an agent
+    /// has it.
+    Queue {
+        chat_id: String,
+        position: u32,
+    },
+    /// Agents: someone who works on this website, with the dashboard open, changed their availability.
+    AgentStatus {
+        website_id: String,
+        user_id: String,
+        status: Availability,
     },
     /// Agents: their last socket closed.
     AgentOffline {

@@ -109,6 +109,7 @@ fn what_the_server_sends_is_what_the_widget_reads() {
         ),
         (wire::CHAT_CREATED, ServerEvent::ChatCreated { chat: ChatView::Visitor(chat.clone()) }),
         (wire::CHAT_UPDATED, ServerEvent::ChatUpdated { chat: ChatView::Visitor(chat.clone()) }),
+        (wire::QUEUE, ServerEvent::Queue { chat_id: "c".into(), position: 3 }),
         (
             wire::ERROR,
             ServerEvent::Error {
@@ -158,6 +159,9 @@ fn what_the_server_sends_is_what_the_widget_reads() {
             }
             ServerEvent::Error { .. } => {
                 assert_eq!((&v[wire::MESSAGE], &v[wire::RETRY_AFTER]), (&json!("slow"), &json!(2)));
+            }
+            ServerEvent::Queue { .. } => {
+                assert_eq!((&v[wire::CHAT_ID], &v[wire::POSITION]), (&json!("c"), &json!(3)));
             }
             _ => unreachable!(),
         }

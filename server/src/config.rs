@@ -36,6 +36,8 @@ pub struct Config {
     /// Redis for several nodes, and the prefix of its keys.
     pub redis_url: Option<String>,
     pub redis_prefix: String,
+    /// How long an agent may be gone before auto routing gives their chats back to the queue.
+    pub routing_grace: Duration,
     /// Widget requests allowed per client IP per `widget_requests_window` (the seed's 100 per 15 minutes); 0 turns
     /// the limit off.
     pub widget_requests_max: u32,
@@ -222,6 +224,13 @@ impl Config {
             },
             None => DEFAULT_DRAIN,
         };
+        let routing_grace = match var("HELPDESK_ROUTING_GRACE_SECS") {
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(secs) if (1..=86_400).contains(&secs) => Duration::from_secs(secs),
+                _ => return Err(invalid("HELPDESK_ROUTING_GRACE_SECS", "use a number of seconds from 1 to 86400")),
+            },
+            None => Duration::from_secs(120),
+        };
         let upload_dir = var("HELPDESK_UPLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads"));
         let upload_max_bytes = match var("HELPDESK_UPLOAD_MAX_MB") {
             Some(v) => match v.trim().parse::<usize>() {
@@ -245,6 +254,7 @@ impl Config {
             country_header,
             redis_url,
             redis_prefix,
+            routing_grace,
             public_url,
             database_url,
             bind,
@@ -281,6 +291,7 @@ impl Config {
                 .and_then(|h| http::HeaderName::from_bytes(h.as_bytes()).ok()),
             redis_url: self.redis_url.clone(),
             redis_prefix: self.redis_prefix.clone(),
+            routing_grace: self.routing_grace,
         }
     }
 }

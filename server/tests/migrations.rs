@@ -132,6 +132,8 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         description: Set(None),
         api_key: Set(id()),
         is_active: Set(true),
+        routing: Set(protocol::Routing::Manual),
+        agent_capacity: Set(5),
         created_at: Set(now()),
         updated_at: Set(now()),
     }

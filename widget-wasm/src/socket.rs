@@ -148,6 +148,17 @@ impl Widget {
                     self.save();
                 }
             }
+            // Auto routing: the visitor's place in the queue, until an agent has the chat (0).
+            Some(wire::QUEUE) => {
+                let n = get_num(e, wire::POSITION) as u32;
+                let mut m = String::new();
+                if n > 0 {
+                    m.push_str("You are number ");
+                    m.push_str(&n.to_string());
+                    m.push_str(" in the queue. An agent will be with you soon.");
+                }
+                self.set_status(&m);
+            }
             Some(wire::ERROR) => {
                 let mut m = String::from("Not sent: ");
                 m.push_str(&get_str(e, wire::MESSAGE).unwrap_or_default());

@@ -18,6 +18,7 @@ pub const USER_STOPPED_TYPING: &str = "user-stopped-typing";
 pub const CHAT_CREATED: &str = "chat-created";
 pub const CHAT_UPDATED: &str = "chat-updated";
 pub const ERROR: &str = "error";
+pub const QUEUE: &str = "queue";
 
 // Fields.
 pub const TYPE: &str = "type";
@@ -34,6 +35,7 @@ pub const SENDER_TYPE: &str = "senderType";
 pub const ID: &str = "id";
 pub const STATUS: &str = "status";
 pub const RETRY_AFTER: &str = "retryAfter";
+pub const POSITION: &str = "position";
 pub const ATTACHMENT: &str = "attachment";
 pub const NAME: &str = "name";
 pub const THUMBNAIL: &str = "thumbnail";

@@ -85,6 +85,7 @@ pub fn AdminLayout() -> impl IntoView {
                     <span class="live" class:on=move || rt.connected.get() title="Realtime connection">
                         {move || if rt.connected.get() { "● Live" } else { "○ Connecting…" }}
                     </span>
+                    <crate::components::availability::AvailabilityMenu/>
                     <Transition fallback=|| view! { <span class="muted">"…"</span> }>
                         {move || user.get().map(|res| match res {
                             Ok(u) => view! {

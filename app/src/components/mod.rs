@@ -1,5 +1,6 @@
 //! Shared UI pieces: the authenticated layout and small building blocks.
 
+pub mod availability;
 pub mod charts;
 pub mod form;
 pub mod layout;

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use protocol::{ChatStatus, DashboardSnapshot, DayFigures, TodayFigures};
+use protocol::{Availability, ChatStatus, DashboardSnapshot, DayFigures, TodayFigures};
 
 use super::PageHeader;
 use crate::components::charts::duration;
@@ -94,6 +94,7 @@ fn Live(snapshot: DashboardSnapshot, now: i64, tz: Signal<Option<String>>) -> im
             }
         });
         rt.agents_online.update(|a| a.extend(snapshot.agents.iter().map(|x| (x.user_id.clone(), x.name.clone()))));
+        rt.agent_statuses.update(|a| a.extend(snapshot.agents.iter().map(|x| (x.user_id.clone(), x.status))));
     });
     let names: HashMap<String, String> = snapshot.websites.iter().cloned().collect();
     let names = StoredValue::new(names);
@@ -240,8 +241,14 @@ fn Live(snapshot: DashboardSnapshot, now: i64, tz: Signal<Option<String>>) -> im
                         <ul class="dash-list">
                             {list.into_iter().map(|(id, name)| {
                                 let n = handling.with(|h| h.get(&id).copied().unwrap_or(0));
+                                let status = {
+                                    let id = StoredValue::new(id.clone());
+                                    move || id.with_value(|id| rt.agent_statuses.with(|s| s.get(id).copied().unwrap_or(Availability::Online)))
+                                };
                                 view! {
-                                    <li><span class="who">{name}</span>
+                                    <li data-agent=id.clone()><span class="status-dot" data-status=move || status().as_str() aria-hidden="true"></span>
+                                        <span class="who">{name}</span>
+                                        <span class="agent-status">{move || status().label()}</span>
                                         <span class="muted">{match n { 0 => "no open chats".to_string(), 1 => "1 open chat".into(), n => format!("{n} open chats") }}</span></li>
                                 }
                             }).collect_view()}

@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table, kept plain (as generated); model logic lives in `services`.
 
 pub mod activity_logs;
+pub mod agent_settings;
 pub mod analytics_days;
 pub mod attachments;
 pub mod canned_responses;

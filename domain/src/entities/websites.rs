@@ -1,3 +1,4 @@
+use protocol::Routing;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,6 +13,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub api_key: String,
     pub is_active: bool,
+    pub routing: Routing,
+    pub agent_capacity: i32,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

@@ -505,6 +505,8 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     }
     let summary = summary(&state.db, &chat).await?;
     events::chat_changed(&state.hub, &summary, false);
+    // An agent may have room now (a chat ended or was released), or the chat waits again.
+    crate::services::routing::dispatch_soon(state, &chat.website_id);
     Ok(summary)
 }
 

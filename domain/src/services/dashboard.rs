@@ -51,6 +51,7 @@ pub async fn snapshot(ctx: &Ctx, state: &AppState, tz: Option<&str>) -> Result<D
         })
         .collect();
     let agent_ids = state.agents_online(&ids).await;
+    let statuses = crate::services::availability::statuses(db, &agent_ids).await?;
     let agents = match agent_ids.is_empty() {
         true => Vec::new(),
         false => users::Entity::find()
@@ -62,7 +63,10 @@ pub async fn snapshot(ctx: &Ctx, state: &AppState, tz: Option<&str>) -> Result<D
             .all(db)
             .await?
             .into_iter()
-            .map(|(user_id, name)| OnlineAgent { user_id, name })
+            .map(|(user_id, name)| {
+                let status = statuses.get(&user_id).copied().unwrap_or(protocol::Availability::Online);
+                OnlineAgent { user_id, name, status }
+            })
             .collect(),
     };
     let figures = analytics::today(ctx, state, tz).await?;

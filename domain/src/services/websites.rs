@@ -2,7 +2,9 @@
 //! and see those they are members of; agents see the websites they are members of. A website the caller may not
 //! see answers 404 (its existence is not admitted); one they may see but not change answers 403.
 
-use protocol::{Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings};
+use protocol::{
+    Routing, Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings, MAX_AGENT_CAPACITY,
+};
 use rand::RngCore;
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -21,6 +23,8 @@ use protocol::AppError;
 
 pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_DESCRIPTION_LEN: usize = 2000;
+/// Open chats per agent under auto routing, for a new website.
+pub const DEFAULT_AGENT_CAPACITY: i32 = 5;
 
 /// The websites `ctx` may see.
 pub fn visible(ctx: &Ctx) -> Select<websites::Entity> {
@@ -83,6 +87,8 @@ pub fn to_view(ctx: &Ctx, state: &AppState, website: &websites::Model) -> Websit
         owner_id: website.user_id.clone(),
         embed_code: embed_code(&state.public_url, &website.api_key),
         can_manage: can_manage(ctx, website),
+        routing: website.routing,
+        agent_capacity: u16::try_from(website.agent_capacity).unwrap_or(1),
         created_at: website.created_at.format("%Y-%m-%d %H:%M").to_string(),
     }
 }
@@ -142,6 +148,8 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
         description: Set(description),
         api_key: Set(new_api_key()),
         is_active: Set(true),
+        routing: Set(Routing::Manual),
+        agent_capacity: Set(DEFAULT_AGENT_CAPACITY),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -198,6 +206,20 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
         changes.field("isActive", website.is_active, is_active);
         active.is_active = Set(is_active);
     }
+    if let Some(routing) = input.routing {
+        changes.field("routing", website.routing, routing);
+        active.routing = Set(routing);
+    }
+    if let Some(capacity) = input.agent_capacity {
+        if !(1..=MAX_AGENT_CAPACITY).contains(&capacity) {
+            return Err(AppError::validation(
+                "agentCapacity",
+                format!("Use 1 to {MAX_AGENT_CAPACITY} open chats per agent."),
+            ));
+        }
+        changes.field("agentCapacity", website.agent_capacity, i32::from(capacity));
+        active.agent_capacity = Set(i32::from(capacity));
+    }
     // A save that changes nothing writes and records nothing.
     if changes.is_empty() {
         return Ok(to_view(ctx, state, &website));
@@ -222,6 +244,8 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
     if close_visitors {
         state.hub.close_website(id, false);
     }
+    // Switched to auto, or agents got more room: the queue may move now.
+    crate::services::routing::dispatch_soon(state, id);
     Ok(to_view(ctx, state, &website))
 }
 

@@ -220,11 +220,19 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
     })
 }
 
-/// Whether an agent of the website is connected: following it on this node (agents join website topics; visitors
-/// never do), or online on another.
+/// Whether an agent of the website is there to answer: connected (on any node) and online, not away or offline.
+/// An agent following the website on this node whom presence does not list yet (their access changed since their
+/// socket opened) counts as online.
 async fn agents_connected(state: &AppState, website_id: &str) -> bool {
-    state.hub.has_subscribers(&crate::hub::Topic::Website(website_id.to_string()))
-        || (state.cluster.is_some() && !state.agents_online(&[website_id.to_string()]).await.is_empty())
+    let ids = state.agents_online(&[website_id.to_string()]).await;
+    if ids.is_empty() {
+        return state.hub.has_subscribers(&crate::hub::Topic::Website(website_id.to_string()));
+    }
+    match crate::services::availability::statuses(&state.db, &ids).await {
+        Ok(statuses) => statuses.values().any(|s| *s == protocol::Availability::Online),
+        // The widget still opens; the chat it offers is answered when an agent looks.
+        Err(_) => true,
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::api;
 #[openapi(
     info(title = "Helpdesk API", description = "REST API for integrations. Authenticate with `Authorization: Bearer <token>` from `POST /api/auth/login`. Errors are `{\"error\": code, \"message\": text}`."),
     paths(
-        api::auth::login, api::auth::logout, api::auth::me,
+        api::auth::login, api::auth::logout, api::auth::me, api::me::get_availability, api::me::update_availability,
         api::websites::list, api::websites::create, api::websites::get, api::websites::update, api::websites::delete,
         api::websites::rotate_key, api::websites::get_settings, api::websites::put_settings,
         api::users::list, api::users::create, api::users::update, api::users::reset_password,
@@ -26,7 +26,7 @@ use super::api;
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "auth", description = "Sign in and out"),
+        (name = "auth", description = "Sign in and out; the caller's own availability"),
         (name = "websites", description = "Websites, API keys and widget settings"),
         (name = "users", description = "Users, roles and website assignments"),
         (name = "activity", description = "The activity log"),

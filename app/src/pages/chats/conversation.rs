@@ -267,6 +267,25 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
             input: ChatForUpdate { assigned_to: Some(user), ..Default::default() },
         });
     };
+    // A transfer: to another agent, with a note for them (stored as an internal note after the change).
+    let transfer_to = RwSignal::new(String::new());
+    let transfer_note = RwSignal::new(String::new());
+    let transfer = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let to = transfer_to.get_untracked();
+        if to.is_empty() {
+            return;
+        }
+        update.dispatch(UpdateChat {
+            id: id.get_value(),
+            input: ChatForUpdate {
+                assigned_to: Some(to),
+                note: Some(transfer_note.get_untracked()),
+                ..Default::default()
+            },
+        });
+        transfer_note.set(String::new());
+    };
     let set_status = move |status: ChatStatus| {
         let note = Some(resolution.get_untracked()).filter(|_| status == ChatStatus::Resolved);
         update.dispatch(UpdateChat {
@@ -465,6 +484,22 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                             view! { <option value=u.id.clone() selected=move || chat.get().assigned_to.as_deref() == Some(uid.as_str())>{u.name.clone()}</option> }
                         }).collect_view()}
                     </select>
+                    <details class="transfer" id="transfer">
+                        <summary>"Transfer with a note"</summary>
+                        <form class="form" id="transfer-form" on:submit=transfer>
+                            <label for="transfer-to">"To"</label>
+                            <select id="transfer-to" on:change:target=move |ev| transfer_to.set(ev.target().value())>
+                                <option value="" selected=move || transfer_to.get().is_empty()>"Choose an agent"</option>
+                                {assignees.get_value().into_iter().map(|u| {
+                                    let uid = u.id.clone();
+                                    view! { <option value=u.id.clone() selected=move || transfer_to.get() == uid>{u.name.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                            <label for="transfer-note">"Note (agents only)"</label>
+                            <textarea id="transfer-note" rows="2" bind:value=transfer_note maxlength="5000"></textarea>
+                            <button type="submit" class="button secondary small" id="transfer-chat" disabled=move || transfer_to.get().is_empty()>"Transfer"</button>
+                        </form>
+                    </details>
                     <label for="resolution">"Resolution note"</label>
                     <textarea id="resolution" rows="2" bind:value=resolution maxlength="2000"></textarea>
                     <div class="row">

@@ -97,6 +97,53 @@ const TIMEZONES: [&str; 16] = [
     "Africa/Johannesburg",
 ];
 
+/// How new chats find an agent: manual, or auto with a capacity per agent.
+#[component]
+fn RoutingCard(website: Website, can_manage: bool) -> impl IntoView {
+    let routing = RwSignal::new(website.routing);
+    let capacity = RwSignal::new(website.agent_capacity.to_string());
+    let save = ServerAction::<UpdateWebsite>::new();
+    let error = action_error(save);
+    let id = StoredValue::new(website.id.clone());
+    let on_save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateWebsite {
+            id: id.get_value(),
+            input: WebsiteForUpdate {
+                routing: Some(routing.get_untracked()),
+                // Not a number: out of range, so the server names the field.
+                agent_capacity: Some(capacity.get_untracked().trim().parse().unwrap_or(0)),
+                ..Default::default()
+            },
+        });
+    };
+    view! {
+        <section class="card" id="routing-card">
+            <h2>"Routing"</h2>
+            <p class="hint">"Automatic: each new chat goes to the next online agent with room, in turn; when nobody has room it waits in a queue and the visitor sees their place. A chat whose agent has gone offline goes back to the queue after a short grace period."</p>
+            <form class="form grid-form" id="routing-form" on:submit=on_save>
+                <fieldset disabled=!can_manage>
+                    <label for="routing-mode">"New chats"</label>
+                    <select id="routing-mode" on:change=move |ev| {
+                        if let Some(r) = protocol::Routing::parse(&event_target_value(&ev)) {
+                            routing.set(r);
+                        }
+                    }>
+                        <option value="manual" selected=move || routing.get() == protocol::Routing::Manual>"Manual: agents take them from the inbox"</option>
+                        <option value="auto" selected=move || routing.get() == protocol::Routing::Auto>"Automatic: round-robin to online agents"</option>
+                    </select>
+                    <label for="agent-capacity">"Open chats per agent (automatic)"</label>
+                    <input id="agent-capacity" type="number" min="1" max=protocol::MAX_AGENT_CAPACITY.to_string() bind:value=capacity/>
+                    <FieldError error=error field="agentCapacity"/>
+                    <FormStatus error=error fields=&["agentCapacity"] saved=action_ok(save)/>
+                    {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-routing">"Save routing"</button></div> })}
+                </fieldset>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
 #[component]
 fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
     let id = website.id.clone();
@@ -168,6 +215,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
                 domains: Some(split_domains(&domains.get_untracked())),
                 description: Some(description.get_untracked()),
                 is_active: Some(is_active.get_untracked()),
+                ..Default::default()
             },
         });
     };
@@ -240,6 +288,8 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
                 </fieldset>
             </form>
         </section>
+
+        <RoutingCard website=website.clone() can_manage/>
 
         <section class="card settings-layout">
             <form class="form grid-form" id="widget-settings-form" on:submit=on_settings>

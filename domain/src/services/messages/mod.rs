@@ -90,6 +90,8 @@ pub fn check(content: &str, client_msg_id: Option<&str>) -> Result<String, AppEr
 pub struct Sent {
     pub message: ChatMessage,
     pub created: bool,
+    /// This send opened a new chat.
+    pub new_chat: bool,
     /// For a visitor's send without a chat id: the open chat it went to (found or created in the write).
     pub opened: Option<Scoped<chats::Model>>,
 }
@@ -125,7 +127,15 @@ pub async fn send_opening(
     state.limits.visitor_message(&v.visitor_id).await?;
     let mut job = job(Principal::Visitor(v), new_chat(v, ChatStatus::Waiting), content, client_msg_id);
     job.open = true;
-    state.writer.write(job).await
+    opening(state, v, state.writer.write(job).await)
+}
+
+/// A new chat is routed (on websites that route automatically) once it is stored and announced.
+fn opening(state: &AppState, v: &VisitorCtx, sent: Result<Sent, AppError>) -> Result<Sent, AppError> {
+    if let Ok(Sent { new_chat: true, .. }) = &sent {
+        crate::services::routing::dispatch_soon(state, &v.website_id);
+    }
+    sent
 }
 
 /// Stores a file message from `principal` in `chat`, or, for a visitor without one, in their open chat, found or
@@ -143,7 +153,7 @@ pub async fn send_file(
         (None, Principal::Visitor(v)) => {
             let mut job = job(principal, new_chat(v, ChatStatus::Waiting), file, client_msg_id);
             job.open = true;
-            state.writer.write(job).await
+            opening(state, v, state.writer.write(job).await)
         }
         (None, Principal::Agent(_)) => Err(AppError::validation("chatId", "Say which chat the file is for.")),
     }

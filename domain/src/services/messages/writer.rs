@@ -253,7 +253,8 @@ async fn finish(
             }
         }
     }
-    Ok(Sent { message, created, opened: opened.map(|(chat, _)| crate::scoped::Scoped::vouch(chat)) })
+    let new_chat = matches!(opened, Some((_, true)));
+    Ok(Sent { message, created, new_chat, opened: opened.map(|(chat, _)| crate::scoped::Scoped::vouch(chat)) })
 }
 
 async fn run_writer(

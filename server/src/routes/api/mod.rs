@@ -8,6 +8,7 @@ pub mod auth;
 pub mod canned;
 pub mod chats;
 pub mod labels;
+pub mod me;
 pub mod search;
 pub mod users;
 pub mod websites;
@@ -42,6 +43,7 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/me/availability", get(me::get_availability).patch(me::update_availability))
         .route("/websites", get(websites::list).post(websites::create))
         .route("/websites/{id}", get(websites::get).put(websites::update).delete(websites::delete))
         .route("/websites/{id}/rotate-key", post(websites::rotate_key))
