@@ -8,8 +8,8 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 # The sign-in page (what everyone loads first) and the inbox (what an agent opens all day).
-LOGIN_BUDGET=${DASHBOARD_LOGIN_BUDGET:-360448}
-INBOX_BUDGET=${DASHBOARD_INBOX_BUDGET:-540672}
+LOGIN_BUDGET=${DASHBOARD_LOGIN_BUDGET:-376832}
+INBOX_BUDGET=${DASHBOARD_INBOX_BUDGET:-557056}
 
 port=${DASHBOARD_SIZE_PORT:-3195}
 data=$(mktemp -d)

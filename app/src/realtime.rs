@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leptos::prelude::*;
-use protocol::{Availability, ChatMessage, ChatSummary, ChatView, ClientEvent, SenderType, ServerEvent};
+use protocol::{Availability, ChatMessage, ChatStatus, ChatSummary, ChatView, ClientEvent, SenderType, ServerEvent};
+
+use crate::components::alerts::{alert, Alert};
 
 #[derive(Clone, Copy)]
 pub struct Realtime {
@@ -13,8 +15,8 @@ pub struct Realtime {
     pub chats: RwSignal<BTreeMap<String, ChatSummary>>,
     /// Messages of the chats that were opened, ordered by seq.
     pub messages: RwSignal<HashMap<String, Vec<ChatMessage>>>,
-    /// Chats whose visitor is typing.
-    pub typing: RwSignal<HashSet<String>>,
+    /// Chats whose visitor is typing, with what they have typed so far when the website shows it (else empty).
+    pub typing: RwSignal<HashMap<String, String>>,
     /// How far this agent has read each chat (the last seq seen): from the inbox list, then from reading.
     pub read_seqs: RwSignal<HashMap<String, i64>>,
     /// The chat shown in the conversation page (its messages count as read).
@@ -43,6 +45,12 @@ pub struct Realtime {
     /// Replies sent but not acknowledged yet: shown as "Sending…" and sent again (with the same client id, so they
     /// are stored once) after a reconnect or when the server asks to wait.
     pub outbox: RwSignal<Vec<Outgoing>>,
+    /// The signed-in user's notification settings (`components::alerts`).
+    pub alert_settings: RwSignal<protocol::NotificationSettings>,
+    /// A chime could not play: the browser waits for a click or a key press first.
+    pub sound_blocked: RwSignal<bool>,
+    /// The browser refuses notifications for this site.
+    pub notifications_denied: RwSignal<bool>,
 }
 
 /// A reply on its way to the server.
@@ -67,7 +75,7 @@ impl Realtime {
             connected: RwSignal::new(false),
             chats: RwSignal::new(BTreeMap::new()),
             messages: RwSignal::new(HashMap::new()),
-            typing: RwSignal::new(HashSet::new()),
+            typing: RwSignal::new(HashMap::new()),
             read_seqs: RwSignal::new(HashMap::new()),
             open_chat: RwSignal::new(None),
             visitors_online: RwSignal::new(HashSet::new()),
@@ -82,6 +90,9 @@ impl Realtime {
             joined: RwSignal::new(HashSet::new()),
             left: RwSignal::new(HashSet::new()),
             outbox: RwSignal::new(Vec::new()),
+            alert_settings: RwSignal::new(Default::default()),
+            sound_blocked: RwSignal::new(false),
+            notifications_denied: RwSignal::new(false),
         }
     }
 
@@ -123,6 +134,7 @@ impl Realtime {
                         chat.visitor_name = old.visitor_name.clone();
                     }
                     chat.last_seq = chat.last_seq.max(old.last_seq);
+                    chat.visitor_read_seq = chat.visitor_read_seq.max(old.visitor_read_seq);
                 }
                 chats.insert(chat.id.clone(), chat);
             }
@@ -152,6 +164,46 @@ impl Realtime {
         let last = self.chats.with(|c| c.get(&chat.id).map(|c| c.last_seq)).unwrap_or(0).max(chat.last_seq);
         let read = self.read_seqs.with(|r| r.get(&chat.id).copied()).or(chat.read_seq).unwrap_or(0);
         (last - read).max(0)
+    }
+
+    /// Whether `chat` waits for the signed-in user: waiting for a first answer (unassigned, or theirs), or theirs
+    /// with messages they have not read.
+    fn needs_me(&self, chat: &ChatSummary, me: &str) -> bool {
+        match chat.status {
+            ChatStatus::Waiting => chat.assigned_to.as_deref().is_none_or(|a| a == me),
+            ChatStatus::Ongoing => chat.assigned_to.as_deref() == Some(me) && self.unread(chat) > 0,
+            _ => false,
+        }
+    }
+
+    /// How many chats wait for the signed-in user (tracked: the tab title and the Chats link show it).
+    pub fn attention(&self) -> usize {
+        let Some(me) = self.me.get() else { return 0 };
+        let left = self.left.get();
+        self.chats
+            .with(|chats| chats.values().filter(|c| !left.contains(&c.website_id) && self.needs_me(c, &me)).count())
+    }
+
+    /// [`Realtime::attention`] without tracking (for timers).
+    pub fn attention_untracked(&self) -> usize {
+        untrack(|| self.attention())
+    }
+
+    /// Reads the chats that may wait for the signed-in user (open ones, a page of them) on every (re)connection,
+    /// so the counts hold on every page, not only once the inbox was opened.
+    pub fn load_open_chats(&self) {
+        let rt = *self;
+        leptos::task::spawn_local(async move {
+            let filter = protocol::ChatFilter {
+                status: Some("open".into()),
+                per_page: Some(OPEN_CHATS_READ),
+                ..Default::default()
+            };
+            if let Ok(list) = crate::pages::chats::list_chats(filter).await {
+                rt.merge_chats(list.clone());
+                rt.seed(&list);
+            }
+        });
     }
 
     /// This agent has read `chat_id` up to `seq`; `report` tells the server too (a moment later, once for a burst).
@@ -199,6 +251,7 @@ impl Realtime {
                 let from_visitor = message.sender_type == SenderType::Visitor;
                 let seq = message.seq;
                 let preview = protocol::MessagePreview::of(&message);
+                let text = preview.text.clone();
                 if self.messages.with_untracked(|m| m.contains_key(&chat_id)) {
                     self.merge_messages(&chat_id, vec![message]);
                 }
@@ -214,22 +267,43 @@ impl Realtime {
                     self.typing.update(|t| {
                         t.remove(&chat_id);
                     });
+                    let chat = self.chats.with_untracked(|c| c.get(&chat_id).cloned());
+                    let me = self.me.get_untracked();
+                    if let Some(chat) = chat.filter(|c| me.is_some() && c.assigned_to == me) {
+                        alert(self, Alert::Message(&chat, &text));
+                    }
                 }
                 if self.open_chat.get_untracked().as_deref() == Some(chat_id.as_str()) {
                     self.read_up_to(&chat_id, seq, true);
                 }
             }
             ServerEvent::ChatCreated { chat: ChatView::Agent(chat) } => {
-                notify_new_chat(&chat);
+                let me = self.me.get_untracked();
+                if chat.assigned_to.is_none() || chat.assigned_to == me {
+                    alert(self, Alert::NewChat(&chat));
+                }
                 self.merge_chats(vec![*chat]);
                 self.chat_changes.update(|n| *n += 1);
             }
             ServerEvent::ChatUpdated { chat: ChatView::Agent(chat) } => {
+                let me = self.me.get_untracked();
+                let before = self.chats.with_untracked(|c| c.get(&chat.id).map(|c| c.assigned_to.clone()));
+                let open = matches!(chat.status, ChatStatus::Waiting | ChatStatus::Ongoing);
+                // Handed to this user by someone else (routing, a transfer): not their own click in this chat.
+                let handed = open && me.is_some() && chat.assigned_to == me && before.is_some_and(|b| b != me);
+                if handed && self.open_chat.get_untracked().as_deref() != Some(chat.id.as_str()) {
+                    alert(self, Alert::Assigned(&chat));
+                }
                 self.merge_chats(vec![*chat]);
                 self.chat_changes.update(|n| *n += 1);
             }
-            ServerEvent::UserTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
-                t.insert(chat_id);
+            ServerEvent::Read { chat_id, seq, sender_type: SenderType::Visitor } => self.chats.update(|chats| {
+                if let Some(chat) = chats.get_mut(&chat_id) {
+                    chat.visitor_read_seq = chat.visitor_read_seq.max(seq);
+                }
+            }),
+            ServerEvent::UserTyping { chat_id, sender_type: SenderType::Visitor, preview } => self.typing.update(|t| {
+                t.insert(chat_id, preview.unwrap_or_default());
             }),
             ServerEvent::UserStoppedTyping { chat_id, sender_type: SenderType::Visitor } => self.typing.update(|t| {
                 t.remove(&chat_id);
@@ -341,42 +415,16 @@ impl Realtime {
     }
 }
 
-/// A short chime and, when the agent allowed them, a browser notification for a new chat.
-fn notify_new_chat(chat: &ChatSummary) {
-    #[cfg(feature = "hydrate")]
-    {
-        chime();
-        use web_sys::{Notification, NotificationOptions, NotificationPermission};
-        if Notification::permission() == NotificationPermission::Granted {
-            let options = NotificationOptions::new();
-            options.set_body("A visitor is waiting for an answer.");
-            options.set_tag(&chat.id);
-            let _ = Notification::new_with_options("New chat", &options);
-        }
+/// Who a chat is with, for an alert: the name they gave, or a short stand-in.
+pub fn chat_label(chat: &ChatSummary) -> String {
+    match chat.visitor_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => name.to_string(),
+        None => format!("Visitor #{}", chat.visitor_id.chars().take(8).collect::<String>()),
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = chat;
 }
 
-/// Two soft tones from WebAudio (no sound file to download). Browsers allow it once the agent has interacted with
-/// the page; before that it is silently skipped.
-#[cfg(feature = "hydrate")]
-fn chime() {
-    let Ok(ctx) = web_sys::AudioContext::new() else { return };
-    let now = ctx.current_time();
-    for (i, freq) in [880.0f32, 1320.0].into_iter().enumerate() {
-        let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
-        let start = now + i as f64 * 0.12;
-        osc.frequency().set_value(freq);
-        let _ = gain.gain().set_value_at_time(0.0001, start);
-        let _ = gain.gain().exponential_ramp_to_value_at_time(0.2, start + 0.02);
-        let _ = gain.gain().exponential_ramp_to_value_at_time(0.0001, start + 0.25);
-        let _ = osc.connect_with_audio_node(&gain);
-        let _ = gain.connect_with_audio_node(&ctx.destination());
-        let _ = osc.start_with_when(start);
-        let _ = osc.stop_with_when(start + 0.3);
-    }
-}
+/// How many open chats [`Realtime::load_open_chats`] reads.
+const OPEN_CHATS_READ: u64 = 200;
 
 impl Outgoing {
     fn event(&self) -> ClientEvent {
@@ -462,6 +510,7 @@ mod socket {
             if let ServerEvent::Hello { .. } = event {
                 rt.connected.set(true);
                 join_and_resume(rt);
+                rt.load_open_chats();
             }
             rt.apply(event);
         });

@@ -348,6 +348,7 @@ fn chat_rows(
         first_visitor_at: None,
         first_response_at: None,
         first_response_by: None,
+        visitor_read_seq: 0,
     };
     let visitor_line = |rng: &mut StdRng| VISITOR_LINES[rng.random_range(0..VISITOR_LINES.len())];
     let mut said = vec![(start, None, visitor_line(rng))];

@@ -222,14 +222,18 @@ impl Socket {
                 Ok(())
             }
             // A visitor typing before their first message has no chat yet: nothing to tell.
-            ClientEvent::TypingStart { chat_id: None } | ClientEvent::TypingStop { chat_id: None } => Ok(()),
-            ClientEvent::TypingStart { chat_id: Some(chat_id) } => self.typing(state, &chat_id, true).await,
-            ClientEvent::TypingStop { chat_id: Some(chat_id) } => self.typing(state, &chat_id, false).await,
+            ClientEvent::TypingStart { chat_id: None, .. } | ClientEvent::TypingStop { chat_id: None } => Ok(()),
+            ClientEvent::TypingStart { chat_id: Some(chat_id), text } => {
+                self.typing(state, &chat_id, Some(text.unwrap_or_default())).await
+            }
+            ClientEvent::TypingStop { chat_id: Some(chat_id) } => self.typing(state, &chat_id, None).await,
             ClientEvent::Resume { chats: wanted } => {
                 if wanted.len() > MAX_RESUME_CHATS {
                     let message = format!("Resume at most {MAX_RESUME_CHATS} chats at once.");
                     return Err(AppError::validation("chats", message));
                 }
+                let read_receipts = matches!(self.who, Who::Visitor(_));
+                let mut resumed = Vec::new();
                 for (chat_id, last_seq) in wanted {
                     let mut after = last_seq;
                     loop {
@@ -244,13 +248,24 @@ impl Socket {
                         }
                         after = last;
                     }
+                    if read_receipts {
+                        resumed.push(chat_id);
+                    }
+                }
+                // The visitor's read receipts: how far agents have read each chat they resumed.
+                let ids: Vec<&str> = resumed.iter().map(String::as_str).collect();
+                for (chat_id, read_seq) in chats::agent_read_seqs(&state.db, &ids).await? {
+                    if let Some(seq) = chats::visitor_receipt(&state.db, &chat_id, read_seq).await? {
+                        let sender_type = SenderType::Admin;
+                        self.conn.send(frame(&ServerEvent::Read { chat_id, seq, sender_type }));
+                    }
                 }
                 Ok(())
             }
-            ClientEvent::Read { chat_id, seq } => {
-                let Who::Agent(ctx) = &self.who else { return Err(AppError::Forbidden) };
-                chats::mark_read(ctx, state, &chat_id, seq).await
-            }
+            ClientEvent::Read { chat_id, seq } => match &self.who {
+                Who::Agent(ctx) => chats::mark_read(ctx, state, &chat_id, seq).await,
+                Who::Visitor(v) => chats::mark_seen(v, state, &chat_id, seq).await,
+            },
             ClientEvent::PageView { url, title } => {
                 let Who::Visitor(v) = &self.who else { return Err(AppError::Forbidden) };
                 visitors::page_view(v, state, &url, title.as_deref()).await
@@ -291,21 +306,48 @@ impl Socket {
         }
     }
 
-    /// Tells the other side of a chat that this socket's principal is typing, or stopped.
-    async fn typing(&self, state: &AppState, chat_id: &str, on: bool) -> Result<(), AppError> {
+    /// Tells the other side of a chat that this socket's principal is typing (`Some`: with what a visitor has typed
+    /// so far, possibly empty), or stopped (`None`). A visitor's draft goes to the agents only, only when the
+    /// website allows previews, cut to its last [`protocol::MAX_TYPING_PREVIEW`] characters; it is never stored.
+    async fn typing(&self, state: &AppState, chat_id: &str, typed: Option<String>) -> Result<(), AppError> {
         let chat = chats::find_for(self.who.principal(), &state.db, chat_id).await?;
-        let sender_type = match self.who {
+        let Some(typed) = typed else {
+            let sender_type = self.sender_type();
+            let event = ServerEvent::UserStoppedTyping { chat_id: chat.id.clone(), sender_type };
+            let to = Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id };
+            events::publish(&state.hub, to, &event, Some(self.conn.id));
+            return Ok(());
+        };
+        let preview = match &self.who {
+            Who::Visitor(_)
+                if !typed.trim().is_empty() && websites::typing_preview(&state.db, &chat.website_id).await? =>
+            {
+                let skip = typed.chars().count().saturating_sub(protocol::MAX_TYPING_PREVIEW);
+                Some(typed.chars().skip(skip).collect::<String>())
+            }
+            _ => None,
+        };
+        let sender_type = self.sender_type();
+        match preview {
+            // The draft for the agents; the visitor's other tabs hear nothing of their own typing.
+            Some(preview) => {
+                let event = ServerEvent::UserTyping { chat_id: chat.id.clone(), sender_type, preview: Some(preview) };
+                events::publish(&state.hub, Audience::Agents { website_id: &chat.website_id }, &event, None);
+            }
+            None => {
+                let event = ServerEvent::UserTyping { chat_id: chat.id.clone(), sender_type, preview: None };
+                let to = Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id };
+                events::publish(&state.hub, to, &event, Some(self.conn.id));
+            }
+        }
+        Ok(())
+    }
+
+    fn sender_type(&self) -> SenderType {
+        match self.who {
             Who::Agent(_) => SenderType::Admin,
             Who::Visitor(_) => SenderType::Visitor,
-        };
-        let event = if on {
-            ServerEvent::UserTyping { chat_id: chat.id.clone(), sender_type }
-        } else {
-            ServerEvent::UserStoppedTyping { chat_id: chat.id.clone(), sender_type }
-        };
-        let to = Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id };
-        events::publish(&state.hub, to, &event, Some(self.conn.id));
-        Ok(())
+        }
     }
 }
 

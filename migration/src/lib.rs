@@ -32,6 +32,7 @@ mod m20261205_000025_create_labels;
 mod m20261205_000026_search;
 mod m20261206_000027_create_agent_settings;
 mod m20261206_000028_website_routing;
+mod m20261206_000029_workspace_signals;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000026_search::Migration),
             Box::new(m20261206_000027_create_agent_settings::Migration),
             Box::new(m20261206_000028_website_routing::Migration),
+            Box::new(m20261206_000029_workspace_signals::Migration),
         ]
     }
 }

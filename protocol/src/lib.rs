@@ -120,6 +120,9 @@ pub const MAX_AGENT_CAPACITY: u16 = 50;
 /// Longest idle time an agent may set before they are shown away (a day).
 pub const MAX_AWAY_AFTER_MINUTES: u16 = 1440;
 
+/// The most of a visitor's draft a typing preview carries (characters; the rest is cut off).
+pub const MAX_TYPING_PREVIEW: usize = 500;
+
 /// `GET /api/me/availability`: what the agent chose, and how long idle before the dashboard sets them away.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -143,6 +146,41 @@ pub struct AvailabilityForUpdate {
     #[serde(default)]
     pub auto: bool,
     pub away_after_minutes: Option<u16>,
+}
+
+/// `GET /api/me/notifications`: how the dashboard alerts this user to a new chat, to a visitor's message in one of
+/// their chats, and again while such chats are left unattended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSettings {
+    /// A short chime (browsers play it once the page has had a click or a key press).
+    pub sound: bool,
+    /// A browser notification (when the browser has been allowed to show them).
+    pub desktop: bool,
+    /// Seconds between repeated alerts while a chat waits for this user; 0 alerts once.
+    pub repeat_seconds: u16,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings { sound: true, desktop: true, repeat_seconds: 60 }
+    }
+}
+
+/// The shortest and longest repeat of [`NotificationSettings`] (besides 0, no repeat).
+pub const MIN_REPEAT_SECONDS: u16 = 15;
+pub const MAX_REPEAT_SECONDS: u16 = 3600;
+
+/// `PATCH /api/me/notifications`: what to change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NotificationSettingsForUpdate {
+    pub sound: Option<bool>,
+    pub desktop: Option<bool>,
+    /// 0, or [`MIN_REPEAT_SECONDS`] to [`MAX_REPEAT_SECONDS`].
+    pub repeat_seconds: Option<u16>,
 }
 
 /// The signed-in user as every client sees it. Never carries the password hash or token version.
@@ -255,6 +293,8 @@ pub struct Website {
     /// Under auto routing, the most open chats (waiting or ongoing, on any website) an agent holds before new
     /// chats pass them by.
     pub agent_capacity: u16,
+    /// Agents see what the visitor is typing before it is sent (never stored); off, they see only that they type.
+    pub typing_preview: bool,
     pub created_at: String,
 }
 
@@ -283,6 +323,7 @@ pub struct WebsiteForUpdate {
     pub routing: Option<Routing>,
     /// 1 to [`MAX_AGENT_CAPACITY`].
     pub agent_capacity: Option<u16>,
+    pub typing_preview: Option<bool>,
 }
 
 /// `POST /api/websites` answer: the seed's `{id, apiKey, embedCode}` plus the whole website.
@@ -613,6 +654,9 @@ pub struct ChatSummary {
     /// The chat's last message, for the inbox row (absent in events that do not know it: keep what was known).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<MessagePreview>,
+    /// How far the visitor has seen the chat (0 for not at all): agents' replies up to it were read.
+    #[serde(default)]
+    pub visitor_read_seq: i64,
 }
 
 /// The start of a chat's last message, as an inbox row shows it.
@@ -739,17 +783,23 @@ pub enum ClientEvent {
         #[serde(default, skip_serializing_if = "is_false")]
         note: bool,
     },
+    /// Visitors may send what they have typed so far (`text`, at most [`MAX_TYPING_PREVIEW`] characters, sent
+    /// again as it changes, at most about once a second): the agents see it when the website allows it.
     TypingStart {
         chat_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
     },
     TypingStop {
         chat_id: Option<String>,
     },
-    /// After (re)connecting: the last seq seen per chat; the server sends exactly what is missing, in order.
+    /// After (re)connecting: the last seq seen per chat; the server sends exactly what is missing, in order (to a
+    /// visitor, then a `read` telling how far agents have read each chat).
     Resume {
         chats: std::collections::BTreeMap<String, i64>,
     },
-    /// Agents: they have read the chat up to `seq` (kept per agent, for their unread counts).
+    /// Agents: they have read the chat up to `seq` (kept per agent, for their unread counts; the visitor hears that
+    /// their messages were read). Visitors: they have seen the chat up to `seq` (the agents hear it).
     Read {
         chat_id: String,
         seq: i64,
@@ -802,6 +852,17 @@ pub enum ServerEvent {
     },
     UserTyping {
         chat_id: String,
+        sender_type: SenderType,
+        /// Agents, from a visitor on a website that allows it: what the visitor has typed so far.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<String>,
+    },
+    /// The other side has read the chat: agents hear the visitor has seen it up to `seq` (`senderType` visitor);
+    /// the visitor hears that agents have read it up to at least `seq`, the seq of the visitor's own last message
+    /// they have read (`senderType` admin).
+    Read {
+        chat_id: String,
+        seq: i64,
         sender_type: SenderType,
     },
     UserStoppedTyping {
@@ -912,6 +973,7 @@ mod event_tests {
             labels: vec!["label-vip".into()],
             visitor_name: Some("Zoé".into()),
             last_message: None,
+            visitor_read_seq: 2,
         };
         let visitor = ServerEvent::ChatUpdated { chat: ChatView::Visitor(summary.for_visitor()) };
         let json = serde_json::to_string(&visitor).expect("json");

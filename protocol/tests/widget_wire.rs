@@ -29,8 +29,12 @@ fn what_the_widget_sends_is_what_the_server_reads() {
             },
         ),
         (
-            json!({ wire::TYPE: wire::TYPING_START, wire::CHAT_ID: "c" }),
-            ClientEvent::TypingStart { chat_id: Some("c".into()) },
+            json!({ wire::TYPE: wire::TYPING_START, wire::CHAT_ID: "c", wire::TEXT: "Hel" }),
+            ClientEvent::TypingStart { chat_id: Some("c".into()), text: Some("Hel".into()) },
+        ),
+        (
+            json!({ wire::TYPE: wire::READ, wire::CHAT_ID: "c", wire::SEQ: 4 }),
+            ClientEvent::Read { chat_id: "c".into(), seq: 4 },
         ),
         (
             json!({ wire::TYPE: wire::TYPING_STOP, wire::CHAT_ID: "c" }),
@@ -102,7 +106,11 @@ fn what_the_server_sends_is_what_the_widget_reads() {
             ServerEvent::Ack { client_msg_id: Some("x".into()), chat_id: "c".into(), seq: 2, message_id: "m".into() },
         ),
         (wire::NEW_MESSAGE, ServerEvent::NewMessage { chat_id: "c".into(), message: message.clone() }),
-        (wire::USER_TYPING, ServerEvent::UserTyping { chat_id: "c".into(), sender_type: SenderType::Admin }),
+        (
+            wire::USER_TYPING,
+            ServerEvent::UserTyping { chat_id: "c".into(), sender_type: SenderType::Admin, preview: None },
+        ),
+        (wire::READ, ServerEvent::Read { chat_id: "c".into(), seq: 1, sender_type: SenderType::Admin }),
         (
             wire::USER_STOPPED_TYPING,
             ServerEvent::UserStoppedTyping { chat_id: "c".into(), sender_type: SenderType::Admin },
@@ -162,6 +170,12 @@ fn what_the_server_sends_is_what_the_widget_reads() {
             }
             ServerEvent::Queue { .. } => {
                 assert_eq!((&v[wire::CHAT_ID], &v[wire::POSITION]), (&json!("c"), &json!(3)));
+            }
+            ServerEvent::Read { .. } => {
+                assert_eq!(
+                    (&v[wire::CHAT_ID], &v[wire::SEQ], &v[wire::SENDER_TYPE]),
+                    (&json!("c"), &json!(1), &json!(wire::SENDER_ADMIN))
+                );
             }
             _ => unreachable!(),
         }

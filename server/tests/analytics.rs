@@ -97,6 +97,7 @@ async fn chat(
         first_visitor_at: Set(None),
         first_response_at: Set(None),
         first_response_by: Set(None),
+        visitor_read_seq: Set(0),
     }
     .insert(app.state.db())
     .await

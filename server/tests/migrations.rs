@@ -134,6 +134,7 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         is_active: Set(true),
         routing: Set(protocol::Routing::Manual),
         agent_capacity: Set(5),
+        typing_preview: Set(true),
         created_at: Set(now()),
         updated_at: Set(now()),
     }
@@ -169,6 +170,7 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         first_visitor_at: Set(None),
         first_response_at: Set(None),
         first_response_by: Set(None),
+        visitor_read_seq: Set(0),
     }
     .insert(&conn)
     .await

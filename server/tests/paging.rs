@@ -49,6 +49,7 @@ fn chat_row(website: &str, visitor: &str, status: ChatStatus, minutes_ago: i64) 
         first_visitor_at: Set(None),
         first_response_at: Set(None),
         first_response_by: Set(None),
+        visitor_read_seq: Set(0),
     }
 }
 

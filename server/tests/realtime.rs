@@ -641,9 +641,13 @@ async fn unread_counts_follow_what_each_agent_read(app: &TestApp) {
     assert_eq!(agent.next("error").await["code"], "not_found");
     agent.send(json!({ "type": "read", "chatId": chat_id, "seq": -1 })).await;
     assert_eq!(agent.next("error").await["code"], "validation_failed");
+    // The visitor reading is their read receipt, not an agent's position: unread counts stay.
     visitor.send(json!({ "type": "read", "chatId": chat_id, "seq": 3 })).await;
-    assert_eq!(visitor.next("error").await["code"], "forbidden");
+    assert_eq!(agent.next("read").await["senderType"], "visitor");
     assert_eq!(read_seq(app, &s.agent, &chat_id).await, (3, 2));
+    // A visitor cannot report reading another visitor's chat.
+    outsider.send(json!({ "type": "read", "chatId": chat_id, "seq": 3 })).await;
+    assert_eq!(outsider.next("error").await["code"], "not_found");
 }
 
 async fn a_socket_that_cannot_keep_up_is_closed_with_4008_and_resumes(app: &TestApp) {

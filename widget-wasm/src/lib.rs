@@ -25,7 +25,7 @@ use web_sys::{
 
 const CSS: &str = include_str!("widget.css");
 const BACKOFF_MAX_MS: i32 = 30_000;
-const TYPING_EVERY_MS: f64 = 2_500.0;
+const TYPING_EVERY_MS: f64 = 1_000.0;
 
 thread_local! {
     static WIDGET: RefCell<Option<Rc<Widget>>> = const { RefCell::new(None) };
@@ -72,6 +72,10 @@ struct State {
     typing_timer: Option<i32>,
     agent_typing_timer: Option<i32>,
     reported_page: bool,
+    /// How far an agent has read the chat (the visitor's messages up to it show "Read").
+    agent_read: i64,
+    /// How far this visitor was reported to have seen the chat.
+    seen_sent: i64,
 }
 
 struct Widget {
@@ -146,3 +150,7 @@ fn storage_key(key: &str) -> String {
     k.push_str(key);
     k
 }
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

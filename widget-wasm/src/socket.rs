@@ -137,6 +137,10 @@ impl Widget {
             Some(wire::USER_STOPPED_TYPING) if get_str(e, wire::SENDER_TYPE).as_deref() == Some(wire::SENDER_ADMIN) => {
                 text(&self.ui.typing, "");
             }
+            Some(wire::READ) => {
+                self.state.borrow_mut().agent_read = get_num(e, wire::SEQ) as i64;
+                self.mark_read();
+            }
             Some(wire::CHAT_CREATED) => self.adopt_chat(get_str(&get(e, wire::CHAT), wire::ID)),
             Some(wire::CHAT_UPDATED) => {
                 let chat = get(e, wire::CHAT);
@@ -150,11 +154,12 @@ impl Widget {
             }
             // Auto routing: the visitor's place in the queue, until an agent has the chat (0).
             Some(wire::QUEUE) => {
-                let n = get_num(e, wire::POSITION) as u32;
+                let n = get_num(e, wire::POSITION) as i64;
                 let mut m = String::new();
                 if n > 0 {
                     m.push_str("You are number ");
-                    m.push_str(&n.to_string());
+                    // `num`, not `to_string`: Rust's formatting machinery costs about 1 KB of the widget's budget.
+                    m.push_str(&num(n));
                     m.push_str(" in the queue. An agent will be with you soon.");
                 }
                 self.set_status(&m);
@@ -293,14 +298,54 @@ impl Widget {
                 self.show_unread();
             }
         }
+        self.mark_read();
+        self.seen();
         self.scroll();
+    }
+
+    /// "Read" under the visitor's last message an agent has read (the server names it by its seq; it may be drawn
+    /// only later, when this runs again).
+    pub(crate) fn mark_read(&self) {
+        let mut selector = String::from(".hd-me[data-seq=\"");
+        selector.push_str(&num(self.state.borrow().agent_read));
+        selector.push_str("\"]");
+        if let Ok(Some(node)) = self.ui.log.query_selector(&selector) {
+            if let Ok(Some(old)) = self.ui.log.query_selector(".hd-read") {
+                let _ = old.class_list().remove_1("hd-read");
+            }
+            let _ = node.class_list().add_1("hd-read");
+        }
+    }
+
+    /// Tells the agents the visitor has seen the chat, while the panel is open on a visible page.
+    pub(crate) fn seen(&self) {
+        let (chat, seq) = {
+            let s = self.state.borrow();
+            (s.chat_id.clone().filter(|_| s.open && s.last_seq > s.seen_sent && !js::document().hidden()), s.last_seq)
+        };
+        let Some(chat) = chat else { return };
+        if self.send_event(&obj(&[
+            (wire::TYPE, wire::READ.into()),
+            (wire::CHAT_ID, chat.into()),
+            (wire::SEQ, JsValue::from_f64(seq as f64)),
+        ])) {
+            self.state.borrow_mut().seen_sent = seq;
+        }
     }
 
     pub(crate) fn typed(self: &Rc<Self>) {
         let chat = self.state.borrow().chat_id.clone();
         let Some(chat) = chat else { return };
         let due = js::now() - self.state.borrow().typing_sent_at > TYPING_EVERY_MS;
-        if due && self.send_event(&obj(&[(wire::TYPE, wire::TYPING_START.into()), (wire::CHAT_ID, chat.into())])) {
+        // What is typed so far goes along: the agents see it when the website allows it.
+        let draft = self.ui.input.value();
+        if due
+            && self.send_event(&obj(&[
+                (wire::TYPE, wire::TYPING_START.into()),
+                (wire::CHAT_ID, chat.into()),
+                (wire::TEXT, draft.into()),
+            ]))
+        {
             self.state.borrow_mut().typing_sent_at = js::now();
         }
         let me = self.clone();

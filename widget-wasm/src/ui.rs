@@ -205,6 +205,7 @@ impl Widget {
                 let _ = self.ui.input.focus();
             }
             self.scroll();
+            self.seen();
         } else {
             attr(&self.ui.panel, "hidden", "");
         }

@@ -8,6 +8,8 @@ pub const TYPING_START: &str = "typing-start";
 pub const TYPING_STOP: &str = "typing-stop";
 pub const RESUME: &str = "resume";
 pub const PAGE_VIEW: &str = "page-view";
+/// Both ways: the visitor has seen the chat up to `seq`; an agent has read it up to `seq`.
+pub const READ: &str = "read";
 
 // What the widget reads.
 pub const HELLO: &str = "hello";
@@ -41,6 +43,7 @@ pub const NAME: &str = "name";
 pub const THUMBNAIL: &str = "thumbnail";
 pub const WIDTH: &str = "width";
 pub const HEIGHT: &str = "height";
+pub const TEXT: &str = "text";
 
 // The widget's HTTP calls: the session and the offline form, and errors' form field.
 pub const VISITOR_TOKEN: &str = "visitorToken";

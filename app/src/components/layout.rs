@@ -8,7 +8,9 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::error::AppError;
 use crate::ids;
+use crate::realtime::Realtime;
 use crate::shared::current_user;
+use leptos_meta::Title;
 use protocol::Role;
 
 #[leptos::server(prefix = "/sfn", endpoint = "logout")]
@@ -41,18 +43,32 @@ const NAV: [(&str, &str, Role); 7] = [
     ("/admin/activity", "Activity", Role::Admin),
 ];
 
-/// The links `role` can use (all of them until the signed-in user is known).
-fn nav_links(role: Option<Role>) -> impl IntoView {
+/// The links `role` can use (all of them until the signed-in user is known). Chats shows how many chats wait for
+/// the user.
+fn nav_links(role: Option<Role>, rt: Realtime) -> impl IntoView {
     NAV.into_iter()
         .filter(move |(_, _, least)| role.is_none_or(|r| r.rank() >= least.rank()))
-        .map(|(href, label, _)| view! { <li><A href=href>{label}</A></li> })
+        .map(move |(href, label, _)| {
+            let badge = (href == "/admin/chats").then_some({
+                move || {
+                    let n = rt.attention();
+                    (n > 0).then(|| {
+                        view! {
+                            <span class="nav-count" id="chats-waiting" title="Chats waiting for you">{n}</span>
+                            <span class="visually-hidden">" waiting for you"</span>
+                        }
+                    })
+                }
+            });
+            view! { <li><A href=href>{label}{badge}</A></li> }
+        })
         .collect_view()
 }
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
-    let rt = crate::realtime::Realtime::new();
+    let rt = Realtime::new();
     provide_context(rt);
     // Effects run in the browser only: the socket opens after hydration.
     Effect::new(move |_| crate::realtime::start(rt));
@@ -68,6 +84,14 @@ pub fn AdminLayout() -> impl IntoView {
     });
 
     view! {
+        // The tab says how many chats wait for the user: "(2) Chats · Helpdesk".
+        <Title formatter=move |page: String| {
+            let page = if page.is_empty() { "Helpdesk".to_string() } else { format!("{page} · Helpdesk") };
+            match rt.attention() {
+                0 => page,
+                n => format!("({n}) {page}"),
+            }
+        }/>
         <div class="shell">
             <nav class="sidebar" aria-label="Main">
                 <a class="brand" href="/admin/dashboard">
@@ -75,8 +99,8 @@ pub fn AdminLayout() -> impl IntoView {
                     " Helpdesk"
                 </a>
                 <ul>
-                    <Transition fallback=|| nav_links(None)>
-                        {move || user.get().map(|res| nav_links(res.ok().map(|u| u.role)))}
+                    <Transition fallback=move || nav_links(None, rt)>
+                        {move || user.get().map(|res| nav_links(res.ok().map(|u| u.role), rt))}
                     </Transition>
                 </ul>
             </nav>
@@ -85,6 +109,8 @@ pub fn AdminLayout() -> impl IntoView {
                     <span class="live" class:on=move || rt.connected.get() title="Realtime connection">
                         {move || if rt.connected.get() { "● Live" } else { "○ Connecting…" }}
                     </span>
+                    <crate::components::shortcuts::KeyboardShortcuts/>
+                    <crate::components::alerts::AlertsMenu/>
                     <crate::components::availability::AvailabilityMenu/>
                     <Transition fallback=|| view! { <span class="muted">"…"</span> }>
                         {move || user.get().map(|res| match res {

@@ -9,6 +9,9 @@ pub struct Model {
     pub availability: Availability,
     pub auto_away: bool,
     pub away_after_minutes: i32,
+    pub notify_sound: bool,
+    pub notify_desktop: bool,
+    pub notify_repeat_seconds: i32,
     pub updated_at: DateTime,
 }
 

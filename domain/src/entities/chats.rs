@@ -19,6 +19,8 @@ pub struct Model {
     pub first_visitor_at: Option<DateTime>,
     pub first_response_at: Option<DateTime>,
     pub first_response_by: Option<String>,
+    /// How far the visitor has seen the chat (their read receipt for agents' replies).
+    pub visitor_read_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

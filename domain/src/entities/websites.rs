@@ -15,6 +15,7 @@ pub struct Model {
     pub is_active: bool,
     pub routing: Routing,
     pub agent_capacity: i32,
+    pub typing_preview: bool,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

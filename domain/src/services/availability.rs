@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use protocol::{AgentAvailability, AppError, Availability, AvailabilityForUpdate, ServerEvent, MAX_AWAY_AFTER_MINUTES};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QuerySelect, Set};
 
 use crate::ctx::Ctx;
 use crate::entities::agent_settings;
@@ -66,6 +66,9 @@ pub async fn update(ctx: &Ctx, state: &AppState, input: AvailabilityForUpdate) -
         availability: Set(after.status),
         auto_away: Set(after.auto),
         away_after_minutes: Set(i32::from(after.away_after_minutes)),
+        notify_sound: NotSet,
+        notify_desktop: NotSet,
+        notify_repeat_seconds: NotSet,
         updated_at: Set(crate::services::now_millis()),
     };
     agent_settings::Entity::insert(row)

@@ -2,7 +2,8 @@
 //! the inbox list, and changes of status, assignee and resolution — each published to the hub.
 
 use protocol::{
-    ChatDetail, ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, UserView, VisitorInfo, INBOX_PAGE, MAX_INBOX_PAGE,
+    ChatDetail, ChatFilter, ChatForUpdate, ChatStatus, ChatSummary, SenderType, ServerEvent, UserView, VisitorInfo,
+    INBOX_PAGE, MAX_INBOX_PAGE,
 };
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use sea_orm::{
 
 use crate::ctx::{Ctx, Principal, VisitorCtx};
 use crate::entities::{chat_labels, chat_reads, chats, messages, visitors, website_members, websites};
-use crate::events;
+use crate::events::{self, Audience};
 use crate::scoped::Scoped;
 use crate::services::activity::{self, Activity};
 use crate::services::websites::visible as visible_websites;
@@ -44,6 +45,7 @@ pub fn to_summary(chat: &chats::Model, last_seq: i64) -> ChatSummary {
         labels: Vec::new(),
         visitor_name: None,
         last_message: None,
+        visitor_read_seq: chat.visitor_read_seq,
     }
 }
 
@@ -197,11 +199,77 @@ pub async fn record_read(ctx: &Ctx, state: &AppState, chat: &Scoped<chats::Model
             .exec_without_returning(turn.db())
             .await;
         match insert {
-            Ok(_) | Err(DbErr::RecordNotInserted) => {}
+            Ok(_) => {}
+            Err(DbErr::RecordNotInserted) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
     }
+    drop(turn);
+    // The visitor's read receipt.
+    if let Some(seq) = visitor_receipt(&state.db, &chat.id, seq).await? {
+        let event = ServerEvent::Read { chat_id: chat.id.clone(), seq, sender_type: SenderType::Admin };
+        events::publish(&state.hub, Audience::Visitor { visitor_id: &chat.visitor_id }, &event, None);
+    }
     Ok(())
+}
+
+/// What a visitor's read receipt names, once agents have read `chat_id` up to `read_seq`: the seq of the visitor's
+/// last message up to there (the widget marks that message "Read"), if any.
+pub async fn visitor_receipt(db: &impl ConnectionTrait, chat_id: &str, read_seq: i64) -> Result<Option<i64>, DbErr> {
+    let seq = messages::Entity::find()
+        .select_only()
+        .column_as(messages::Column::Seq.max(), "seq")
+        .filter(messages::Column::ChatId.eq(chat_id))
+        .filter(messages::Column::Seq.lte(read_seq))
+        .filter(messages::Column::SenderType.eq(SenderType::Visitor))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?;
+    Ok(seq.flatten())
+}
+
+/// The visitor has seen `chat_id` up to `seq` (capped at its last message; never moves back). The website's agents
+/// hear it: their replies up to there were read.
+pub async fn mark_seen(v: &VisitorCtx, state: &AppState, chat_id: &str, seq: i64) -> Result<(), AppError> {
+    if seq < 0 {
+        return Err(AppError::validation("seq", "A seq is 0 or more."));
+    }
+    let chat = find_for(Principal::Visitor(v), &state.db, chat_id).await?;
+    let last = last_seqs(&state.db, &[chat.id.as_str()]).await?.get(&chat.id).copied().unwrap_or(0);
+    let seq = seq.min(last);
+    if seq <= chat.visitor_read_seq {
+        return Ok(());
+    }
+    let turn = state.lane.turn().await;
+    let moved = chats::Entity::update_many()
+        .col_expr(chats::Column::VisitorReadSeq, seq.into())
+        .filter(chats::Column::Id.eq(chat.id.as_str()))
+        .filter(chats::Column::VisitorReadSeq.lt(seq))
+        .exec(turn.db())
+        .await?;
+    drop(turn);
+    if moved.rows_affected > 0 {
+        let event = ServerEvent::Read { chat_id: chat.id.clone(), seq, sender_type: SenderType::Visitor };
+        events::publish(&state.hub, Audience::Agents { website_id: &chat.website_id }, &event, None);
+    }
+    Ok(())
+}
+
+/// How far agents have read each of these chats (the furthest any agent got), for the visitor's read receipts.
+pub async fn agent_read_seqs(db: &impl ConnectionTrait, ids: &[&str]) -> Result<HashMap<String, i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = chat_reads::Entity::find()
+        .select_only()
+        .column(chat_reads::Column::ChatId)
+        .column_as(chat_reads::Column::LastReadSeq.max(), "seq")
+        .filter(chat_reads::Column::ChatId.is_in(ids.iter().copied()))
+        .group_by(chat_reads::Column::ChatId)
+        .into_tuple::<(String, Option<i64>)>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, seq)| (id, seq.unwrap_or(0))).collect())
 }
 
 /// Chats of the websites `ctx` may see.
@@ -260,6 +328,7 @@ pub fn new_chat(v: &VisitorCtx, status: ChatStatus) -> chats::Model {
         first_visitor_at: None,
         first_response_at: None,
         first_response_by: None,
+        visitor_read_seq: 0,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod chats;
 pub mod dashboard;
 pub mod labels;
 pub mod messages;
+pub mod notification_settings;
 pub mod routing;
 pub mod search;
 pub mod users;

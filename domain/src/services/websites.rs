@@ -89,6 +89,7 @@ pub fn to_view(ctx: &Ctx, state: &AppState, website: &websites::Model) -> Websit
         can_manage: can_manage(ctx, website),
         routing: website.routing,
         agent_capacity: u16::try_from(website.agent_capacity).unwrap_or(1),
+        typing_preview: website.typing_preview,
         created_at: website.created_at.format("%Y-%m-%d %H:%M").to_string(),
     }
 }
@@ -150,6 +151,7 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
         is_active: Set(true),
         routing: Set(Routing::Manual),
         agent_capacity: Set(DEFAULT_AGENT_CAPACITY),
+        typing_preview: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -219,6 +221,10 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
         }
         changes.field("agentCapacity", website.agent_capacity, i32::from(capacity));
         active.agent_capacity = Set(i32::from(capacity));
+    }
+    if let Some(preview) = input.typing_preview {
+        changes.field("typingPreview", website.typing_preview, preview);
+        active.typing_preview = Set(preview);
     }
     // A save that changes nothing writes and records nothing.
     if changes.is_empty() {
@@ -331,6 +337,17 @@ pub async fn member_ids(ctx: &Ctx, db: &impl ConnectionTrait, website_id: &str) 
         .into_iter()
         .map(|m| m.user_id)
         .collect())
+}
+
+/// Whether the website lets its agents see what visitors type before they send it.
+pub async fn typing_preview(db: &impl ConnectionTrait, website_id: &str) -> Result<bool, AppError> {
+    Ok(websites::Entity::find_by_id(website_id)
+        .select_only()
+        .column(websites::Column::TypingPreview)
+        .into_tuple::<bool>()
+        .one(db)
+        .await?
+        .unwrap_or(false))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use super::api;
     info(title = "Helpdesk API", description = "REST API for integrations. Authenticate with `Authorization: Bearer <token>` from `POST /api/auth/login`. Errors are `{\"error\": code, \"message\": text}`."),
     paths(
         api::auth::login, api::auth::logout, api::auth::me, api::me::get_availability, api::me::update_availability,
+        api::me::get_notifications, api::me::update_notifications,
         api::websites::list, api::websites::create, api::websites::get, api::websites::update, api::websites::delete,
         api::websites::rotate_key, api::websites::get_settings, api::websites::put_settings,
         api::users::list, api::users::create, api::users::update, api::users::reset_password,
@@ -26,7 +27,7 @@ use super::api;
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "auth", description = "Sign in and out; the caller's own availability"),
+        (name = "auth", description = "Sign in and out; the caller's own availability and notification settings"),
         (name = "websites", description = "Websites, API keys and widget settings"),
         (name = "users", description = "Users, roles and website assignments"),
         (name = "activity", description = "The activity log"),

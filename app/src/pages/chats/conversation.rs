@@ -23,12 +23,17 @@ pub fn ChatPage() -> impl IntoView {
         result
     });
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || detail.get().map(|res| match res {
-                Ok(d) => view! { <Conversation detail=d/> }.into_any(),
-                Err(e) => view! { <PageHeader title="Chat"/><LoadError error=e/> }.into_any(),
-            })}
-        </Transition>
+        <div class="chat-workspace">
+            {move || view! { <super::queue::QueueColumn current=id()/> }}
+            <div class="chat-main">
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || detail.get().map(|res| match res {
+                        Ok(d) => view! { <Conversation detail=d/> }.into_any(),
+                        Err(e) => view! { <PageHeader title="Chat"/><LoadError error=e/> }.into_any(),
+                    })}
+                </Transition>
+            </div>
+        </div>
     }
     .into_any()
 }
@@ -228,7 +233,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
         let now = js_sys::Date::now();
         if now - last_typing.get_value() > 3000.0 {
             last_typing.set_value(now);
-            rt.send(&ClientEvent::TypingStart { chat_id: Some(id.get_value()) });
+            rt.send(&ClientEvent::TypingStart { chat_id: Some(id.get_value()), text: None });
         }
     };
 
@@ -317,6 +322,35 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
             .with_value(|a| a.iter().find(|u| Some(u.id.as_str()) == id).map(|u| u.name.clone()))
             .unwrap_or_else(|| "Agent".to_string())
     };
+    // Keyboard shortcuts aimed at the open chat (only those given after it opened).
+    if let Some(shortcuts) = use_context::<crate::components::shortcuts::Shortcuts>() {
+        use crate::components::shortcuts::Command;
+        let before = shortcuts.command.get_untracked().map(|(_, n)| n);
+        Effect::new(move |_| {
+            let Some((command, n)) = shortcuts.command.get() else { return };
+            if Some(n) == before {
+                return;
+            }
+            match command {
+                Command::Reply => {
+                    note_mode.set(false);
+                    #[cfg(feature = "hydrate")]
+                    if let Some(reply) = document().get_element_by_id("reply") {
+                        use wasm_bindgen::JsCast;
+                        if let Ok(reply) = reply.dyn_into::<web_sys::HtmlElement>() {
+                            let _ = reply.focus();
+                        }
+                    }
+                }
+                Command::Resolve => set_status(ChatStatus::Resolved),
+                Command::AssignToMe => {
+                    if let Some(me) = me.get_untracked().and_then(Result::ok) {
+                        assign(me.id);
+                    }
+                }
+            }
+        });
+    }
     let visitor = detail.visitor.clone();
     let visitor_online = {
         let vid = visitor_id.clone();
@@ -358,6 +392,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
         }
     };
     let typing_id = chat_id.clone();
+    let preview_id = chat_id.clone();
 
     view! {
         <PageHeader title="Chat"/>
@@ -376,7 +411,14 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                             </button>
                         </li>
                     })}
-                    {move || messages.get().into_iter().map(|m| {
+                    {move || {
+                    let list = messages.get();
+                    // The last reply says whether the visitor has seen it.
+                    let last_reply = list.iter().rev()
+                        .find(|m| m.sender_type == SenderType::Admin && m.kind != MessageKind::Note)
+                        .map(|m| m.seq);
+                    let seen_up_to = chat.get().visitor_read_seq;
+                    list.into_iter().map(move |m| {
                         if m.sender_type == SenderType::System {
                             return view! {
                                 <li class="message system" class:found=found.get() == Some(m.seq) data-seq=m.seq>
@@ -394,10 +436,17 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                                     Some(a) => view! { <AttachmentLink attachment=a/> }.into_any(),
                                     None => m.content.into_any(),
                                 }}</div>
-                                <div class="meta muted">{who}" · "{when(&m.created_at)}</div>
+                                <div class="meta muted">
+                                    {who}" · "{when(&m.created_at)}
+                                    {(last_reply == Some(m.seq)).then(|| {
+                                        let seen = m.seq <= seen_up_to;
+                                        view! { " · "<span class="receipt" class:seen=seen id="reply-receipt">{if seen { "Seen" } else { "Sent" }}</span> }
+                                    })}
+                                </div>
                             </li>
                         }.into_any()
-                    }).collect_view()}
+                    }).collect_view()
+                    }}
                     {move || {
                         let chat = id.get_value();
                         rt.outbox.get().into_iter().filter(|m| m.chat_id == chat).map(|m| view! {
@@ -409,8 +458,12 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                     }}
                 </ol>
                 <p class="typing-line" id="visitor-typing">
-                    {move || rt.typing.get().contains(&typing_id).then_some("The visitor is typing…")}
+                    {move || rt.typing.with(|t| t.contains_key(&typing_id)).then_some("The visitor is typing…")}
                 </p>
+                // What they have typed so far (when the website shows it): not sent yet, never stored.
+                {move || rt.typing.with(|t| t.get(&preview_id).filter(|p| !p.is_empty()).cloned()).map(|p| view! {
+                    <p class="typing-preview" id="typing-preview" title="Not sent yet">{p}</p>
+                })}
                 <div class="composer-modes" role="radiogroup" aria-label="Write">
                     <label class:active=move || !note_mode.get()>
                         <input type="radio" name="composer-mode" id="mode-reply" checked=move || !note_mode.get()

@@ -103,7 +103,7 @@ impl View {
     }
 }
 
-fn preview_text(chat: &ChatSummary) -> String {
+pub(super) fn preview_text(chat: &ChatSummary) -> String {
     match &chat.last_message {
         None => "No messages yet".into(),
         Some(m) => {
@@ -173,17 +173,10 @@ pub fn ChatsPage() -> impl IntoView {
     let websites = Resource::new(|| (), |_| list_websites());
     // The browser's clock once it runs; until then (and on the server) the server's, from the page's data.
     let browser_clock = use_clock(0);
-    let ask_notifications = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = web_sys::Notification::request_permission();
-        }
-    };
     view! {
         <PageHeader title="Chats" lead="Your live inbox across the websites you work on."/>
         <div class="row">
-            {move || view! { <SearchForm q=search.get() website=view.get().website/> }}
-            <button type="button" class="button secondary small" on:click=ask_notifications>"Enable desktop notifications"</button>
+            {move || view! { <SearchForm q=search.get() website=view.get().website focus=query.read().get("search").is_some()/> }}
             <span class="muted" id="following" data-count=move || rt.joined.get().len()>
                 {move || format!("Following {} website(s) live", rt.joined.get().len())}
             </span>
@@ -392,7 +385,7 @@ fn InboxRow(
                 </span>
                 <span class="muted small age" title=when(&chat.started_at)>{age}</span>
                 <span class="badge">{status_label(chat.status)}</span>
-                {move || rt.typing.get().contains(&typing_id).then(|| view! { <span class="typing">"typing…"</span> })}
+                {move || rt.typing.get().contains_key(&typing_id).then(|| view! { <span class="typing">"typing…"</span> })}
                 {move || Some(rt.unread(&summary)).filter(|n| *n > 0).map(|n| view! { <span class="unread" title="Unread messages">{n}</span> })}
             </a>
         </li>

@@ -8,6 +8,7 @@ use crate::error::AppError;
 
 mod conversation;
 mod inbox;
+mod queue;
 mod search;
 
 pub use conversation::ChatPage;
@@ -59,12 +60,7 @@ pub(super) fn status_label(status: ChatStatus) -> &'static str {
 }
 
 /// Who a chat is with: the name they gave, or a readable stand-in.
-pub(super) fn visitor_label(chat: &ChatSummary) -> String {
-    match chat.visitor_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(name) => name.to_string(),
-        None => format!("Visitor #{}", short(&chat.visitor_id)),
-    }
-}
+pub(super) use crate::realtime::chat_label as visitor_label;
 
 pub(super) fn short(id: &str) -> String {
     id.chars().take(8).collect()

@@ -18,7 +18,21 @@ pub async fn search_chats(query: SearchQuery) -> Result<SearchResults, crate::er
 
 /// The search form: a plain GET form, so it works before the script runs; it keeps the website being viewed.
 #[component]
-pub fn SearchForm(q: Option<String>, website: Option<String>) -> impl IntoView {
+pub fn SearchForm(q: Option<String>, website: Option<String>, #[prop(optional)] focus: bool) -> impl IntoView {
+    // Asked for from the keyboard (`/` on another page): the cursor goes to the search box.
+    #[cfg(feature = "hydrate")]
+    if focus {
+        request_animation_frame(|| {
+            use wasm_bindgen::JsCast;
+            if let Some(Ok(input)) =
+                document().get_element_by_id("search-input").map(|i| i.dyn_into::<web_sys::HtmlElement>())
+            {
+                let _ = input.focus();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = focus;
     view! {
         <form class="inbox-search" role="search" method="get" action="/admin/chats">
             <input type="search" name="q" id="search-input" value=q.unwrap_or_default() maxlength=protocol::SEARCH_MAX_LEN

@@ -102,6 +102,7 @@ const TIMEZONES: [&str; 16] = [
 fn RoutingCard(website: Website, can_manage: bool) -> impl IntoView {
     let routing = RwSignal::new(website.routing);
     let capacity = RwSignal::new(website.agent_capacity.to_string());
+    let typing_preview = RwSignal::new(website.typing_preview);
     let save = ServerAction::<UpdateWebsite>::new();
     let error = action_error(save);
     let id = StoredValue::new(website.id.clone());
@@ -113,13 +114,14 @@ fn RoutingCard(website: Website, can_manage: bool) -> impl IntoView {
                 routing: Some(routing.get_untracked()),
                 // Not a number: out of range, so the server names the field.
                 agent_capacity: Some(capacity.get_untracked().trim().parse().unwrap_or(0)),
+                typing_preview: Some(typing_preview.get_untracked()),
                 ..Default::default()
             },
         });
     };
     view! {
         <section class="card" id="routing-card">
-            <h2>"Routing"</h2>
+            <h2>"Routing and typing preview"</h2>
             <p class="hint">"Automatic: each new chat goes to the next online agent with room, in turn; when nobody has room it waits in a queue and the visitor sees their place. A chat whose agent has gone offline goes back to the queue after a short grace period."</p>
             <form class="form grid-form" id="routing-form" on:submit=on_save>
                 <fieldset disabled=!can_manage>
@@ -135,8 +137,13 @@ fn RoutingCard(website: Website, can_manage: bool) -> impl IntoView {
                     <label for="agent-capacity">"Open chats per agent (automatic)"</label>
                     <input id="agent-capacity" type="number" min="1" max=protocol::MAX_AGENT_CAPACITY.to_string() bind:value=capacity/>
                     <FieldError error=error field="agentCapacity"/>
+                    <label class="check">
+                        <input type="checkbox" id="typing-preview" bind:checked=typing_preview/>
+                        "Agents see what visitors type before they send it"
+                    </label>
+                    <p class="hint">"Off, agents see only that the visitor is typing. Either way nothing is stored until it is sent."</p>
                     <FormStatus error=error fields=&["agentCapacity"] saved=action_ok(save)/>
-                    {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-routing">"Save routing"</button></div> })}
+                    {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-routing">"Save"</button></div> })}
                 </fieldset>
             </form>
         </section>

@@ -22,7 +22,7 @@ use crate::services::chats::open_statuses;
 /// Column lists in the entities' order (a test keeps them in step with `chats::Model` and `messages::Model`).
 const CHAT_COLUMNS: &str =
     "id, website_id, visitor_id, assigned_to, status, resolution, started_at, ended_at, created_at, updated_at, \
-     first_visitor_at, first_response_at, first_response_by";
+     first_visitor_at, first_response_at, first_response_by, visitor_read_seq";
 const ATTACHMENT_COLUMNS: &str = "id, chat_id, message_id, uploader_type, uploader_id, stored_name, original_name, \
      mime, size, width, height, thumbnail, created_at";
 const MESSAGE_COLUMNS: &str =
@@ -227,6 +227,7 @@ impl BatchStore for SqliteStore<'_> {
                     c.first_visitor_at.map(time),
                     c.first_response_at.map(time),
                     c.first_response_by,
+                    c.visitor_read_seq,
                 ])
                 .map_err(err)?;
         }
@@ -386,6 +387,7 @@ fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<chats::Model> {
         first_visitor_at: time_opt(row, 10)?,
         first_response_at: time_opt(row, 11)?,
         first_response_by: row.get(12)?,
+        visitor_read_seq: row.get(13)?,
     })
 }
 

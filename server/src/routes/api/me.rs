@@ -1,10 +1,11 @@
-//! `/api/me/availability`: the caller's own online / away / offline and idle time.
+//! `/api/me/availability` and `/api/me/notifications`: the caller's own online / away / offline and idle time, and
+//! how the dashboard alerts them.
 
 use axum::extract::State;
 use axum::Json;
-use protocol::{AgentAvailability, AvailabilityForUpdate};
+use protocol::{AgentAvailability, AvailabilityForUpdate, NotificationSettings, NotificationSettingsForUpdate};
 
-use domain::services::availability;
+use domain::services::{availability, notification_settings};
 use domain::AppState;
 
 use super::Caller;
@@ -31,4 +32,27 @@ pub async fn update_availability(
     ApiJson(body): ApiJson<AvailabilityForUpdate>,
 ) -> ApiResult<Json<AgentAvailability>> {
     Ok(Json(availability::update(&ctx, &state, body).await?))
+}
+
+#[utoipa::path(get, path = "/api/me/notifications", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = NotificationSettings), (status = 401, body = protocol::ErrorBody)))]
+pub async fn get_notifications(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+) -> ApiResult<Json<NotificationSettings>> {
+    Ok(Json(notification_settings::get(&ctx, &state).await?))
+}
+
+/// How the dashboard alerts the caller: a chime, a browser notification, and the seconds between repeats while a
+/// chat waits for them (0: once).
+#[utoipa::path(patch, path = "/api/me/notifications", tag = "auth", security(("bearer" = [])),
+    request_body = NotificationSettingsForUpdate,
+    responses((status = 200, body = NotificationSettings), (status = 401, body = protocol::ErrorBody),
+        (status = 422, body = protocol::ErrorBody)))]
+pub async fn update_notifications(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(body): ApiJson<NotificationSettingsForUpdate>,
+) -> ApiResult<Json<NotificationSettings>> {
+    Ok(Json(notification_settings::update(&ctx, &state, body).await?))
 }

@@ -44,6 +44,7 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/me/availability", get(me::get_availability).patch(me::update_availability))
+        .route("/me/notifications", get(me::get_notifications).patch(me::update_notifications))
         .route("/websites", get(websites::list).post(websites::create))
         .route("/websites/{id}", get(websites::get).put(websites::update).delete(websites::delete))
         .route("/websites/{id}/rotate-key", post(websites::rotate_key))
