@@ -51,6 +51,8 @@ pub struct Realtime {
     pub sound_blocked: RwSignal<bool>,
     /// The browser refuses notifications for this site.
     pub notifications_denied: RwSignal<bool>,
+    /// What the signed-in user chose (online, away, offline), once known.
+    pub own_status: RwSignal<Option<Availability>>,
 }
 
 /// A reply on its way to the server.
@@ -93,6 +95,7 @@ impl Realtime {
             alert_settings: RwSignal::new(Default::default()),
             sound_blocked: RwSignal::new(false),
             notifications_denied: RwSignal::new(false),
+            own_status: RwSignal::new(None),
         }
     }
 

@@ -88,7 +88,9 @@ impl Socket {
                         events::publish(&state.hub, Audience::Agents { website_id }, &online, None);
                     }
                     // Someone to give waiting chats to.
-                    crate::services::routing::agent_ready_soon(state, works_on.clone());
+                    for website_id in &works_on {
+                        crate::services::routing::dispatch_soon(state, website_id);
+                    }
                 }
                 ServerEvent::Hello {
                     v: PROTOCOL_VERSION,

@@ -184,7 +184,20 @@ async fn a_gone_agents_chats_go_back_to_the_queue(backend: common::Backend) {
     // Ben opens the dashboard and gets it.
     let _ben = agent_ws(&app, &t.ben, site_id).await;
     let again = until_assigned(&app, &t.owner, &c, true, Duration::from_secs(5)).await;
-    assert_eq!(again["assignedTo"], user_id(&app, &t.ben).await);
+    let ben_id = user_id(&app, &t.ben).await;
+    assert_eq!(again["assignedTo"], ben_id);
+
+    // Ben keeps the dashboard open but chooses offline: the same, after the grace period.
+    let offline = json!({ "status": "offline" });
+    let (status, _) = app.api(Method::PATCH, "/api/me/availability", &t.ben, Some(offline)).await;
+    assert_eq!(status, StatusCode::OK);
+    let back = until_assigned(&app, &t.owner, &c, false, Duration::from_secs(20)).await;
+    assert!(back["assignedTo"].is_null(), "{back}");
+    // Online again: the queue moves to him.
+    let online = json!({ "status": "online" });
+    app.api(Method::PATCH, "/api/me/availability", &t.ben, Some(online)).await;
+    let again = until_assigned(&app, &t.owner, &c, true, Duration::from_secs(5)).await;
+    assert_eq!(again["assignedTo"], ben_id);
     app.stop().await;
 }
 

@@ -3,6 +3,8 @@
 //! chats in the tab title and beside the Chats link. The settings are the user's own (`/api/me/notifications`),
 //! changed from the bell in the top bar.
 //!
+//! Nothing alerts a user who chose offline; while away, only their own chats do.
+//!
 //! Browsers play sound only after the page has had a click or a key press: the audio is unlocked on the first one,
 //! and until then the bell says so and offers the click.
 
@@ -168,6 +170,8 @@ mod browser {
     use wasm_bindgen::prelude::*;
     use web_sys::{AudioContext, AudioContextState, Notification, NotificationOptions, NotificationPermission};
 
+    use protocol::Availability;
+
     use super::Alert;
     use crate::realtime::Realtime;
 
@@ -276,6 +280,12 @@ mod browser {
             ),
         };
         let test = matches!(alert, Alert::Reminder(0));
+        // Offline: no alerts; away: only what concerns the user's own chats.
+        match (rt.own_status.get_untracked(), &alert) {
+            (Some(Availability::Offline), _) if !test => return,
+            (Some(Availability::Away), Alert::NewChat(_) | Alert::Reminder(1..)) => return,
+            _ => {}
+        }
         // A message in the chat the user is reading needs no alert.
         if let Alert::Message(chat, _) = &alert {
             if in_view() && rt.open_chat.get_untracked().as_deref() == Some(chat.id.as_str()) {

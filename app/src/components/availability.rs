@@ -71,6 +71,10 @@ pub fn AvailabilityMenu() -> impl IntoView {
             changes
         });
     }
+    // The alerts follow it (no new-chat alerts while away, none at all while offline).
+    if let Some(rt) = rt {
+        Effect::new(move |_| rt.own_status.set(current.get().map(|a| a.status)));
+    }
     #[cfg(feature = "hydrate")]
     idle::watch(current, apply);
 

@@ -87,7 +87,9 @@ pub async fn update(ctx: &Ctx, state: &AppState, input: AvailabilityForUpdate) -
     if after.status != before.status {
         let works_on = websites::worked_on(ctx, &state.db).await?;
         if after.status == Availability::Online {
-            crate::services::routing::agent_ready_soon(state, works_on.clone());
+            for website_id in &works_on {
+                crate::services::routing::dispatch_soon(state, website_id);
+            }
         }
         for website_id in works_on {
             let event = ServerEvent::AgentStatus {
@@ -99,6 +101,12 @@ pub async fn update(ctx: &Ctx, state: &AppState, input: AvailabilityForUpdate) -
         }
     }
     Ok(after)
+}
+
+/// Of the agents connected to the dashboard (`AppState::agents_online`), those who can answer now: who chose online.
+pub(crate) async fn answering(db: &impl ConnectionTrait, connected: Vec<String>) -> Result<Vec<String>, AppError> {
+    let statuses = statuses(db, &connected).await?;
+    Ok(connected.into_iter().filter(|id| statuses.get(id) == Some(&Availability::Online)).collect())
 }
 
 /// One user's status (online when they never chose one).

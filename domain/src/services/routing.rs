@@ -54,13 +54,6 @@ pub fn dispatch_soon(state: &AppState, website_id: &str) {
     });
 }
 
-/// Moves the queue of every auto website where an agent works (they came online, or chose online).
-pub fn agent_ready_soon(state: &AppState, website_ids: Vec<String>) {
-    for id in website_ids {
-        dispatch_soon(state, &id);
-    }
-}
-
 /// Sweeps every [`SWEEP_EVERY`]: returns chats of agents gone longer than the grace period to the queue, and moves
 /// every auto website's queue.
 pub fn sweep_in_background(state: AppState) {
@@ -201,11 +194,8 @@ pub async fn dispatch(state: &AppState, website_id: &str) -> Result<(), AppError
     if waiting.is_empty() {
         return Ok(());
     }
-    let website_ids = [website_id.to_string()];
-    let connected = state.agents_online(&website_ids).await;
-    let statuses = crate::services::availability::statuses(&state.db, &connected).await?;
-    let online: Vec<String> =
-        connected.into_iter().filter(|id| statuses.get(id) == Some(&Availability::Online)).collect();
+    let connected = state.agents_online(&[website_id.to_string()]).await;
+    let online = crate::services::availability::answering(&state.db, connected).await?;
     let active: Vec<String> = match online.is_empty() {
         true => Vec::new(),
         false => {

@@ -228,8 +228,8 @@ async fn agents_connected(state: &AppState, website_id: &str) -> bool {
     if ids.is_empty() {
         return state.hub.has_subscribers(&crate::hub::Topic::Website(website_id.to_string()));
     }
-    match crate::services::availability::statuses(&state.db, &ids).await {
-        Ok(statuses) => statuses.values().any(|s| *s == protocol::Availability::Online),
+    match crate::services::availability::answering(&state.db, ids).await {
+        Ok(answering) => !answering.is_empty(),
         // The widget still opens; the chat it offers is answered when an agent looks.
         Err(_) => true,
     }

@@ -122,7 +122,7 @@ fn RoutingCard(website: Website, can_manage: bool) -> impl IntoView {
     view! {
         <section class="card" id="routing-card">
             <h2>"Routing and typing preview"</h2>
-            <p class="hint">"Automatic: each new chat goes to the next online agent with room, in turn; when nobody has room it waits in a queue and the visitor sees their place. A chat whose agent has gone offline goes back to the queue after a short grace period."</p>
+            <p class="hint">"Automatic: each new chat goes to the next online agent with room, in turn; when nobody has room it waits in a queue and the visitor sees their place. A chat whose agent has gone offline goes back to the queue after a grace period (two minutes unless the server's HELPDESK_ROUTING_GRACE_SECS says otherwise)."</p>
             <form class="form grid-form" id="routing-form" on:submit=on_save>
                 <fieldset disabled=!can_manage>
                     <label for="routing-mode">"New chats"</label>
