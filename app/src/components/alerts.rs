@@ -224,7 +224,10 @@ mod browser {
 
     /// Unlocks the audio on the first input, and repeats an alert while chats wait for the user.
     pub fn watch(rt: Realtime) {
-        rt.notifications_denied.set(Notification::permission() == NotificationPermission::Denied);
+        // After hydration (an effect): the server rendered the menu without knowing the browser's permission.
+        Effect::new(move |_| {
+            rt.notifications_denied.set(Notification::permission() == NotificationPermission::Denied);
+        });
         for event in ["pointerdown", "keydown"] {
             let handle = window_event_listener_untyped(event, move |_| {
                 unlock();
