@@ -13,6 +13,12 @@ const hostPort = Number(process.env.HELPDESK_E2E_HOST_PORT ?? 3181);
 /** The customer's website (allowed) and the same page under a host name the website does not allow. */
 export const hostURL = `http://127.0.0.1:${hostPort}`;
 export const foreignHostURL = `http://localhost:${hostPort}`;
+// A real SMTP server (tools/smtp/sink.py, aiosmtpd) the server sends through; tests read what it received here.
+const smtpPort = Number(process.env.HELPDESK_E2E_SMTP_PORT ?? 3182);
+// Workers load this file again (with a new dataDir) but inherit the runner's environment: the runner's directory wins.
+process.env.HELPDESK_E2E_SMTP_DIR ??= path.join(dataDir, 'mail');
+const smtpDir = process.env.HELPDESK_E2E_SMTP_DIR;
+const python = path.join(process.env.HELPDESK_PY ?? path.join(os.homedir(), '.cache/helpdesk/py'), 'bin/python');
 
 export default defineConfig({
   testDir: './tests',
@@ -54,8 +60,16 @@ export default defineConfig({
       HELPDESK_ADMIN_EMAIL: 'admin@e2e.test',
       HELPDESK_ADMIN_PASSWORD: 'e2e-password-123',
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(root, 'target/site'),
+      HELPDESK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      HELPDESK_MAIL_FROM: 'Helpdesk E2E <help@e2e.test>',
+      HELPDESK_MAIL_RETRY_SECS: '1',
       RUST_LOG: 'warn',
     },
+  }, {
+    command: `${python} ${path.join(root, 'tools/smtp/sink.py')} ${smtpPort} ${smtpDir}`,
+    port: smtpPort,
+    reuseExistingServer: false,
+    timeout: 20_000,
   }, {
     // A customer's website on another origin, for the widget.
     command: 'node host-server.mjs',

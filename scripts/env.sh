@@ -17,4 +17,6 @@ export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$ROOT/target/site}"
 export HELPDESK_WIDGET_DIR="${HELPDESK_WIDGET_DIR:-$LEPTOS_SITE_ROOT/widget}"
 # Where cargo-leptos builds the dashboard's WASM (target/front), and the build tool beside it (scripts/build.sh).
 export FRONT_TARGET_DIR="$CARGO_TARGET_DIR/front"
+# The Python virtualenv with the test SMTP server (aiosmtpd; scripts/setup.sh --test installs it).
+export HELPDESK_PY="${HELPDESK_PY:-$HOME/.cache/helpdesk/py}"
 XTASK="$FRONT_TARGET_DIR/xtask/xtask"

@@ -2,7 +2,7 @@
 # Installs what building Helpdesk needs, only from package registries: the wasm32 target (rustup) and wasm-opt
 # (npm) for a release build (scripts/build.sh); with --dev also cargo-leptos and wasm-bindgen-cli (crates.io) for
 # the development loop (scripts/dev.sh); with --test also Playwright (npm), Chromium, nginx and redis-server
-# (Debian). Idempotent, and quick when everything is already there.
+# (Debian), and aiosmtpd (PyPI) for the test SMTP server. Idempotent, and quick when everything is already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -50,6 +50,12 @@ if [ "$for_tests" = 1 ]; then
   fi
   # Chromium for the browser tests; nginx (the deployment check, scripts/deploy-check.sh) and redis-server (the
   # tests start Redis servers of their own) from Debian too.
+  # The test SMTP server (tools/smtp/sink.py): aiosmtpd from PyPI, in a virtualenv of its own.
+  if ! "$HELPDESK_PY/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    step "pip install aiosmtpd (the test SMTP server) into $HELPDESK_PY"
+    python3 -m venv "$HELPDESK_PY"
+    "$HELPDESK_PY/bin/pip" install --quiet --disable-pip-version-check -r tools/smtp/requirements.txt
+  fi
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)

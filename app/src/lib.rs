@@ -21,7 +21,7 @@ use components::layout::AdminLayout;
 use leptos_router::Lazy;
 use pages::{
     login::LoginPage, not_found::NotFound, ActivityRoute, AdminsRoute, AnalyticsRoute, CannedRoute, ChatRoute,
-    ChatsRoute, DashboardRoute, WebsiteRoute, WebsitesRoute,
+    ChatsRoute, DashboardRoute, EmailRoute, WebsiteRoute, WebsitesRoute,
 };
 
 /// Where server functions are mounted; `/api` belongs to the REST API.
@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("admins") view={Lazy::<AdminsRoute>::new()}/>
                     <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()}/>
+                    <Route path=path!("email") view={Lazy::<EmailRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

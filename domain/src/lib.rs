@@ -14,6 +14,7 @@ pub mod events;
 pub mod files;
 pub mod hub;
 pub mod limits;
+pub mod mail;
 pub mod metrics;
 pub mod origin;
 pub mod presence;
@@ -62,6 +63,8 @@ pub struct Settings {
     pub redis_prefix: String,
     /// How long an agent may be gone before auto routing gives their chats back to the queue.
     pub routing_grace: std::time::Duration,
+    /// The SMTP server and sender (`None`: no email is sent or queued).
+    pub mail: Option<mail::MailSettings>,
 }
 
 /// Why the domain could not start.
@@ -75,6 +78,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Cluster(#[from] cluster::ClusterError),
+    #[error("{0}")]
+    Mail(#[from] mail::MailError),
 }
 
 /// Connects and migrates the database, creates the first super admin on an empty one, and returns the state every
@@ -95,6 +100,7 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         Some(url) => Some(cluster::Cluster::start(url, &settings.redis_prefix, hub.clone(), widget_cache.clone())?),
         None => None,
     };
+    let mailer = settings.mail.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
     let lane = db::WriteLane::new(&db);
     services::search::index_in_background(lane.clone(), std::time::Duration::from_secs(1));
     let state = AppState {
@@ -119,8 +125,13 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         presence: Arc::default(),
         router: Arc::new(services::routing::Router::new(settings.routing_grace)),
         draining: Arc::default(),
+        mailer: mailer.clone(),
     };
     services::routing::sweep_in_background(state.clone());
+    if let Some(mailer) = mailer {
+        mail::send_in_background(state.clone(), mailer);
+        services::emails::missed_chats_in_background(state.clone());
+    }
     Ok((state, bootstrap))
 }
 
@@ -154,6 +165,8 @@ pub struct AppState {
     pub(crate) router: Arc<services::routing::Router>,
     /// Set once the node is stopping: no new sockets, `/readyz` says so.
     pub(crate) draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Sends the outbox (`None`: no SMTP server configured, nothing is queued).
+    pub(crate) mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl AppState {

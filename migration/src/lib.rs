@@ -33,6 +33,7 @@ mod m20261205_000026_search;
 mod m20261206_000027_create_agent_settings;
 mod m20261206_000028_website_routing;
 mod m20261206_000029_workspace_signals;
+mod m20261207_000030_email;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000027_create_agent_settings::Migration),
             Box::new(m20261206_000028_website_routing::Migration),
             Box::new(m20261206_000029_workspace_signals::Migration),
+            Box::new(m20261207_000030_email::Migration),
         ]
     }
 }

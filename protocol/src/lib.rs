@@ -295,6 +295,10 @@ pub struct Website {
     pub agent_capacity: u16,
     /// Agents see what the visitor is typing before it is sent (never stored); off, they see only that they type.
     pub typing_preview: bool,
+    /// Minutes a chat may wait before the website's team is emailed (0: never).
+    pub missed_chat_minutes: u16,
+    /// The visitor is emailed the transcript when a chat is resolved (when they left an address).
+    pub transcript_on_resolve: bool,
     pub created_at: String,
 }
 
@@ -324,6 +328,9 @@ pub struct WebsiteForUpdate {
     /// 1 to [`MAX_AGENT_CAPACITY`].
     pub agent_capacity: Option<u16>,
     pub typing_preview: Option<bool>,
+    /// 0 to [`MAX_MISSED_CHAT_MINUTES`].
+    pub missed_chat_minutes: Option<u16>,
+    pub transcript_on_resolve: Option<bool>,
 }
 
 /// `POST /api/websites` answer: the seed's `{id, apiKey, embedCode}` plus the whole website.
@@ -1399,4 +1406,116 @@ mod search_tests {
         let tail = snippet(&format!("{}refund", "x ".repeat(100)), &search_words("refund"), 40);
         assert_eq!(tail.last().map(|p| (p.text.as_str(), p.hit)), Some(("refund", true)));
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Email
+// ---------------------------------------------------------------------------------------------------------------
+
+string_enum! {
+    /// Why an email was sent: a visitor's offline message, a chat left waiting (to the website's team), or a chat's
+    /// transcript (to its visitor, or where an agent sent it).
+    pub enum EmailKind {
+        Offline = "offline",
+        Missed = "missed",
+        Transcript = "transcript",
+    }
+}
+
+string_enum! {
+    /// Where an email is: waiting for its (next) try, being sent, sent, or failed for good.
+    pub enum EmailStatus {
+        Pending = "pending",
+        Sending = "sending",
+        Sent = "sent",
+        Failed = "failed",
+    }
+}
+
+impl EmailStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailStatus::Pending => "Waiting",
+            EmailStatus::Sending => "Sending",
+            EmailStatus::Sent => "Sent",
+            EmailStatus::Failed => "Failed",
+        }
+    }
+}
+
+impl EmailKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailKind::Offline => "Offline message",
+            EmailKind::Missed => "Missed chat",
+            EmailKind::Transcript => "Transcript",
+        }
+    }
+}
+
+/// Longest a website may let a chat wait before its team is emailed (minutes; 0 never emails).
+pub const MAX_MISSED_CHAT_MINUTES: u16 = 1440;
+
+/// One email in the outbox, as admins see it (the body stays on the server).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Email {
+    pub id: String,
+    pub kind: EmailKind,
+    pub website_id: Option<String>,
+    pub chat_id: Option<String>,
+    pub recipient: String,
+    pub subject: String,
+    pub status: EmailStatus,
+    /// Tries so far.
+    pub attempts: u16,
+    /// What the SMTP server (or the connection) said on the last failed try.
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    /// When a waiting email is tried next.
+    pub next_attempt_at: Option<String>,
+}
+
+/// `GET /api/emails`: whether this server sends email, and the newest emails of the caller's websites.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EmailOverview {
+    /// `HELPDESK_SMTP_URL` is set.
+    pub configured: bool,
+    /// The `From` address.
+    pub sender: Option<String>,
+    /// The SMTP server's host and port.
+    pub server: Option<String>,
+    /// Emails that failed for good, in all.
+    pub failed: u64,
+    pub emails: Vec<Email>,
+}
+
+/// `POST /api/chats/{id}/transcript`: where to send it (the visitor's address when left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TranscriptRequest {
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// The answer: false when the same transcript was already queued to that address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptQueued {
+    pub queued: bool,
+}
+
+/// `POST /api/widget/transcript`: a visitor asks for their chat's transcript.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VisitorTranscriptRequest {
+    pub chat_id: String,
+    pub email: String,
 }

@@ -60,6 +60,8 @@ pub struct Config {
     pub trusted_proxies: crate::middleware::client_addr::TrustedProxies,
     /// On SIGTERM: how long open sockets and requests get to finish before the process exits.
     pub drain: Duration,
+    /// The SMTP server and sender (`None`: no email).
+    pub mail: Option<domain::mail::MailSettings>,
     pub leptos: LeptosOptions,
 }
 
@@ -231,6 +233,7 @@ impl Config {
             },
             None => Duration::from_secs(120),
         };
+        let mail = mail_settings(&var)?;
         let upload_dir = var("HELPDESK_UPLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads"));
         let upload_max_bytes = match var("HELPDESK_UPLOAD_MAX_MB") {
             Some(v) => match v.trim().parse::<usize>() {
@@ -255,6 +258,7 @@ impl Config {
             redis_url,
             redis_prefix,
             routing_grace,
+            mail,
             public_url,
             database_url,
             bind,
@@ -292,7 +296,44 @@ impl Config {
             redis_url: self.redis_url.clone(),
             redis_prefix: self.redis_prefix.clone(),
             routing_grace: self.routing_grace,
+            mail: self.mail.clone(),
         }
+    }
+}
+
+/// `HELPDESK_SMTP_URL` with `HELPDESK_MAIL_FROM` (one without the other is refused), checked by building the
+/// transport once, so a URL or sender lettre cannot use stops the server here rather than at the first email.
+fn mail_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Option<domain::mail::MailSettings>, ConfigError> {
+    let retry_base = match var("HELPDESK_MAIL_RETRY_SECS") {
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(secs) if (1..=3600).contains(&secs) => Duration::from_secs(secs),
+            _ => return Err(invalid("HELPDESK_MAIL_RETRY_SECS", "use a number of seconds from 1 to 3600")),
+        },
+        None => Duration::from_secs(30),
+    };
+    let settings = match (var("HELPDESK_SMTP_URL"), var("HELPDESK_MAIL_FROM")) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err(invalid("HELPDESK_MAIL_FROM", "set the sender too, e.g. Helpdesk <help@example.com>"))
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "HELPDESK_SMTP_URL",
+                "set the SMTP server too, e.g. smtp://user:pass@host:587?tls=required",
+            ))
+        }
+        (Some(url), Some(from)) => {
+            let url = url.trim().to_string();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(invalid("HELPDESK_SMTP_URL", "use an smtp:// or smtps:// URL"));
+            }
+            domain::mail::MailSettings { smtp_url: url, from: from.trim().to_string(), retry_base }
+        }
+    };
+    match domain::mail::Mailer::new(&settings) {
+        Ok(_) => Ok(Some(settings)),
+        Err(domain::mail::MailError::Url(e)) => Err(invalid("HELPDESK_SMTP_URL", e)),
+        Err(domain::mail::MailError::From(e)) => Err(invalid("HELPDESK_MAIL_FROM", e)),
     }
 }
 
@@ -408,6 +449,33 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.join("jwt-secret")).expect("file").permissions().mode();
             assert_eq!(mode & 0o077, 0, "secret file is private");
+        }
+    }
+
+    #[test]
+    fn email_needs_a_server_and_a_sender_that_work() {
+        let dir = temp_dir().to_string_lossy().to_string();
+        let base = [("HELPDESK_DATA_DIR", dir.as_str())];
+        assert!(config(&base).expect("config").mail.is_none(), "no email unless asked for");
+        let url = ("HELPDESK_SMTP_URL", "smtp://ana:secret@mail.example.com:587?tls=required");
+        let from = ("HELPDESK_MAIL_FROM", "Helpdesk <help@example.com>");
+        let mail = config(&[base[0], url, from]).expect("config").mail.expect("mail");
+        assert_eq!(mail.retry_base, Duration::from_secs(30));
+        assert!(!format!("{mail:?}").contains("secret"), "the password never reaches a log: {mail:?}");
+        for (vars, name) in [
+            (vec![url], "HELPDESK_MAIL_FROM"),
+            (vec![from], "HELPDESK_SMTP_URL"),
+            (vec![("HELPDESK_SMTP_URL", "http://mail.example.com"), from], "HELPDESK_SMTP_URL"),
+            (vec![("HELPDESK_SMTP_URL", "smtp://mail.example.com?tls=sometimes"), from], "HELPDESK_SMTP_URL"),
+            (vec![url, ("HELPDESK_MAIL_FROM", "not an address")], "HELPDESK_MAIL_FROM"),
+            (vec![url, from, ("HELPDESK_MAIL_RETRY_SECS", "0")], "HELPDESK_MAIL_RETRY_SECS"),
+        ] {
+            let mut all = vec![base[0]];
+            all.extend(vars);
+            match config(&all) {
+                Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name, "{all:?}"),
+                other => panic!("{all:?} was not refused: {:?}", other.map(|c| c.mail)),
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait
 use domain::db;
 use domain::entities::{chats, messages, roles, users, visitors, websites};
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "roles",
     "users",
     "websites",
@@ -26,6 +26,7 @@ const TABLES: [&str; 14] = [
     "message_counts",
     "visitor_activity",
     "analytics_days",
+    "emails",
 ];
 
 per_backend!(
@@ -135,6 +136,8 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         routing: Set(protocol::Routing::Manual),
         agent_capacity: Set(5),
         typing_preview: Set(true),
+        missed_chat_minutes: Set(10),
+        transcript_on_resolve: Set(false),
         created_at: Set(now()),
         updated_at: Set(now()),
     }
@@ -244,6 +247,7 @@ async fn entities_match_the_migrated_schema(backend: Backend) {
         ("attachments", entity_columns::<attachments::Entity>()),
         ("chat_reads", entity_columns::<chat_reads::Entity>()),
         ("chats", entity_columns::<chats::Entity>()),
+        ("emails", entity_columns::<emails::Entity>()),
         ("message_counts", entity_columns::<message_counts::Entity>()),
         ("messages", entity_columns::<messages::Entity>()),
         ("revoked_tokens", entity_columns::<revoked_tokens::Entity>()),

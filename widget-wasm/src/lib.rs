@@ -9,6 +9,7 @@ mod js;
 mod offline;
 mod outbox;
 mod socket;
+mod transcript;
 mod ui;
 mod upload;
 pub(crate) mod wire;
@@ -42,6 +43,9 @@ struct Ui {
     file: HtmlInputElement,
     offline: Element,
     offline_error: Element,
+    mail_button: Element,
+    mail: Element,
+    mail_note: Element,
 }
 
 struct Pending {

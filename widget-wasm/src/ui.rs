@@ -57,7 +57,15 @@ pub(crate) fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) 
     attr(&close, "type", "button");
     attr(&close, "aria-label", "Close chat");
     text(&close, "×");
+    // "Email me this chat", once there is a chat.
+    let mail_button = el("button", "hd-transcript");
+    attr(&mail_button, "type", "button");
+    attr(&mail_button, "aria-label", "Email me this chat");
+    attr(&mail_button, "title", "Email me this chat");
+    attr(&mail_button, "hidden", "");
+    text(&mail_button, "✉");
     add(&head, &title);
+    add(&head, &mail_button);
     add(&head, &close);
     on(&close, "click", |_| set_open(false));
 
@@ -139,13 +147,46 @@ pub(crate) fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) 
     text(&leave, "Leave a message");
     add(&offline, &leave);
 
-    for part in [&head, &status, &log, &typing, &composer, &offline] {
+    let mail = el("form", "hd-transcript-form");
+    attr(&mail, "hidden", "");
+    let l = el("label", "");
+    text(&l, "Email me this chat");
+    let field = el("input", "");
+    attr(&field, "type", "email");
+    attr(&field, "required", "");
+    attr(&field, "autocomplete", "email");
+    attr(&field, "maxlength", "255");
+    add(&l, &field);
+    add(&mail, &l);
+    let go = el("button", "hd-send");
+    attr(&go, "type", "submit");
+    text(&go, "Send");
+    add(&mail, &go);
+    let mail_note = el("p", "hd-note");
+    attr(&mail_note, "role", "status");
+    add(&mail, &mail_note);
+
+    for part in [&head, &status, &log, &typing, &mail, &composer, &offline] {
         add(&panel, part);
     }
     root.append_child(&panel)?;
     attr(&launcher, "aria-controls", "hd-panel");
     attr(&launcher, "aria-expanded", "false");
-    Ok(Ui { launcher, panel, status, log, typing, composer, input, file, offline, offline_error })
+    Ok(Ui {
+        launcher,
+        panel,
+        status,
+        log,
+        typing,
+        composer,
+        input,
+        file,
+        offline,
+        offline_error,
+        mail_button,
+        mail,
+        mail_note,
+    })
 }
 
 pub(crate) fn wire_events(w: &Rc<Widget>) {
@@ -175,6 +216,23 @@ pub(crate) fn wire_events(w: &Rc<Widget>) {
     });
     let me = w.clone();
     on(&ui.file, "change", move |_| me.upload_selected());
+    let me = w.clone();
+    on(&ui.mail_button, "click", move |_| {
+        let form = &me.ui.mail;
+        if form.has_attribute("hidden") {
+            let _ = form.remove_attribute("hidden");
+            if let Ok(Some(f)) = form.query_selector("input") {
+                let _ = f.unchecked_ref::<HtmlElement>().focus();
+            }
+        } else {
+            attr(form, "hidden", "");
+        }
+    });
+    let me = w.clone();
+    on(&ui.mail, "submit", move |e| {
+        e.prevent_default();
+        me.ask_transcript();
+    });
     let me = w.clone();
     on(&ui.offline, "submit", move |e| {
         e.prevent_default();
@@ -229,6 +287,9 @@ impl Widget {
             if offline { (&self.ui.offline, &self.ui.composer) } else { (&self.ui.composer, &self.ui.offline) };
         let _ = show.remove_attribute("hidden");
         attr(hide, "hidden", "");
+        if self.state.borrow().chat_id.is_some() {
+            let _ = self.ui.mail_button.remove_attribute("hidden");
+        }
     }
 
     pub(crate) fn set_status(&self, message: &str) {

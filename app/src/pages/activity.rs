@@ -15,7 +15,7 @@ pub async fn list_activity(filter: ActivityFilter) -> Result<Page<ActivityEntry>
     with_ctx(|state, ctx| async move { activity::list(&ctx, &state, filter).await }).await
 }
 
-const ACTIONS: [&str; 13] = [
+const ACTIONS: [&str; 15] = [
     "auth.login",
     "auth.logout",
     "website.create",
@@ -29,6 +29,8 @@ const ACTIONS: [&str; 13] = [
     "user.reactivate",
     "user.password_reset",
     "chat.update",
+    "chat.transcript_email",
+    "email.retry",
 ];
 
 #[component]
@@ -77,6 +79,7 @@ pub fn ActivityPage() -> impl IntoView {
                         <option value="website">"Website"</option>
                         <option value="user">"User"</option>
                         <option value="chat">"Chat"</option>
+                        <option value="email">"Email"</option>
                     </select>
                 </label>
                 <Transition fallback=|| ()>

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod canned;
 pub mod chats;
 pub mod dashboard;
+pub mod email;
 pub mod labels;
 pub mod login;
 pub mod not_found;
@@ -44,6 +45,7 @@ lazy_page!(AnalyticsRoute, AnalyticsPage);
 lazy_page!(AdminsRoute, AdminsPage);
 lazy_page!(ActivityRoute, ActivityPage);
 lazy_page!(CannedRoute, CannedPage);
+lazy_page!(EmailRoute, EmailPage);
 
 use activity::ActivityPage;
 use admins::AdminsPage;
@@ -51,6 +53,7 @@ use analytics::AnalyticsPage;
 use canned::CannedPage;
 use chats::{ChatPage, ChatsPage};
 use dashboard::DashboardPage;
+use email::EmailPage;
 use websites::{WebsitePage, WebsitesPage};
 
 /// The heading and lead paragraph every page starts with.

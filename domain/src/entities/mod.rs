@@ -8,6 +8,7 @@ pub mod canned_responses;
 pub mod chat_labels;
 pub mod chat_reads;
 pub mod chats;
+pub mod emails;
 pub mod labels;
 pub mod message_counts;
 pub mod messages;

@@ -16,6 +16,8 @@ pub struct Model {
     pub routing: Routing,
     pub agent_capacity: i32,
     pub typing_preview: bool,
+    pub missed_chat_minutes: i32,
+    pub transcript_on_resolve: bool,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

@@ -574,6 +574,11 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     }
     let summary = summary(&state.db, &chat).await?;
     events::chat_changed(&state.hub, &summary, false);
+    if status == ChatStatus::Resolved && before.status != ChatStatus::Resolved {
+        if let Err(e) = crate::services::emails::on_resolved(state, &Scoped::vouch(chat.clone())).await {
+            tracing::warn!(chat_id = %chat.id, error = %e, "the transcript email was not queued");
+        }
+    }
     // An agent may have room now (a chat ended or was released), or the chat waits again.
     crate::services::routing::dispatch_soon(state, &chat.website_id);
     Ok(summary)

@@ -9,6 +9,7 @@ pub mod availability;
 pub mod canned;
 pub mod chats;
 pub mod dashboard;
+pub mod emails;
 pub mod labels;
 pub mod messages;
 pub mod notification_settings;

@@ -183,7 +183,7 @@ pub const MAX_EMAIL: usize = 255;
 
 /// A plausible address: one `@`, something before it, a dotted domain after it, no spaces. Deliverability is
 /// the agent's mail client's business.
-fn plausible_email(email: &str) -> bool {
+pub(crate) fn plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else { return false };
     !local.is_empty()
         && !domain.contains('@')
@@ -262,9 +262,13 @@ pub async fn leave_offline(
         .exec(&state.db)
         .await?;
     let chat = chats::create(v, state, protocol::ChatStatus::Offline).await?;
-    let chat_id = chat.id.clone();
-    messages::write_content(Principal::Visitor(v), state, chat, messages::Content::Text(message), None).await?;
-    Ok(chat_id)
+    let row = (*chat).clone();
+    messages::write_content(Principal::Visitor(v), state, chat, messages::Content::Text(message.clone()), None).await?;
+    // The message is stored: the email only tells of it, so a failure to queue it is logged, not the visitor's.
+    if let Err(e) = crate::services::emails::offline_message(state, &row, name, email, &message).await {
+        tracing::warn!(chat_id = %row.id, error = %e, "the offline message's email was not queued");
+    }
+    Ok(row.id)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use protocol::{
     Routing, Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings, MAX_AGENT_CAPACITY,
+    MAX_MISSED_CHAT_MINUTES,
 };
 use rand::RngCore;
 use sea_orm::sea_query::Query;
@@ -25,6 +26,8 @@ pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_DESCRIPTION_LEN: usize = 2000;
 /// Open chats per agent under auto routing, for a new website.
 pub const DEFAULT_AGENT_CAPACITY: i32 = 5;
+/// How long a new website's chats may wait before its team is emailed.
+pub const DEFAULT_MISSED_CHAT_MINUTES: i32 = 10;
 
 /// The websites `ctx` may see.
 pub fn visible(ctx: &Ctx) -> Select<websites::Entity> {
@@ -90,6 +93,8 @@ pub fn to_view(ctx: &Ctx, state: &AppState, website: &websites::Model) -> Websit
         routing: website.routing,
         agent_capacity: u16::try_from(website.agent_capacity).unwrap_or(1),
         typing_preview: website.typing_preview,
+        missed_chat_minutes: u16::try_from(website.missed_chat_minutes).unwrap_or(0),
+        transcript_on_resolve: website.transcript_on_resolve,
         created_at: website.created_at.format("%Y-%m-%d %H:%M").to_string(),
     }
 }
@@ -152,6 +157,8 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
         routing: Set(Routing::Manual),
         agent_capacity: Set(DEFAULT_AGENT_CAPACITY),
         typing_preview: Set(true),
+        missed_chat_minutes: Set(DEFAULT_MISSED_CHAT_MINUTES),
+        transcript_on_resolve: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -225,6 +232,20 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
     if let Some(preview) = input.typing_preview {
         changes.field("typingPreview", website.typing_preview, preview);
         active.typing_preview = Set(preview);
+    }
+    if let Some(minutes) = input.missed_chat_minutes {
+        if minutes > MAX_MISSED_CHAT_MINUTES {
+            return Err(AppError::validation(
+                "missedChatMinutes",
+                format!("Use 0 (never) to {MAX_MISSED_CHAT_MINUTES} minutes."),
+            ));
+        }
+        changes.field("missedChatMinutes", website.missed_chat_minutes, i32::from(minutes));
+        active.missed_chat_minutes = Set(i32::from(minutes));
+    }
+    if let Some(on) = input.transcript_on_resolve {
+        changes.field("transcriptOnResolve", website.transcript_on_resolve, on);
+        active.transcript_on_resolve = Set(on);
     }
     // A save that changes nothing writes and records nothing.
     if changes.is_empty() {

@@ -8,6 +8,7 @@
 pub mod process;
 pub mod proxy;
 pub mod redis;
+pub mod smtp;
 pub mod ws;
 
 use std::collections::HashMap;

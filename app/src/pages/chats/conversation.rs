@@ -603,6 +603,10 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                 </section>
                 }.into_any()}
                 {view! {
+                    <super::transcript::TranscriptCard chat_id=id.get_value()
+                        visitor_email=Signal::derive(move || contact.get().email)/>
+                }.into_any()}
+                {view! {
                 <section class="card visitor-panel" id="visitor-panel">
                     <h2>"Visitor " {move || if visitor_online() { view! { <span class="badge ok">"online"</span> } } else { view! { <span class="badge off">"offline"</span> } }}</h2>
                     <dl>

@@ -10,6 +10,7 @@ mod conversation;
 mod inbox;
 mod queue;
 mod search;
+mod transcript;
 
 pub use conversation::ChatPage;
 pub use inbox::ChatsPage;

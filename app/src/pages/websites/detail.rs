@@ -151,6 +151,49 @@ fn RoutingCard(website: Website, can_manage: bool) -> impl IntoView {
     .into_any()
 }
 
+/// What the website emails: its team about chats left waiting, its visitors their transcript on resolution.
+#[component]
+fn EmailCard(website: Website, can_manage: bool) -> impl IntoView {
+    let minutes = RwSignal::new(website.missed_chat_minutes.to_string());
+    let on_resolve = RwSignal::new(website.transcript_on_resolve);
+    let save = ServerAction::<UpdateWebsite>::new();
+    let error = action_error(save);
+    let id = StoredValue::new(website.id.clone());
+    let on_save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateWebsite {
+            id: id.get_value(),
+            input: WebsiteForUpdate {
+                // Not a number: out of range, so the server names the field.
+                missed_chat_minutes: Some(minutes.get_untracked().trim().parse().unwrap_or(u16::MAX)),
+                transcript_on_resolve: Some(on_resolve.get_untracked()),
+                ..Default::default()
+            },
+        });
+    };
+    view! {
+        <section class="card" id="email-card">
+            <h2>"Email"</h2>
+            <p class="hint">"Offline messages always go to the website's owner and agents. Sent only when the server has an SMTP server (see Email in the menu)."</p>
+            <form class="form grid-form" id="email-form" on:submit=on_save>
+                <fieldset disabled=!can_manage>
+                    <label for="missed-chat-minutes">"Email the team when a chat waits (minutes, 0 never)"</label>
+                    <input id="missed-chat-minutes" type="number" min="0" max=protocol::MAX_MISSED_CHAT_MINUTES.to_string() bind:value=minutes/>
+                    <FieldError error=error field="missedChatMinutes"/>
+                    <label class="check">
+                        <input type="checkbox" id="transcript-on-resolve" bind:checked=on_resolve/>
+                        "Email visitors their transcript when a chat is resolved"
+                    </label>
+                    <p class="hint">"Only visitors who left an email address get it; internal notes are never in it."</p>
+                    <FormStatus error=error fields=&["missedChatMinutes"] saved=action_ok(save)/>
+                    {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-email">"Save"</button></div> })}
+                </fieldset>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
 #[component]
 fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
     let id = website.id.clone();
@@ -297,6 +340,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
         </section>
 
         <RoutingCard website=website.clone() can_manage/>
+        <EmailCard website=website.clone() can_manage/>
 
         <section class="card settings-layout">
             <form class="form grid-form" id="widget-settings-form" on:submit=on_settings>

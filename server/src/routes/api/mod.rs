@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod auth;
 pub mod canned;
 pub mod chats;
+pub mod emails;
 pub mod labels;
 pub mod me;
 pub mod search;
@@ -63,6 +64,9 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/chats/{id}/labels", patch(labels::set_on_chat))
         .route("/chats/{id}", get(chats::get).patch(chats::update))
         .route("/chats/{id}/messages", get(chats::messages))
+        .route("/chats/{id}/transcript", post(emails::transcript))
+        .route("/emails", get(emails::list))
+        .route("/emails/{id}/retry", post(emails::retry))
         .route("/messages", post(chats::send))
         .route("/search", get(search::search))
         .route("/visitors/{id}", patch(chats::update_visitor))

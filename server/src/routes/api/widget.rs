@@ -34,6 +34,7 @@ pub fn router(state: &AppState, upload_limit: usize) -> Router<AppState> {
         .route("/config", limited(get(config_handler)).options(preflight))
         .route("/session", limited(post(session_handler)).options(preflight))
         .route("/offline", limited(post(offline_handler)).options(preflight))
+        .route("/transcript", limited(post(transcript_handler)).options(preflight))
         .route("/attachments/{id}", limited(get(download_handler)).options(preflight))
         .route("/attachments/{id}/thumbnail", limited(get(thumbnail_handler)).options(preflight))
         .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
@@ -208,6 +209,32 @@ pub async fn offline_handler(
     // Field errors carry CORS too (for an allowed origin), so the form can show them.
     let res = result.unwrap_or_else(|e| ApiError::from(e).into_response());
     Ok(cors_if_allowed(&state, &key, res, &cors_origin).await)
+}
+
+/// The visitor asks for their chat's transcript by email (Bearer visitor token); the address is kept on them.
+#[utoipa::path(post, path = "/api/widget/transcript", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")),
+    request_body = protocol::VisitorTranscriptRequest,
+    responses((status = 202, description = "Queued"), (status = 401, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody),
+        (status = 422, body = protocol::ErrorBody), (status = 429, body = protocol::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn transcript_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    crate::error::ApiJson(body): crate::error::ApiJson<protocol::VisitorTranscriptRequest>,
+) -> Result<Response, ApiError> {
+    let cors_origin = origin(&headers).unwrap_or_default().to_string();
+    let query = query.with_header(&headers);
+    let result = async {
+        let v = visitor(&state, &query, &headers, peer).await?;
+        domain::services::emails::visitor_transcript(&v, &state, &body.chat_id, &body.email).await?;
+        Ok::<_, AppError>(StatusCode::ACCEPTED.into_response())
+    }
+    .await;
+    // Errors carry CORS too (for an allowed origin), so the widget can show them.
+    let res = result.unwrap_or_else(|e| ApiError::from(e).into_response());
+    Ok(cors_if_allowed(&state, &query, res, &cors_origin).await)
 }
 
 /// The visitor behind `Authorization: Bearer <visitor token>`, on a page the website allows.
