@@ -10,6 +10,7 @@ use common::ws::{visitor_session, visitor_ws, ORIGIN};
 use common::{TestApp, PASSWORD};
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
+use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{json, Value};
 
 backend_tests!(every_route_refuses_strangers_other_tenants_and_the_wrong_role);
@@ -25,6 +26,7 @@ struct Target {
     canned: String,
     label: String,
     visitor: String,
+    email: String,
 }
 
 async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
@@ -64,8 +66,31 @@ async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
     let (status, _) =
         app.api(Method::PATCH, &format!("/api/chats/{chat}/labels"), &admin, Some(json!({ "add": [label] }))).await;
     assert_eq!(status, StatusCode::OK);
+    // A failed email of A's (this server sends none: it has no SMTP server), for "send again".
+    let email = uuid::Uuid::now_v7().to_string();
+    let now = chrono::Utc::now().naive_utc();
+    domain::entities::emails::ActiveModel {
+        id: Set(email.clone()),
+        kind: Set(protocol::EmailKind::Transcript),
+        website_id: Set(Some(website.clone())),
+        chat_id: Set(Some(chat.clone())),
+        recipient: Set("customer@example.com".into()),
+        reply_to: Set(None),
+        subject: Set("Your chat with Site A".into()),
+        body: Set("private to A".into()),
+        dedupe_key: Set(format!("test:{email}")),
+        status: Set(protocol::EmailStatus::Failed),
+        attempts: Set(8),
+        next_attempt_at: Set(now),
+        last_error: Set(Some("550 No such mailbox".into())),
+        created_at: Set(now),
+        sent_at: Set(None),
+    }
+    .insert(app.state.db())
+    .await
+    .expect("an email of A's");
     (
-        Target { website, key, agent, chat, attachment, visitor_token, canned, label, visitor: visitor_id },
+        Target { website, key, agent, chat, attachment, visitor_token, canned, label, visitor: visitor_id, email },
         admin,
         agent_token,
     )
@@ -87,6 +112,8 @@ fn concrete(path: &str, t: &Target) -> String {
         &t.label
     } else if path.starts_with("/api/visitors/") {
         &t.visitor
+    } else if path.starts_with("/api/emails/") {
+        &t.email
     } else {
         assert!(!path.contains('{'), "{path}: say which of tenant A's objects its parameter names");
         ""
@@ -121,6 +148,8 @@ fn body(method: &Method, path: &str, t: &Target) -> Option<Value> {
         ("PATCH", "/api/labels/{id}") => Some(json!({ "name": "injected" })),
         ("PATCH", "/api/chats/{id}/labels") => Some(json!({ "remove": [t.label] })),
         ("PATCH", "/api/visitors/{id}") => Some(json!({ "name": "injected" })),
+        ("POST", "/api/chats/{id}/transcript") => Some(json!({ "email": "eve@example.com" })),
+        ("POST", "/api/widget/transcript") => Some(json!({ "chatId": t.chat, "email": "eve@example.com" })),
         ("POST", "/api/widget/session") => Some(json!({ "visitorToken": t.visitor_token })),
         ("POST", "/api/widget/offline") => Some(
             json!({ "visitorToken": t.visitor_token, "name": "Eve", "email": "eve@example.com", "message": "injected" }),
@@ -233,7 +262,8 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
         let admin_only = path.starts_with("/api/websites/{id}") && *method != Method::GET
             || path.starts_with("/api/users") && *method != Method::GET && !path.ends_with("/password")
             || path.starts_with("/api/canned-responses") && *method != Method::GET
-            || path.starts_with("/api/labels") && *method != Method::GET;
+            || path.starts_with("/api/labels") && *method != Method::GET
+            || path.starts_with("/api/emails");
         if admin_only {
             let (status, text) = call(app, method, path, &t, Some(&agent_a), "", &[]).await;
             assert!(
@@ -273,6 +303,9 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
     let (_, users) = app.api(Method::GET, "/api/users", &admin_a, None).await;
     let agent = users.as_array().expect("list").iter().find(|u| u["id"] == t.agent.as_str()).expect("A's agent");
     assert_eq!(agent["isActive"], true);
+    let (_, emails) = app.api(Method::GET, "/api/emails", &admin_a, None).await;
+    let email = &emails["emails"][0];
+    assert_eq!((email["status"].as_str(), email["attempts"].as_u64()), (Some("failed"), Some(8)), "{emails}");
 }
 
 async fn visitor_session_for(app: &TestApp, key: &str, origin: &str) -> String {
