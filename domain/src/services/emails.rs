@@ -438,10 +438,11 @@ pub async fn retry(ctx: &Ctx, state: &AppState, id: &str) -> Result<Email, AppEr
         return Err(AppError::validation("status", "This email was sent already or is being sent."));
     }
     mail_configured(state)?;
+    let now = now_millis();
     emails::Entity::update_many()
         .col_expr(emails::Column::Status, Expr::value(EmailStatus::Pending.as_str()))
         .col_expr(emails::Column::Attempts, Expr::value(0))
-        .col_expr(emails::Column::NextAttemptAt, Expr::value(now_millis()))
+        .col_expr(emails::Column::NextAttemptAt, Expr::value(now))
         .filter(emails::Column::Id.eq(id))
         .exec(&state.db)
         .await?;
@@ -460,8 +461,8 @@ pub async fn retry(ctx: &Ctx, state: &AppState, id: &str) -> Result<Email, AppEr
     if let Some(mailer) = &state.mailer {
         mailer.wake();
     }
-    let row = emails::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::Internal)?;
-    Ok(to_view(row))
+    // The email as queued again (a sender may already be at it; the outbox shows what followed).
+    Ok(to_view(emails::Model { status: EmailStatus::Pending, attempts: 0, next_attempt_at: now, ..row }))
 }
 
 /// At most `max` characters of `s`.
