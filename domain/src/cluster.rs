@@ -618,6 +618,7 @@ fn encode(node: &str, note: &Note) -> Vec<u8> {
         }
         Note::DisconnectUser(id) => vec!["U", id],
         Note::DisconnectSession(id) => vec!["S", id],
+        Note::DisconnectVisitor(id) => vec!["V", id],
         Note::RestrictUser { user_id, visible } => {
             let mut fields = vec!["R", user_id.as_str()];
             fields.extend(visible.iter().map(String::as_str));
@@ -653,6 +654,7 @@ fn apply(node: &str, bytes: &[u8], hub: &Hub, widget_cache: &WidgetConfigCache) 
         }
         "U" => fields.next().into_iter().for_each(|id| hub.disconnect_user_here(id)),
         "S" => fields.next().into_iter().for_each(|id| hub.disconnect_session_here(id)),
+        "V" => fields.next().into_iter().for_each(|id| hub.disconnect_visitor_here(id)),
         "R" => {
             let Some(user_id) = fields.next() else { return };
             let visible: Vec<String> = text.split(SEP).skip(3).filter(|w| !w.is_empty()).map(String::from).collect();

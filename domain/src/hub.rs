@@ -112,6 +112,8 @@ pub enum Note {
     },
     DisconnectUser(String),
     DisconnectSession(String),
+    /// A visitor was erased: their sockets close and their widget starts again as a new visitor.
+    DisconnectVisitor(String),
     /// A user's websites are now exactly `visible`.
     RestrictUser {
         user_id: String,
@@ -327,6 +329,19 @@ impl Hub {
     pub fn disconnect_user_here(&self, user_id: &str) {
         for conn in self.conns_losing_access(&Topic::User(user_id.to_string())) {
             conn.request_close(CloseReason::Revoked);
+        }
+    }
+
+    /// Closes an erased visitor's sockets on every node, as if their website had changed: the widget starts a new
+    /// session (the old token names no visitor any more).
+    pub fn disconnect_visitor_everywhere(&self, visitor_id: &str) {
+        self.relay(Note::DisconnectVisitor(visitor_id.to_string()));
+        self.disconnect_visitor_here(visitor_id);
+    }
+
+    pub fn disconnect_visitor_here(&self, visitor_id: &str) {
+        for conn in self.conns_losing_access(&Topic::Visitor(visitor_id.to_string())) {
+            conn.request_close(CloseReason::WebsiteGone);
         }
     }
 

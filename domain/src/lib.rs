@@ -128,6 +128,7 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         mailer: mailer.clone(),
     };
     services::routing::sweep_in_background(state.clone());
+    services::privacy::retention_in_background(state.clone());
     if let Some(mailer) = mailer {
         mail::send_in_background(state.clone(), mailer);
         services::emails::missed_chats_in_background(state.clone());

@@ -34,6 +34,7 @@ mod m20261206_000027_create_agent_settings;
 mod m20261206_000028_website_routing;
 mod m20261206_000029_workspace_signals;
 mod m20261207_000030_email;
+mod m20261207_000031_retention;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000028_website_routing::Migration),
             Box::new(m20261206_000029_workspace_signals::Migration),
             Box::new(m20261207_000030_email::Migration),
+            Box::new(m20261207_000031_retention::Migration),
         ]
     }
 }

@@ -299,6 +299,9 @@ pub struct Website {
     pub missed_chat_minutes: u16,
     /// The visitor is emailed the transcript when a chat is resolved (when they left an address).
     pub transcript_on_resolve: bool,
+    /// Days ended chats (with their files) and page views are kept before they are deleted (0: for ever).
+    #[serde(default)]
+    pub retention_days: u16,
     pub created_at: String,
 }
 
@@ -331,6 +334,8 @@ pub struct WebsiteForUpdate {
     /// 0 to [`MAX_MISSED_CHAT_MINUTES`].
     pub missed_chat_minutes: Option<u16>,
     pub transcript_on_resolve: Option<bool>,
+    /// 0 (keep for ever) to [`MAX_RETENTION_DAYS`].
+    pub retention_days: Option<u16>,
 }
 
 /// `POST /api/websites` answer: the seed's `{id, apiKey, embedCode}` plus the whole website.
@@ -1455,6 +1460,21 @@ impl EmailKind {
 
 /// Longest a website may let a chat wait before its team is emailed (minutes; 0 never emails).
 pub const MAX_MISSED_CHAT_MINUTES: u16 = 1440;
+
+/// Longest a website may keep ended chats before the retention sweep deletes them (days; 0 keeps them for ever).
+pub const MAX_RETENTION_DAYS: u16 = 3650;
+
+/// `DELETE /api/visitors/{id}` answer: what was erased with the visitor.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorErased {
+    pub chats: u64,
+    pub messages: u64,
+    /// Uploaded files deleted from disk (thumbnails not counted).
+    pub files: u64,
+    pub pages: u64,
+}
 
 /// One email in the outbox, as admins see it (the body stays on the server).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

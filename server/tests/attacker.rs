@@ -258,12 +258,14 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
         if status.is_success() && path != "/api/openapi.json" {
             assert!(a_ids.iter().all(|id| !text.contains(id.as_str())), "{what} as admin B shows A's data: {text}");
         }
-        // A's agent may read their website and chats but change no website, settings, user or shared response.
+        // A's agent may read their website and chats but change no website, settings, user or shared response,
+        // and neither export nor erase a visitor.
         let admin_only = path.starts_with("/api/websites/{id}") && *method != Method::GET
             || path.starts_with("/api/users") && *method != Method::GET && !path.ends_with("/password")
             || path.starts_with("/api/canned-responses") && *method != Method::GET
             || path.starts_with("/api/labels") && *method != Method::GET
-            || path.starts_with("/api/emails");
+            || path.starts_with("/api/emails")
+            || path.starts_with("/api/visitors/{id}") && (*method == Method::DELETE || path.ends_with("/export"));
         if admin_only {
             let (status, text) = call(app, method, path, &t, Some(&agent_a), "", &[]).await;
             assert!(

@@ -37,20 +37,6 @@ fn s(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}")).to_string()
 }
 
-/// Website A of owner@ (with agent ana@), website C of other@ (with agent cem@); returns (A, C).
-async fn sites(app: &TestApp) -> (Value, Value) {
-    let root = app.admin_token().await;
-    app.create_user(&root, "owner@helpdesk.test", "admin", &[]).await;
-    app.create_user(&root, "other@helpdesk.test", "admin", &[]).await;
-    let owner = app.token("owner@helpdesk.test", PASSWORD).await;
-    let other = app.token("other@helpdesk.test", PASSWORD).await;
-    let a = app.create_website(&owner, "Shop A", &["shop.example.com"]).await;
-    let c = app.create_website(&other, "Shop C", &["shop.example.com"]).await;
-    app.create_user(&owner, "ana@helpdesk.test", "agent", &[&s(&a, "id")]).await;
-    app.create_user(&other, "cem@helpdesk.test", "agent", &[&s(&c, "id")]).await;
-    (a, c)
-}
-
 async fn leave_offline(app: &TestApp, key: &str, name: &str, email: &str, message: &str) -> String {
     let res = app
         .client
@@ -89,7 +75,7 @@ async fn outbox_until(app: &TestApp, token: &str, query: &str, done: impl Fn(&Va
 async fn offline_messages_and_missed_chats_email_the_team(backend: Backend) {
     let smtp = Smtp::start().await;
     let app = app_with_mail(backend, &smtp).await;
-    let (a, c) = sites(&app).await;
+    let (a, c) = app.two_tenants("Shop A", "Shop C").await;
     let owner = app.token("owner@helpdesk.test", PASSWORD).await;
     let other = app.token("other@helpdesk.test", PASSWORD).await;
     let ana = app.token("ana@helpdesk.test", PASSWORD).await;
@@ -180,7 +166,7 @@ async fn backdate(app: &TestApp, chat_ids: &[String], minutes: i64) {
 async fn transcripts_reach_the_visitor_without_notes(backend: Backend) {
     let smtp = Smtp::start().await;
     let app = app_with_mail(backend, &smtp).await;
-    let (a, c) = sites(&app).await;
+    let (a, c) = app.two_tenants("Shop A", "Shop C").await;
     let owner = app.token("owner@helpdesk.test", PASSWORD).await;
     let ana = app.token("ana@helpdesk.test", PASSWORD).await;
     let cem = app.token("cem@helpdesk.test", PASSWORD).await;
@@ -305,7 +291,7 @@ async fn mail_is_retried_and_failures_are_shown(backend: Backend) {
     // The SMTP server is not there yet.
     let mut smtp = Smtp::reserve();
     let app = app_with_mail(backend, &smtp).await;
-    let (a, c) = sites(&app).await;
+    let (a, c) = app.two_tenants("Shop A", "Shop C").await;
     let owner = app.token("owner@helpdesk.test", PASSWORD).await;
     let other = app.token("other@helpdesk.test", PASSWORD).await;
     let ana = app.token("ana@helpdesk.test", PASSWORD).await;

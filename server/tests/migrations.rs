@@ -138,6 +138,7 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         typing_preview: Set(true),
         missed_chat_minutes: Set(10),
         transcript_on_resolve: Set(false),
+        retention_days: Set(0),
         created_at: Set(now()),
         updated_at: Set(now()),
     }

@@ -21,26 +21,12 @@ backend_tests!(
 
 const PATH: &str = "/api/me/notifications";
 
-/// Website A (Ana) of one admin, website C (Cem) of another; returns (A, C).
-async fn sites(app: &TestApp) -> (Value, Value) {
-    let root = app.admin_token().await;
-    app.create_user(&root, "owner@helpdesk.test", "admin", &[]).await;
-    app.create_user(&root, "other@helpdesk.test", "admin", &[]).await;
-    let owner = app.token("owner@helpdesk.test", PASSWORD).await;
-    let other = app.token("other@helpdesk.test", PASSWORD).await;
-    let a = app.create_website(&owner, "A", &["shop.example.com"]).await;
-    let c = app.create_website(&other, "C", &["shop.example.com"]).await;
-    app.create_user(&owner, "ana@helpdesk.test", "agent", &[a["id"].as_str().expect("id")]).await;
-    app.create_user(&other, "cem@helpdesk.test", "agent", &[c["id"].as_str().expect("id")]).await;
-    (a, c)
-}
-
 fn s(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}")).to_string()
 }
 
 async fn each_user_keeps_their_own_notification_settings(app: &TestApp) {
-    sites(app).await;
+    app.two_tenants("A", "C").await;
     let ana = app.token("ana@helpdesk.test", PASSWORD).await;
     let cem = app.token("cem@helpdesk.test", PASSWORD).await;
     let (status, body) = app.api(Method::GET, PATH, &ana, None).await;
@@ -112,7 +98,7 @@ async fn visitor_with_chat(app: &TestApp, site: &Value, agent: &mut Ws) -> (Ws, 
 }
 
 async fn agents_see_what_the_visitor_types_when_the_website_allows_it(app: &TestApp) {
-    let (a, c) = sites(app).await;
+    let (a, c) = app.two_tenants("A", "C").await;
     let owner = app.token("owner@helpdesk.test", PASSWORD).await;
     let ana_token = app.token("ana@helpdesk.test", PASSWORD).await;
     let cem_token = app.token("cem@helpdesk.test", PASSWORD).await;
@@ -176,7 +162,7 @@ async fn agents_see_what_the_visitor_types_when_the_website_allows_it(app: &Test
 }
 
 async fn read_receipts_go_both_ways(app: &TestApp) {
-    let (a, _) = sites(app).await;
+    let (a, _) = app.two_tenants("A", "C").await;
     let ana_token = app.token("ana@helpdesk.test", PASSWORD).await;
     let mut ana = agent_ws(app, &ana_token, &s(&a, "id")).await;
     let (mut visitor, chat_id, token) = visitor_with_chat(app, &a, &mut ana).await;

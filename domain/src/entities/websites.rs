@@ -18,6 +18,7 @@ pub struct Model {
     pub typing_preview: bool,
     pub missed_chat_minutes: i32,
     pub transcript_on_resolve: bool,
+    pub retention_days: i32,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

@@ -13,6 +13,7 @@ pub mod emails;
 pub mod labels;
 pub mod messages;
 pub mod notification_settings;
+pub mod privacy;
 pub mod routing;
 pub mod search;
 pub mod users;

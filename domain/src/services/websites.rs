@@ -4,7 +4,7 @@
 
 use protocol::{
     Routing, Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings, MAX_AGENT_CAPACITY,
-    MAX_MISSED_CHAT_MINUTES,
+    MAX_MISSED_CHAT_MINUTES, MAX_RETENTION_DAYS,
 };
 use rand::RngCore;
 use sea_orm::sea_query::Query;
@@ -95,6 +95,7 @@ pub fn to_view(ctx: &Ctx, state: &AppState, website: &websites::Model) -> Websit
         typing_preview: website.typing_preview,
         missed_chat_minutes: u16::try_from(website.missed_chat_minutes).unwrap_or(0),
         transcript_on_resolve: website.transcript_on_resolve,
+        retention_days: u16::try_from(website.retention_days).unwrap_or(0),
         created_at: website.created_at.format("%Y-%m-%d %H:%M").to_string(),
     }
 }
@@ -159,6 +160,7 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
         typing_preview: Set(true),
         missed_chat_minutes: Set(DEFAULT_MISSED_CHAT_MINUTES),
         transcript_on_resolve: Set(false),
+        retention_days: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -246,6 +248,16 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
     if let Some(on) = input.transcript_on_resolve {
         changes.field("transcriptOnResolve", website.transcript_on_resolve, on);
         active.transcript_on_resolve = Set(on);
+    }
+    if let Some(days) = input.retention_days {
+        if days > MAX_RETENTION_DAYS {
+            return Err(AppError::validation(
+                "retentionDays",
+                format!("Use 0 (keep for ever) to {MAX_RETENTION_DAYS} days."),
+            ));
+        }
+        changes.field("retentionDays", website.retention_days, i32::from(days));
+        active.retention_days = Set(i32::from(days));
     }
     // A save that changes nothing writes and records nothing.
     if changes.is_empty() {

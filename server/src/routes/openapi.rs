@@ -22,6 +22,7 @@ use super::api;
         api::chats::list, api::chats::counts, api::chats::get, api::chats::update, api::chats::messages, api::chats::send, api::chats::update_visitor,
         api::search::search,
         api::emails::list, api::emails::retry, api::emails::transcript,
+        api::privacy::chats_csv, api::privacy::transcript_csv, api::privacy::export_visitor, api::privacy::erase_visitor,
         api::widget::config_handler, api::widget::session_handler, api::widget::offline_handler,
         api::widget::transcript_handler,
         api::widget::upload_handler, api::widget::download_handler, api::widget::thumbnail_handler,
@@ -37,6 +38,7 @@ use super::api;
         (name = "chats", description = "Chats, messages (and agents' internal notes) and attachments"),
         (name = "canned", description = "Canned responses: shared per website, or personal"),
         (name = "labels", description = "Each website's labels, and the labels on chats"),
+        (name = "privacy", description = "Everything stored about one visitor: export it, or erase it"),
         (name = "emails", description = "The outbox: what was emailed, what failed and why; send again"),
         (name = "widget", description = "Called by the widget on customers' pages (API key + Origin)"),
     )

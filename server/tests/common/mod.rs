@@ -365,6 +365,21 @@ impl TestApp {
         body
     }
 
+    /// Two tenants: website `a` of owner@ with agent ana@, website `c` of other@ with agent cem@ (both admins
+    /// created by the super admin, both websites on shop.example.com); returns (a, c) as created.
+    pub async fn two_tenants(&self, a: &str, c: &str) -> (Value, Value) {
+        let root = self.admin_token().await;
+        self.create_user(&root, "owner@helpdesk.test", "admin", &[]).await;
+        self.create_user(&root, "other@helpdesk.test", "admin", &[]).await;
+        let owner = self.token("owner@helpdesk.test", PASSWORD).await;
+        let other = self.token("other@helpdesk.test", PASSWORD).await;
+        let a = self.create_website(&owner, a, &["shop.example.com"]).await;
+        let c = self.create_website(&other, c, &["shop.example.com"]).await;
+        self.create_user(&owner, "ana@helpdesk.test", "agent", &[a["id"].as_str().expect("id")]).await;
+        self.create_user(&other, "cem@helpdesk.test", "agent", &[c["id"].as_str().expect("id")]).await;
+        (a, c)
+    }
+
     pub async fn token(&self, email: &str, password: &str) -> String {
         let res = self.login(email, password).await;
         assert_eq!(res.status(), StatusCode::OK, "login {email}");

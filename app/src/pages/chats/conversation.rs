@@ -44,6 +44,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     let chat_id = detail.chat.id.clone();
     let visitor_id = detail.visitor.id.clone();
+    let visitor_id_for_data = StoredValue::new(visitor_id.clone());
     rt.merge_messages(&chat_id, detail.messages.clone());
     rt.merge_chats(vec![detail.chat.clone()]);
     {
@@ -678,6 +679,9 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                             }).collect_view()}</ul>
                         }.into_any()
                     }}
+                    {move || me.get().and_then(Result::ok).filter(|u| u.role.rank() >= protocol::Role::Admin.rank()).map(|_| view! {
+                        <super::privacy::VisitorData visitor_id=visitor_id_for_data.get_value()/>
+                    })}
                 </section>
                 }.into_any()}
             </aside>

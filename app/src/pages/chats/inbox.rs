@@ -66,6 +66,25 @@ impl View {
         }
     }
 
+    /// This view as a CSV download (`GET /api/chats/export.csv`, every page of it).
+    fn export_href(&self) -> String {
+        let filter = self.filter(1);
+        let parts: Vec<String> = [
+            ("websiteId", &filter.website_id),
+            ("status", &filter.status),
+            ("assignee", &filter.assignee),
+            ("label", &filter.label),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", crate::url::encode_query_value(v))))
+        .collect();
+        if parts.is_empty() {
+            "/api/chats/export.csv".into()
+        } else {
+            format!("/api/chats/export.csv?{}", parts.join("&"))
+        }
+    }
+
     /// Whether a chat heard of live belongs in this view (the server decides for the list it sends).
     fn shows(&self, chat: &ChatSummary, me: Option<&str>) -> bool {
         let open = matches!(chat.status, ChatStatus::Waiting | ChatStatus::Ongoing | ChatStatus::Offline);
@@ -180,6 +199,8 @@ pub fn ChatsPage() -> impl IntoView {
             <span class="muted" id="following" data-count=move || rt.joined.get().len()>
                 {move || format!("Following {} website(s) live", rt.joined.get().len())}
             </span>
+            <a class="button secondary small" id="export-chats" download="" href=move || view.get().export_href()
+                title="Every chat of this view, as a spreadsheet">"Export CSV"</a>
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || initial.get().map(|res| match res {

@@ -8,6 +8,7 @@ use crate::error::AppError;
 
 mod conversation;
 mod inbox;
+mod privacy;
 mod queue;
 mod search;
 mod transcript;

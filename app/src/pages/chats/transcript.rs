@@ -1,5 +1,5 @@
 //! The conversation's "Email the transcript" card: an agent sends the chat (notes left out) to the visitor's address
-//! or one they type; the outbox (/admin/email) shows what became of it.
+//! or one they type; the outbox (/admin/email) shows what became of it. Beside it, the chat as a CSV download.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -22,6 +22,7 @@ pub async fn email_transcript(chat_id: String, email: Option<String>) -> Result<
 #[component]
 pub fn TranscriptCard(chat_id: String, #[prop(into)] visitor_email: Signal<Option<String>>) -> impl IntoView {
     let send = ServerAction::<EmailTranscript>::new();
+    let csv_href = format!("/api/chats/{}/transcript.csv", crate::url::encode_query_value(&chat_id));
     let to = RwSignal::new(String::new());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -45,6 +46,7 @@ pub fn TranscriptCard(chat_id: String, #[prop(into)] visitor_email: Signal<Optio
                     disabled=move || send.pending().get()>"Send transcript"</button>
                 <FormStatus error=action_error(send) fields=&["email"] saved=sent ok="Queued: see Email for its delivery."/>
             </form>
+            <p class="small"><a id="transcript-csv" download="" href=csv_href>"Download as CSV"</a>" (internal notes included)"</p>
         </section>
     }
 }

@@ -7,13 +7,12 @@ use protocol::{
 };
 
 use super::list::split_domains;
-use super::{
-    confirm, get_website, get_widget_settings, DeleteWebsite, RotateWebsiteKey, SaveWidgetSettings, UpdateWebsite,
-};
+use super::{get_website, get_widget_settings, DeleteWebsite, RotateWebsiteKey, SaveWidgetSettings, UpdateWebsite};
 use crate::components::form::{action_error, action_ok, page_status, FieldError, FormStatus, LoadError};
 use crate::error::AppError;
 use crate::pages::PageHeader;
 use crate::preview::widget_preview_html;
+use crate::shared::confirm;
 
 #[component]
 pub fn WebsitePage() -> impl IntoView {
@@ -194,6 +193,42 @@ fn EmailCard(website: Website, can_manage: bool) -> impl IntoView {
     .into_any()
 }
 
+/// How long the website keeps ended chats, their files and its visitors' page views.
+#[component]
+fn RetentionCard(website: Website, can_manage: bool) -> impl IntoView {
+    let days = RwSignal::new(website.retention_days.to_string());
+    let save = ServerAction::<UpdateWebsite>::new();
+    let error = action_error(save);
+    let id = StoredValue::new(website.id.clone());
+    let on_save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateWebsite {
+            id: id.get_value(),
+            input: WebsiteForUpdate {
+                // Not a number: out of range, so the server names the field.
+                retention_days: Some(days.get_untracked().trim().parse().unwrap_or(u16::MAX)),
+                ..Default::default()
+            },
+        });
+    };
+    view! {
+        <section class="card" id="retention-card">
+            <h2>"Data retention"</h2>
+            <p class="hint">"Closed and resolved chats untouched for longer are deleted with their messages and files, once an hour; so are page views and visitors with no chat left. Open chats are never deleted."</p>
+            <form class="form grid-form" id="retention-form" on:submit=on_save>
+                <fieldset disabled=!can_manage>
+                    <label for="retention-days">"Keep ended chats for (days, 0 for ever)"</label>
+                    <input id="retention-days" type="number" min="0" max=protocol::MAX_RETENTION_DAYS.to_string() bind:value=days/>
+                    <FieldError error=error field="retentionDays"/>
+                    <FormStatus error=error fields=&["retentionDays"] saved=action_ok(save)/>
+                    {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-retention">"Save"</button></div> })}
+                </fieldset>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
 #[component]
 fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
     let id = website.id.clone();
@@ -341,6 +376,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
 
         <RoutingCard website=website.clone() can_manage/>
         <EmailCard website=website.clone() can_manage/>
+        <RetentionCard website=website.clone() can_manage/>
 
         <section class="card settings-layout">
             <form class="form grid-form" id="widget-settings-form" on:submit=on_settings>

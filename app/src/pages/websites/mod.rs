@@ -54,8 +54,3 @@ pub async fn save_widget_settings(id: String, settings: WidgetSettings) -> Resul
     use crate::server::{request::with_ctx, services::widget_settings};
     with_ctx(|state, ctx| async move { widget_settings::update(&ctx, &state, &id, settings).await }).await
 }
-
-/// The browser's confirmation dialog; on the server (never called there) it declines.
-pub(super) fn confirm(message: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
-}

@@ -81,7 +81,7 @@ pub async fn read_form(
 }
 
 /// `Content-Disposition` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987).
-fn disposition(name: &str) -> String {
+pub(crate) fn disposition(name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' { c } else { '_' })

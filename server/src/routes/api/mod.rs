@@ -10,6 +10,7 @@ pub mod chats;
 pub mod emails;
 pub mod labels;
 pub mod me;
+pub mod privacy;
 pub mod search;
 pub mod users;
 pub mod websites;
@@ -60,16 +61,19 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/labels", get(labels::list).post(labels::create))
         .route("/labels/{id}", patch(labels::update).delete(labels::delete))
         .route("/chats", get(chats::list))
+        .route("/chats/export.csv", get(privacy::chats_csv))
         .route("/chats/counts", get(chats::counts))
         .route("/chats/{id}/labels", patch(labels::set_on_chat))
         .route("/chats/{id}", get(chats::get).patch(chats::update))
         .route("/chats/{id}/messages", get(chats::messages))
         .route("/chats/{id}/transcript", post(emails::transcript))
+        .route("/chats/{id}/transcript.csv", get(privacy::transcript_csv))
         .route("/emails", get(emails::list))
         .route("/emails/{id}/retry", post(emails::retry))
         .route("/messages", post(chats::send))
         .route("/search", get(search::search))
-        .route("/visitors/{id}", patch(chats::update_visitor))
+        .route("/visitors/{id}", patch(chats::update_visitor).delete(privacy::erase_visitor))
+        .route("/visitors/{id}/export", get(privacy::export_visitor))
         .route("/attachments/{id}", get(attachments::download))
         .route("/attachments/{id}/thumbnail", get(attachments::thumbnail))
         .route("/openapi.json", get(super::openapi::openapi_json))
