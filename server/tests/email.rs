@@ -340,9 +340,11 @@ async fn mail_is_retried_and_failures_are_shown(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let failed =
-        outbox_until(&app, &owner, "?failed=true", |o| o["emails"].as_array().is_some_and(|e| e.len() == 1)).await;
-    assert_eq!(failed["failed"], 1);
+    let failed = outbox_until(&app, &owner, "?failed=true", |o| {
+        // The count and the list are two reads: wait until both have seen the failure.
+        o["failed"] == 1 && o["emails"].as_array().is_some_and(|e| e.len() == 1)
+    })
+    .await;
     let email = &failed["emails"][0];
     assert_eq!((email["status"].as_str(), email["attempts"].as_u64()), (Some("failed"), Some(1)), "{email}");
     assert!(email["lastError"].as_str().is_some_and(|m| m.contains("550")), "{email}");
