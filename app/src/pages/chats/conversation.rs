@@ -679,9 +679,12 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                             }).collect_view()}</ul>
                         }.into_any()
                     }}
-                    {move || me.get().and_then(Result::ok).filter(|u| u.role.rank() >= protocol::Role::Admin.rank()).map(|_| view! {
-                        <super::privacy::VisitorData visitor_id=visitor_id_for_data.get_value()/>
-                    })}
+                    // A resource read outside Suspense/Transition can render differently on each side and stop hydration.
+                    <Transition fallback=|| ()>
+                        {move || me.get().and_then(Result::ok).filter(|u| u.role.rank() >= protocol::Role::Admin.rank()).map(|_| view! {
+                            <super::privacy::VisitorData visitor_id=visitor_id_for_data.get_value()/>
+                        })}
+                    </Transition>
                 </section>
                 }.into_any()}
             </aside>
