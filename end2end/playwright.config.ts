@@ -63,6 +63,9 @@ export default defineConfig({
       HELPDESK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       HELPDESK_MAIL_FROM: 'Helpdesk E2E <help@e2e.test>',
       HELPDESK_MAIL_RETRY_SECS: '1',
+      // The webhook journey's receiver runs on loopback, inside the test.
+      HELPDESK_WEBHOOKS_ALLOW_PRIVATE: 'true',
+      HELPDESK_WEBHOOK_RETRY_SECS: '1',
       RUST_LOG: 'warn',
     },
   }, {

@@ -21,7 +21,7 @@ use components::layout::AdminLayout;
 use leptos_router::Lazy;
 use pages::{
     login::LoginPage, not_found::NotFound, ActivityRoute, AdminsRoute, AnalyticsRoute, CannedRoute, ChatRoute,
-    ChatsRoute, DashboardRoute, EmailRoute, WebsiteRoute, WebsitesRoute,
+    ChatsRoute, DashboardRoute, EmailRoute, WebhooksRoute, WebsiteRoute, WebsitesRoute,
 };
 
 /// Where server functions are mounted; `/api` belongs to the REST API.
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admins") view={Lazy::<AdminsRoute>::new()}/>
                     <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()}/>
                     <Route path=path!("email") view={Lazy::<EmailRoute>::new()}/>
+                    <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

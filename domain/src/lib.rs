@@ -22,6 +22,7 @@ pub mod realtime;
 pub mod scoped;
 pub mod services;
 pub mod throttle;
+pub mod webhooks;
 pub mod widget_cache;
 
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub routing_grace: std::time::Duration,
     /// The SMTP server and sender (`None`: no email is sent or queued).
     pub mail: Option<mail::MailSettings>,
+    /// Where webhooks may go, and how soon they are retried.
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// Why the domain could not start.
@@ -80,6 +83,8 @@ pub enum StartError {
     Cluster(#[from] cluster::ClusterError),
     #[error("{0}")]
     Mail(#[from] mail::MailError),
+    #[error("webhooks: {0}")]
+    Webhooks(#[from] reqwest::Error),
 }
 
 /// Connects and migrates the database, creates the first super admin on an empty one, and returns the state every
@@ -102,9 +107,13 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
     };
     let mailer = settings.mail.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
     let lane = db::WriteLane::new(&db);
+    let (hooks, handoff) = webhooks::Webhooks::new(&settings.webhooks)?;
+    let hooks = Arc::new(hooks);
+    hooks.refresh(&db).await?;
+    webhooks::enqueue_in_background(db.clone(), lane.clone(), hooks.clone(), handoff);
     services::search::index_in_background(lane.clone(), std::time::Duration::from_secs(1));
     let state = AppState {
-        writer: Arc::new(services::messages::MessageWriter::spawn(db.clone(), hub.clone(), &lane)),
+        writer: Arc::new(services::messages::MessageWriter::spawn(db.clone(), hub.clone(), hooks.clone(), &lane)),
         lane,
         db,
         auth: Arc::new(auth),
@@ -126,9 +135,12 @@ pub async fn start(settings: Settings) -> Result<(AppState, Option<services::use
         router: Arc::new(services::routing::Router::new(settings.routing_grace)),
         draining: Arc::default(),
         mailer: mailer.clone(),
+        webhooks: hooks.clone(),
     };
     services::routing::sweep_in_background(state.clone());
     services::privacy::retention_in_background(state.clone());
+    webhooks::send_in_background(state.clone(), hooks.clone());
+    webhooks::refresh_in_background(state.clone(), hooks);
     if let Some(mailer) = mailer {
         mail::send_in_background(state.clone(), mailer);
         services::emails::missed_chats_in_background(state.clone());
@@ -168,6 +180,8 @@ pub struct AppState {
     pub(crate) draining: Arc<std::sync::atomic::AtomicBool>,
     /// Sends the outbox (`None`: no SMTP server configured, nothing is queued).
     pub(crate) mailer: Option<Arc<mail::Mailer>>,
+    /// Which websites want which events, and the queue's sender.
+    pub(crate) webhooks: Arc<webhooks::Webhooks>,
 }
 
 impl AppState {

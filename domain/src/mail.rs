@@ -125,9 +125,15 @@ impl Mailer {
 
     /// When the `attempts`-th failed try is retried.
     fn backoff(&self, attempts: i32) -> Duration {
-        let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
-        self.retry_base.saturating_mul(1 << doublings).min(MAX_BACKOFF)
+        backoff(self.retry_base, attempts)
     }
+}
+
+/// The wait before retrying after the `attempts`-th failed try: `base`, doubled for each earlier failure, at most an
+/// hour (the email outbox and the webhook queue alike).
+pub(crate) fn backoff(base: Duration, attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
+    base.saturating_mul(1 << doublings).min(MAX_BACKOFF)
 }
 
 /// `host:port` from an SMTP URL (for admins' eyes: the credentials stay out).
@@ -249,7 +255,7 @@ async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, sea_orm::D
 }
 
 /// At most `max` characters of `s`.
-fn cut(s: &str, max: usize) -> String {
+pub(crate) fn cut(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 

@@ -64,6 +64,15 @@ test('an admin exports chats as CSV, downloads a visitor, erases them, and sets 
   const after = await downloaded(page, '#export-chats');
   expect(after.text).not.toContain('is my order number');
 
+  // The erased visitor's open widget starts again as a new visitor: the old conversation is gone from it, and what
+  // they write now opens a new chat that agents see.
+  await expect(panel.locator('.hd-me')).toHaveCount(0);
+  await expect(panel).not.toContainText('is my order number');
+  await panel.locator('.hd-input').fill('Hello again');
+  await panel.locator('.hd-input').press('Enter');
+  await expect(panel.locator('.hd-me').last()).toHaveAttribute('data-seq', '1');
+  await expect(page.locator('main')).toContainText('Hello again');
+
   // Retention, on the website's page: kept across a reload (out-of-range values: server/tests/privacy.rs).
   await page.goto(`/admin/websites/${site.id}`);
   await hydrated(page);

@@ -35,6 +35,7 @@ mod m20261206_000028_website_routing;
 mod m20261206_000029_workspace_signals;
 mod m20261207_000030_email;
 mod m20261207_000031_retention;
+mod m20261208_000032_webhooks;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000029_workspace_signals::Migration),
             Box::new(m20261207_000030_email::Migration),
             Box::new(m20261207_000031_retention::Migration),
+            Box::new(m20261208_000032_webhooks::Migration),
         ]
     }
 }

@@ -1539,3 +1539,110 @@ pub struct VisitorTranscriptRequest {
     pub chat_id: String,
     pub email: String,
 }
+
+string_enum! {
+    /// What a webhook can be told of. `ping` is the dashboard's "Send a test", never subscribed to.
+    pub enum WebhookEvent {
+        ChatCreated = "chat.created",
+        MessageCreated = "message.created",
+        ChatResolved = "chat.resolved",
+        OfflineMessage = "offline.message",
+        Ping = "ping",
+    }
+}
+
+impl WebhookEvent {
+    /// The events a subscription may name.
+    pub const SUBSCRIBABLE: &'static [WebhookEvent] = &[
+        WebhookEvent::ChatCreated,
+        WebhookEvent::MessageCreated,
+        WebhookEvent::ChatResolved,
+        WebhookEvent::OfflineMessage,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WebhookEvent::ChatCreated => "A chat starts",
+            WebhookEvent::MessageCreated => "A message is sent (not internal notes)",
+            WebhookEvent::ChatResolved => "A chat is resolved",
+            WebhookEvent::OfflineMessage => "An offline message is left",
+            WebhookEvent::Ping => "Test",
+        }
+    }
+}
+
+/// The longest webhook URL accepted.
+pub const MAX_WEBHOOK_URL_LEN: usize = 2000;
+/// Webhooks one website may have.
+pub const MAX_WEBHOOKS_PER_WEBSITE: u64 = 10;
+
+/// A website's subscription: where its events are POSTed, signed with `secret` (HMAC-SHA256).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Webhook {
+    pub id: String,
+    pub website_id: String,
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+    pub is_active: bool,
+    /// The signing key (`whsec_…`); the receiver keeps a copy to check `X-Helpdesk-Signature`.
+    pub secret: String,
+    pub created_at: String,
+}
+
+/// `POST /api/websites/{id}/webhooks`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookForCreate {
+    /// `https://…` (or `http://…`); private and loopback addresses are refused unless the server allows them.
+    pub url: String,
+    /// At least one of the subscribable events.
+    pub events: Vec<WebhookEvent>,
+}
+
+/// `PATCH /api/webhooks/{id}`: only what is given changes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookForUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<WebhookEvent>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+}
+
+/// One POST of one event to one webhook, as the delivery log shows it (status as in the email outbox).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDelivery {
+    pub id: String,
+    pub webhook_id: String,
+    pub website_id: String,
+    pub url: String,
+    pub event: WebhookEvent,
+    pub status: EmailStatus,
+    /// Tries so far.
+    pub attempts: u16,
+    /// The receiver's HTTP status on the last try, if it answered.
+    pub response_status: Option<u16>,
+    /// Why the last try failed (the status line, or the connection's error).
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+    /// When a waiting delivery is tried next.
+    pub next_attempt_at: Option<String>,
+}
+
+/// `GET /api/webhook-deliveries`: the newest deliveries of the caller's websites, and how many failed for good.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDeliveries {
+    pub failed: u64,
+    pub deliveries: Vec<WebhookDelivery>,
+}

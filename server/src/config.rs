@@ -62,6 +62,8 @@ pub struct Config {
     pub drain: Duration,
     /// The SMTP server and sender (`None`: no email).
     pub mail: Option<domain::mail::MailSettings>,
+    /// Where webhooks may go, and how soon they are retried.
+    pub webhooks: domain::webhooks::WebhookSettings,
     pub leptos: LeptosOptions,
 }
 
@@ -234,6 +236,7 @@ impl Config {
             None => Duration::from_secs(120),
         };
         let mail = mail_settings(&var)?;
+        let webhooks = webhook_settings(&var)?;
         let upload_dir = var("HELPDESK_UPLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads"));
         let upload_max_bytes = match var("HELPDESK_UPLOAD_MAX_MB") {
             Some(v) => match v.trim().parse::<usize>() {
@@ -259,6 +262,7 @@ impl Config {
             redis_prefix,
             routing_grace,
             mail,
+            webhooks,
             public_url,
             database_url,
             bind,
@@ -297,6 +301,7 @@ impl Config {
             redis_prefix: self.redis_prefix.clone(),
             routing_grace: self.routing_grace,
             mail: self.mail.clone(),
+            webhooks: self.webhooks.clone(),
         }
     }
 }
@@ -335,6 +340,23 @@ fn mail_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Option<domain:
         Err(domain::mail::MailError::Url(e)) => Err(invalid("HELPDESK_SMTP_URL", e)),
         Err(domain::mail::MailError::From(e)) => Err(invalid("HELPDESK_MAIL_FROM", e)),
     }
+}
+
+/// `HELPDESK_WEBHOOKS_ALLOW_PRIVATE` (`true`/`false`, default false) and `HELPDESK_WEBHOOK_RETRY_SECS` (1–3600).
+fn webhook_settings(var: &impl Fn(&str) -> Option<String>) -> Result<domain::webhooks::WebhookSettings, ConfigError> {
+    let allow_private = match var("HELPDESK_WEBHOOKS_ALLOW_PRIVATE").as_deref().map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(invalid("HELPDESK_WEBHOOKS_ALLOW_PRIVATE", "use true or false")),
+    };
+    let retry_base = match var("HELPDESK_WEBHOOK_RETRY_SECS") {
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(secs) if (1..=3600).contains(&secs) => Duration::from_secs(secs),
+            _ => return Err(invalid("HELPDESK_WEBHOOK_RETRY_SECS", "use a number of seconds from 1 to 3600")),
+        },
+        None => Duration::from_secs(30),
+    };
+    Ok(domain::webhooks::WebhookSettings { allow_private, retry_base })
 }
 
 fn invalid(name: &'static str, message: impl ToString) -> ConfigError {
@@ -449,6 +471,29 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.join("jwt-secret")).expect("file").permissions().mode();
             assert_eq!(mode & 0o077, 0, "secret file is private");
+        }
+    }
+
+    #[test]
+    fn webhooks_keep_off_private_addresses_unless_allowed() {
+        let dir = temp_dir().to_string_lossy().to_string();
+        let base = ("HELPDESK_DATA_DIR", dir.as_str());
+        let default = config(&[base]).expect("config").webhooks;
+        assert_eq!((default.allow_private, default.retry_base), (false, Duration::from_secs(30)));
+        let allowed =
+            config(&[base, ("HELPDESK_WEBHOOKS_ALLOW_PRIVATE", "true"), ("HELPDESK_WEBHOOK_RETRY_SECS", "5")])
+                .expect("config")
+                .webhooks;
+        assert_eq!((allowed.allow_private, allowed.retry_base), (true, Duration::from_secs(5)));
+        for (name, value) in [
+            ("HELPDESK_WEBHOOKS_ALLOW_PRIVATE", "yes"),
+            ("HELPDESK_WEBHOOK_RETRY_SECS", "0"),
+            ("HELPDESK_WEBHOOK_RETRY_SECS", "soon"),
+        ] {
+            match config(&[base, (name, value)]) {
+                Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{name}={value} was not refused: {:?}", other.map(|c| c.webhooks)),
+            }
         }
     }
 

@@ -27,6 +27,9 @@ struct Target {
     label: String,
     visitor: String,
     email: String,
+    webhook: String,
+    webhook_secret: String,
+    delivery: String,
 }
 
 async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
@@ -89,8 +92,49 @@ async fn tenant_a(app: &TestApp, root: &str) -> (Target, String, String) {
     .insert(app.state.db())
     .await
     .expect("an email of A's");
+    // A webhook of A's (a public address, so this server, which allows no private ones, accepts it) and a failed
+    // delivery of it.
+    let body = json!({ "url": "https://93.184.216.34/a-hook", "events": ["chat.resolved"] });
+    let (status, webhook) =
+        app.api(Method::POST, &format!("/api/websites/{website}/webhooks"), &admin, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{webhook}");
+    let webhook_secret = webhook["secret"].as_str().expect("secret").to_string();
+    let webhook = webhook["id"].as_str().expect("id").to_string();
+    let delivery = uuid::Uuid::now_v7().to_string();
+    domain::entities::webhook_deliveries::ActiveModel {
+        id: Set(delivery.clone()),
+        webhook_id: Set(webhook.clone()),
+        website_id: Set(website.clone()),
+        chat_id: Set(Some(chat.clone())),
+        event: Set(protocol::WebhookEvent::ChatResolved),
+        payload: Set("{\"private\":\"to A\"}".into()),
+        status: Set(protocol::EmailStatus::Failed),
+        attempts: Set(8),
+        next_attempt_at: Set(now),
+        response_status: Set(Some(500)),
+        last_error: Set(Some("the receiver answered 500".into())),
+        created_at: Set(now),
+        delivered_at: Set(None),
+    }
+    .insert(app.state.db())
+    .await
+    .expect("a delivery of A's");
     (
-        Target { website, key, agent, chat, attachment, visitor_token, canned, label, visitor: visitor_id, email },
+        Target {
+            website,
+            key,
+            agent,
+            chat,
+            attachment,
+            visitor_token,
+            canned,
+            label,
+            visitor: visitor_id,
+            email,
+            webhook,
+            webhook_secret,
+            delivery,
+        },
         admin,
         agent_token,
     )
@@ -114,6 +158,10 @@ fn concrete(path: &str, t: &Target) -> String {
         &t.visitor
     } else if path.starts_with("/api/emails/") {
         &t.email
+    } else if path.starts_with("/api/webhooks/") {
+        &t.webhook
+    } else if path.starts_with("/api/webhook-deliveries/") {
+        &t.delivery
     } else {
         assert!(!path.contains('{'), "{path}: say which of tenant A's objects its parameter names");
         ""
@@ -149,6 +197,10 @@ fn body(method: &Method, path: &str, t: &Target) -> Option<Value> {
         ("PATCH", "/api/chats/{id}/labels") => Some(json!({ "remove": [t.label] })),
         ("PATCH", "/api/visitors/{id}") => Some(json!({ "name": "injected" })),
         ("POST", "/api/chats/{id}/transcript") => Some(json!({ "email": "eve@example.com" })),
+        ("POST", "/api/websites/{id}/webhooks") => {
+            Some(json!({ "url": "https://93.184.216.34/injected", "events": ["message.created"] }))
+        }
+        ("PATCH", "/api/webhooks/{id}") => Some(json!({ "url": "https://93.184.216.34/injected" })),
         ("POST", "/api/widget/transcript") => Some(json!({ "chatId": t.chat, "email": "eve@example.com" })),
         ("POST", "/api/widget/session") => Some(json!({ "visitorToken": t.visitor_token })),
         ("POST", "/api/widget/offline") => Some(
@@ -212,7 +264,7 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
         }
     }
     assert!(routes.len() >= 30, "every route is documented: {}", routes.len());
-    let a_ids = [&t.website, &t.key, &t.agent, &t.chat, &t.attachment, &t.canned, &t.label, &t.visitor];
+    let a_ids = [&t.website, &t.key, &t.agent, &t.chat, &t.attachment, &t.canned, &t.label, &t.visitor, &t.webhook];
     let mut tried = 0;
 
     for (method, path) in &routes {
@@ -265,6 +317,8 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
             || path.starts_with("/api/canned-responses") && *method != Method::GET
             || path.starts_with("/api/labels") && *method != Method::GET
             || path.starts_with("/api/emails")
+            || path.starts_with("/api/webhook")
+            || path.starts_with("/api/websites/{id}/webhooks")
             || path.starts_with("/api/visitors/{id}") && (*method == Method::DELETE || path.ends_with("/export"));
         if admin_only {
             let (status, text) = call(app, method, path, &t, Some(&agent_a), "", &[]).await;
@@ -308,6 +362,16 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
     let (_, emails) = app.api(Method::GET, "/api/emails", &admin_a, None).await;
     let email = &emails["emails"][0];
     assert_eq!((email["status"].as_str(), email["attempts"].as_u64()), (Some("failed"), Some(8)), "{emails}");
+    let (_, hooks) = app.api(Method::GET, &format!("/api/websites/{}/webhooks", t.website), &admin_a, None).await;
+    let hook = &hooks[0];
+    assert_eq!(hooks.as_array().map(Vec::len), Some(1), "no webhook was added: {hooks}");
+    let kept = (hook["url"].as_str(), hook["isActive"].as_bool(), hook["events"].clone(), hook["secret"].as_str());
+    let was =
+        (Some("https://93.184.216.34/a-hook"), Some(true), json!(["chat.resolved"]), Some(t.webhook_secret.as_str()));
+    assert_eq!(kept, was, "{hook}");
+    let (_, log) = app.api(Method::GET, "/api/webhook-deliveries", &admin_a, None).await;
+    let delivery = &log["deliveries"][0];
+    assert_eq!((delivery["status"].as_str(), delivery["attempts"].as_u64()), (Some("failed"), Some(8)), "{log}");
 }
 
 async fn visitor_session_for(app: &TestApp, key: &str, origin: &str) -> String {

@@ -194,9 +194,24 @@ impl Widget {
             s.attempts = 0;
         }
         self.set_status("");
+        let chats = js_sys::Array::from(&get(e, wire::CHATS));
+        // Every chat of the visitor is listed: one that is not was deleted (its visitor erased), so the conversation
+        // starts afresh rather than writing into a chat that is gone.
+        let known = self.state.borrow().chat_id.clone();
+        if let Some(id) = known {
+            if !chats.iter().any(|c| get_str(&c, wire::ID).as_deref() == Some(id.as_str())) {
+                self.ui.log.set_inner_html("");
+                {
+                    let mut s = self.state.borrow_mut();
+                    s.chat_id = None;
+                    s.last_seq = 0;
+                }
+                self.save();
+                self.show_mode();
+            }
+        }
         if self.state.borrow().chat_id.is_none() {
             // The newest chat still going on (or left offline and perhaps answered) is the conversation.
-            let chats = js_sys::Array::from(&get(e, wire::CHATS));
             let current = chats.iter().find(|c| {
                 matches!(
                     get_str(c, wire::STATUS).as_deref(),

@@ -33,7 +33,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// The main navigation: each link, and the lowest role that can use its page (agents manage no users and read no
 /// activity log, so they are not offered the links).
-const NAV: [(&str, &str, Role); 8] = [
+const NAV: [(&str, &str, Role); 9] = [
     ("/admin/dashboard", "Dashboard", Role::Agent),
     ("/admin/chats", "Chats", Role::Agent),
     ("/admin/canned", "Canned responses", Role::Agent),
@@ -42,6 +42,7 @@ const NAV: [(&str, &str, Role); 8] = [
     ("/admin/admins", "Users", Role::Admin),
     ("/admin/activity", "Activity", Role::Admin),
     ("/admin/email", "Email", Role::Admin),
+    ("/admin/webhooks", "Webhooks", Role::Admin),
 ];
 
 /// The links `role` can use (all of them until the signed-in user is known). Chats shows how many chats wait for

@@ -10,6 +10,7 @@ pub mod email;
 pub mod labels;
 pub mod login;
 pub mod not_found;
+pub mod webhooks;
 pub mod websites;
 
 use leptos::prelude::*;
@@ -46,6 +47,7 @@ lazy_page!(AdminsRoute, AdminsPage);
 lazy_page!(ActivityRoute, ActivityPage);
 lazy_page!(CannedRoute, CannedPage);
 lazy_page!(EmailRoute, EmailPage);
+lazy_page!(WebhooksRoute, WebhooksPage);
 
 use activity::ActivityPage;
 use admins::AdminsPage;
@@ -54,6 +56,7 @@ use canned::CannedPage;
 use chats::{ChatPage, ChatsPage};
 use dashboard::DashboardPage;
 use email::EmailPage;
+use webhooks::WebhooksPage;
 use websites::{WebsitePage, WebsitesPage};
 
 /// The heading and lead paragraph every page starts with.

@@ -18,6 +18,8 @@ pub mod users;
 pub mod visitor_activity;
 pub mod visitor_pages;
 pub mod visitors;
+pub mod webhook_deliveries;
+pub mod webhooks;
 pub mod website_members;
 pub mod websites;
 pub mod widget_settings;

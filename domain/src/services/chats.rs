@@ -337,7 +337,9 @@ pub async fn create(v: &VisitorCtx, state: &AppState, status: ChatStatus) -> Res
     let turn = state.lane.turn().await;
     let chat = chats::ActiveModel::from(new_chat(v, status)).insert(turn.db()).await?;
     drop(turn);
-    events::chat_changed(&state.hub, &to_summary(&chat, 0), true);
+    let summary = to_summary(&chat, 0);
+    events::chat_changed(&state.hub, &summary, true);
+    crate::services::webhooks::chat_created(&state.webhooks, &summary);
     Ok(Scoped::vouch(chat))
 }
 
@@ -575,6 +577,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: ChatForUpdate)
     let summary = summary(&state.db, &chat).await?;
     events::chat_changed(&state.hub, &summary, false);
     if status == ChatStatus::Resolved && before.status != ChatStatus::Resolved {
+        crate::services::webhooks::chat_resolved(&state.webhooks, &summary);
         if let Err(e) = crate::services::emails::on_resolved(state, &Scoped::vouch(chat.clone())).await {
             tracing::warn!(chat_id = %chat.id, error = %e, "the transcript email was not queued");
         }

@@ -13,8 +13,9 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use crate::ctx::{perm, Ctx, Principal, VisitorCtx};
+use crate::ctx::{Ctx, Principal, VisitorCtx};
 use crate::entities::{chats, emails, messages, users, visitors, website_members, websites};
+use crate::mail::cut;
 use crate::scoped::Scoped;
 use crate::services::chats::find_for;
 use crate::services::now_millis;
@@ -377,18 +378,10 @@ pub(crate) async fn on_resolved(state: &AppState, chat: &Scoped<chats::Model>) -
 
 /// The outbox rows `ctx` may see: all for a super admin, their own websites' for an admin, none for agents (403).
 fn visible(ctx: &Ctx) -> Result<sea_orm::Select<emails::Entity>, AppError> {
-    if ctx.is_super_admin() {
-        return Ok(emails::Entity::find());
-    }
-    if !ctx.can(perm::WEBSITES_MANAGE_OWN) {
-        return Err(AppError::Forbidden);
-    }
-    let own = Query::select()
-        .column(websites::Column::Id)
-        .from(websites::Entity)
-        .and_where(websites::Column::UserId.eq(ctx.user_id()))
-        .to_owned();
-    Ok(emails::Entity::find().filter(emails::Column::WebsiteId.in_subquery(own)))
+    Ok(match crate::services::websites::owned_ids(ctx)? {
+        None => emails::Entity::find(),
+        Some(own) => emails::Entity::find().filter(emails::Column::WebsiteId.in_subquery(own)),
+    })
 }
 
 fn to_view(row: emails::Model) -> Email {
@@ -463,9 +456,4 @@ pub async fn retry(ctx: &Ctx, state: &AppState, id: &str) -> Result<Email, AppEr
     }
     // The email as queued again (a sender may already be at it; the outbox shows what followed).
     Ok(to_view(emails::Model { status: EmailStatus::Pending, attempts: 0, next_attempt_at: now, ..row }))
-}
-
-/// At most `max` characters of `s`.
-fn cut(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }

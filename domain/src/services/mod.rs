@@ -18,6 +18,7 @@ pub mod routing;
 pub mod search;
 pub mod users;
 pub mod visitors;
+pub mod webhooks;
 pub mod websites;
 pub mod widget_settings;
 

@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 
 use crate::ctx::{Ctx, Principal};
 use crate::entities::{
-    attachments, chat_labels, chat_reads, chats, emails, labels, messages, users, visitor_pages, visitors, websites,
+    attachments, chat_labels, chat_reads, chats, emails, labels, messages, users, visitor_pages, visitors,
+    webhook_deliveries, websites,
 };
 use crate::services::activity::{self, Activity};
 use crate::services::chats::find_for;
@@ -345,6 +346,7 @@ async fn delete_chats(db: &impl ConnectionTrait, chat_ids: &[String], deleted: &
     }
     attachments::Entity::delete_many().filter(attachments::Column::ChatId.is_in(ids())).exec(db).await?;
     emails::Entity::delete_many().filter(emails::Column::ChatId.is_in(ids())).exec(db).await?;
+    webhook_deliveries::Entity::delete_many().filter(webhook_deliveries::Column::ChatId.is_in(ids())).exec(db).await?;
     chat_labels::Entity::delete_many().filter(chat_labels::Column::ChatId.is_in(ids())).exec(db).await?;
     chat_reads::Entity::delete_many().filter(chat_reads::Column::ChatId.is_in(ids())).exec(db).await?;
     deleted.messages +=

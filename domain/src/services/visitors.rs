@@ -264,6 +264,7 @@ pub async fn leave_offline(
     let chat = chats::create(v, state, protocol::ChatStatus::Offline).await?;
     let row = (*chat).clone();
     messages::write_content(Principal::Visitor(v), state, chat, messages::Content::Text(message.clone()), None).await?;
+    crate::services::webhooks::offline_message(&state.webhooks, &row.website_id, &row.id, name, email, &message);
     // The message is stored: the email only tells of it, so a failure to queue it is logged, not the visitor's.
     if let Err(e) = crate::services::emails::offline_message(state, &row, name, email, &message).await {
         tracing::warn!(chat_id = %row.id, error = %e, "the offline message's email was not queued");

@@ -29,6 +29,24 @@ pub const DEFAULT_AGENT_CAPACITY: i32 = 5;
 /// How long a new website's chats may wait before its team is emailed.
 pub const DEFAULT_MISSED_CHAT_MINUTES: i32 = 10;
 
+/// For records only a website's owner reads (the email outbox, webhook deliveries): the ids of the websites `ctx`
+/// owns as a subquery, `None` for a super admin (every website), 403 for those who own none by role (agents).
+pub(crate) fn owned_ids(ctx: &Ctx) -> Result<Option<sea_orm::sea_query::SelectStatement>, AppError> {
+    if ctx.is_super_admin() {
+        return Ok(None);
+    }
+    if !ctx.can(perm::WEBSITES_MANAGE_OWN) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Some(
+        Query::select()
+            .column(websites::Column::Id)
+            .from(websites::Entity)
+            .and_where(websites::Column::UserId.eq(ctx.user_id()))
+            .to_owned(),
+    ))
+}
+
 /// The websites `ctx` may see.
 pub fn visible(ctx: &Ctx) -> Select<websites::Entity> {
     if ctx.is_super_admin() {

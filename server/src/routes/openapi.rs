@@ -22,6 +22,8 @@ use super::api;
         api::chats::list, api::chats::counts, api::chats::get, api::chats::update, api::chats::messages, api::chats::send, api::chats::update_visitor,
         api::search::search,
         api::emails::list, api::emails::retry, api::emails::transcript,
+        api::webhooks::list, api::webhooks::create, api::webhooks::update, api::webhooks::delete,
+        api::webhooks::rotate_secret, api::webhooks::ping, api::webhooks::deliveries, api::webhooks::retry,
         api::privacy::chats_csv, api::privacy::transcript_csv, api::privacy::export_visitor, api::privacy::erase_visitor,
         api::widget::config_handler, api::widget::session_handler, api::widget::offline_handler,
         api::widget::transcript_handler,
@@ -40,6 +42,7 @@ use super::api;
         (name = "labels", description = "Each website's labels, and the labels on chats"),
         (name = "privacy", description = "Everything stored about one visitor: export it, or erase it"),
         (name = "emails", description = "The outbox: what was emailed, what failed and why; send again"),
+        (name = "webhooks", description = "Each website's webhooks (signed POSTs of its events) and their delivery log"),
         (name = "widget", description = "Called by the widget on customers' pages (API key + Origin)"),
     )
 )]

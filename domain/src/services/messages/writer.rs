@@ -18,6 +18,8 @@ use crate::events::{self, Audience};
 use crate::hub::Hub;
 use crate::services::analytics::tally::Tally;
 use crate::services::chats::{summary, to_summary};
+use crate::services::webhooks;
+use crate::webhooks::Webhooks;
 
 pub(super) fn job(principal: Principal<'_>, chat: chats::Model, content: Content, client_msg_id: Option<&str>) -> Job {
     let mut sender_type = match principal {
@@ -112,7 +114,7 @@ const MYSQL_LANES: usize = 8;
 
 impl MessageWriter {
     /// On SQLite the writer takes its turns on `lane` and writes through the lane's connection.
-    pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>, lane: &WriteLane) -> Self {
+    pub fn spawn(db: DatabaseConnection, hub: Arc<Hub>, hooks: Arc<Webhooks>, lane: &WriteLane) -> Self {
         let tally = Arc::new(Tally::default());
         tally.clone().flush_every(lane.clone(), std::time::Duration::from_secs(1));
         // Publishing runs beside writing: while one batch's messages go out, the next batch is being written. One
@@ -121,7 +123,7 @@ impl MessageWriter {
         // next batch instead of being committed in small ones (measured: p99 at 1 000 msg/s rose by half with 32).
         let room = if lane.turns().is_some() { 4 } else { 4 * MYSQL_LANES };
         let (written_tx, written_rx) = mpsc::channel(room);
-        tokio::spawn(publish_written(db.clone(), hub.clone(), tally.clone(), written_rx));
+        tokio::spawn(publish_written(db.clone(), hub.clone(), hooks, tally.clone(), written_rx));
         let queues = match lane.turns() {
             Some(turns) => {
                 let (queue, jobs) = mpsc::channel(8 * BATCH);
@@ -211,6 +213,7 @@ impl Drop for Queued<'_> {
 async fn finish(
     db: &DatabaseConnection,
     hub: &Hub,
+    hooks: &Webhooks,
     tally: &Tally,
     job: &Job,
     result: Result<Stored, DbErr>,
@@ -227,12 +230,16 @@ async fn finish(
     let message = to_view(&stored);
     let chat = opened.as_ref().map(|(chat, _)| chat).unwrap_or(&job.chat);
     if let Some((chat, true)) = &opened {
-        events::chat_changed(hub, &to_summary(chat, 0), true);
+        let summary = to_summary(chat, 0);
+        events::chat_changed(hub, &summary, true);
+        webhooks::chat_created(hooks, &summary);
     }
     if created {
         let everyone = Audience::Chat { website_id: &chat.website_id, visitor_id: &chat.visitor_id };
         if let Some(line) = &joined {
-            let event = ServerEvent::NewMessage { chat_id: chat.id.clone(), message: to_view(line) };
+            let line = to_view(line);
+            webhooks::message_created(hooks, &chat.website_id, &chat.id, &line);
+            let event = ServerEvent::NewMessage { chat_id: chat.id.clone(), message: line };
             events::publish(hub, everyone, &event, None);
         }
         let to = match (stored.kind, stored.sender_type) {
@@ -247,6 +254,7 @@ async fn finish(
         };
         let event = ServerEvent::NewMessage { chat_id: chat.id.clone(), message: message.clone() };
         events::publish(hub, to, &event, None);
+        webhooks::message_created(hooks, &chat.website_id, &chat.id, &message);
         if job.taking {
             if let Some(updated) = chats::Entity::find_by_id(chat.id.clone()).one(db).await? {
                 events::chat_changed(hub, &summary(db, &updated).await?, false);
@@ -329,12 +337,13 @@ type Written = (Vec<Job>, Vec<Result<Stored, DbErr>>);
 async fn publish_written(
     db: DatabaseConnection,
     hub: Arc<Hub>,
+    hooks: Arc<Webhooks>,
     tally: Arc<Tally>,
     mut written: mpsc::Receiver<Written>,
 ) {
     while let Some((batch, results)) = written.recv().await {
         for (mut job, result) in batch.into_iter().zip(results) {
-            let result = finish(&db, &hub, &tally, &job, result).await;
+            let result = finish(&db, &hub, &hooks, &tally, &job, result).await;
             if let Some(reply) = job.reply.take() {
                 let _ = reply.send(result);
             }

@@ -13,6 +13,7 @@ pub mod me;
 pub mod privacy;
 pub mod search;
 pub mod users;
+pub mod webhooks;
 pub mod websites;
 pub mod widget;
 
@@ -51,6 +52,12 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/websites/{id}", get(websites::get).put(websites::update).delete(websites::delete))
         .route("/websites/{id}/rotate-key", post(websites::rotate_key))
         .route("/websites/{id}/settings", get(websites::get_settings).put(websites::put_settings))
+        .route("/websites/{id}/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", patch(webhooks::update).delete(webhooks::delete))
+        .route("/webhooks/{id}/rotate-secret", post(webhooks::rotate_secret))
+        .route("/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/webhook-deliveries", get(webhooks::deliveries))
+        .route("/webhook-deliveries/{id}/retry", post(webhooks::retry))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::update))
         .route("/users/{id}/password", post(users::reset_password))
