@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use protocol::{EmailStatus, WebhookEvent};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
@@ -430,13 +430,7 @@ pub fn refresh_in_background(state: AppState, hooks: Arc<Webhooks>) {
             }
             if trimmed.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
                 trimmed = Some(std::time::Instant::now());
-                let cutoff = now_millis() - LOG_KEPT;
-                let done = webhook_deliveries::Entity::delete_many()
-                    .filter(webhook_deliveries::Column::Status.is_in([EmailStatus::Sent, EmailStatus::Failed]))
-                    .filter(webhook_deliveries::Column::CreatedAt.lt(cutoff))
-                    .exec(&state.db)
-                    .await;
-                if let Err(e) = done {
+                if let Err(e) = trim_log(&state).await {
                     tracing::warn!(error = %e, "old webhook deliveries could not be deleted");
                 }
             }
@@ -450,12 +444,12 @@ pub fn send_in_background(state: AppState, hooks: Arc<Webhooks>) {
         let mut stale_checked: Option<std::time::Instant> = None;
         loop {
             if stale_checked.is_none_or(|at| at.elapsed() >= STALE_CHECK_EVERY) {
-                if let Err(e) = release_stale_claims(&state.db).await {
+                if let Err(e) = release_stale_claims(&state).await {
                     tracing::warn!(error = %e, "the webhook queue could not be read");
                 }
                 stale_checked = Some(std::time::Instant::now());
             }
-            match send_due(&state.db, &hooks).await {
+            match send_due(&state, &hooks).await {
                 Ok(claimed) if claimed as u64 == BATCH => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "the webhook queue could not be read"),
@@ -468,29 +462,56 @@ pub fn send_in_background(state: AppState, hooks: Arc<Webhooks>) {
     });
 }
 
-async fn release_stale_claims(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
-    let stale = now_millis() - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
+/// Deletes delivered and failed deliveries older than [`LOG_KEPT`]. Looks first, and writes in the SQLite write
+/// lane's turn: a node with nothing to delete writes nothing (a write outside the lane can make another
+/// connection's transaction fail with "database is locked").
+async fn trim_log(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    let old = || {
+        Condition::all()
+            .add(webhook_deliveries::Column::Status.is_in([EmailStatus::Sent, EmailStatus::Failed]))
+            .add(webhook_deliveries::Column::CreatedAt.lt(now_millis() - LOG_KEPT))
+    };
+    if webhook_deliveries::Entity::find().filter(old()).one(&state.db).await?.is_none() {
+        return Ok(());
+    }
+    let turn = state.lane.turn().await;
+    webhook_deliveries::Entity::delete_many().filter(old()).exec(turn.db()).await?;
+    Ok(())
+}
+
+/// Deliveries claimed longer ago than [`STALE_CLAIM`] (their node stopped mid-send) are due again. Looks first, so
+/// a node with none writes nothing.
+async fn release_stale_claims(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    let stale = || {
+        let cutoff = now_millis() - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
+        Condition::all()
+            .add(webhook_deliveries::Column::Status.eq(EmailStatus::Sending))
+            .add(webhook_deliveries::Column::NextAttemptAt.lt(cutoff))
+    };
+    if webhook_deliveries::Entity::find().filter(stale()).one(&state.db).await?.is_none() {
+        return Ok(());
+    }
+    let turn = state.lane.turn().await;
     webhook_deliveries::Entity::update_many()
         .col_expr(webhook_deliveries::Column::Status, Expr::value(EmailStatus::Pending.as_str()))
-        .filter(webhook_deliveries::Column::Status.eq(EmailStatus::Sending))
-        .filter(webhook_deliveries::Column::NextAttemptAt.lt(stale))
-        .exec(db)
+        .filter(stale())
+        .exec(turn.db())
         .await?;
     Ok(())
 }
 
 /// Claims and POSTs what is due now, several at once; returns how many rows it looked at.
-async fn send_due(db: &DatabaseConnection, hooks: &Webhooks) -> Result<usize, sea_orm::DbErr> {
+async fn send_due(state: &AppState, hooks: &Webhooks) -> Result<usize, sea_orm::DbErr> {
     let due = webhook_deliveries::Entity::find()
         .filter(webhook_deliveries::Column::Status.eq(EmailStatus::Pending))
         .filter(webhook_deliveries::Column::NextAttemptAt.lte(now_millis()))
         .order_by_asc(webhook_deliveries::Column::NextAttemptAt)
         .limit(BATCH)
-        .all(db)
+        .all(&state.db)
         .await?;
     let looked_at = due.len();
     let outcomes: Vec<Result<(), sea_orm::DbErr>> = futures_util::stream::iter(due)
-        .map(|row| send_one(db, hooks, row))
+        .map(|row| send_one(state, hooks, row))
         .buffer_unordered(CONCURRENT)
         .collect()
         .await;
@@ -498,20 +519,20 @@ async fn send_due(db: &DatabaseConnection, hooks: &Webhooks) -> Result<usize, se
     Ok(looked_at)
 }
 
-async fn send_one(
-    db: &DatabaseConnection,
-    hooks: &Webhooks,
-    row: webhook_deliveries::Model,
-) -> Result<(), sea_orm::DbErr> {
+/// Claims, POSTs and records one delivery; its writes take the SQLite write lane's turn, never held over the POST.
+async fn send_one(state: &AppState, hooks: &Webhooks, row: webhook_deliveries::Model) -> Result<(), sea_orm::DbErr> {
+    let db = &state.db;
+    let turn = state.lane.turn().await;
     let claimed = webhook_deliveries::Entity::update_many()
         .col_expr(webhook_deliveries::Column::Status, Expr::value(EmailStatus::Sending.as_str()))
         .col_expr(webhook_deliveries::Column::NextAttemptAt, Expr::value(now_millis()))
         .filter(webhook_deliveries::Column::Id.eq(row.id.as_str()))
         .filter(webhook_deliveries::Column::Status.eq(EmailStatus::Pending))
-        .exec(db)
+        .exec(turn.db())
         .await?
         .rows_affected
         == 1;
+    drop(turn);
     if !claimed {
         return Ok(());
     }
@@ -552,7 +573,8 @@ async fn send_one(
                 .col_expr(webhook_deliveries::Column::LastError, Expr::value(cut(&e.message, 500)));
         }
     }
-    update.exec(db).await?;
+    let turn = state.lane.turn().await;
+    update.exec(turn.db()).await?;
     Ok(())
 }
 

@@ -272,6 +272,13 @@ async fn subscribed_events_arrive_signed_and_once(backend: Backend) {
     again.next("ack").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.hits().len(), all, "a paused webhook hears nothing");
+    // The visitor's export holds what was sent about their chat; erasing them deletes it.
+    let (status, export) =
+        app.api(Method::GET, &format!("/api/visitors/{}/export", s(&session, "visitorId")), &owner, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let about = export["webhookDeliveries"].as_array().expect("deliveries");
+    assert_eq!(about.len(), public.len() + 2, "{export}");
+    assert!(about.iter().all(|d| d["body"]["data"].is_object()), "{export}");
     let (status, _) =
         app.api(Method::DELETE, &format!("/api/visitors/{}", s(&session, "visitorId")), &owner, None).await;
     assert_eq!(status, StatusCode::OK);

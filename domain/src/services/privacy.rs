@@ -276,14 +276,20 @@ pub async fn export_visitor(ctx: &Ctx, state: &AppState, visitor_id: &str) -> Re
         }));
     }
     let chat_ids: Vec<&str> = chat_rows.iter().map(|c| c.id.as_str()).collect();
-    let mails = if chat_ids.is_empty() {
-        Vec::new()
+    let (mails, hooks) = if chat_ids.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
-        emails::Entity::find()
-            .filter(emails::Column::ChatId.is_in(chat_ids))
+        let mails = emails::Entity::find()
+            .filter(emails::Column::ChatId.is_in(chat_ids.clone()))
             .order_by_asc(emails::Column::CreatedAt)
             .all(db)
-            .await?
+            .await?;
+        let hooks = webhook_deliveries::Entity::find()
+            .filter(webhook_deliveries::Column::ChatId.is_in(chat_ids))
+            .order_by_asc(webhook_deliveries::Column::CreatedAt)
+            .all(db)
+            .await?;
+        (mails, hooks)
     };
     activity::record(
         ctx,
@@ -319,6 +325,13 @@ pub async fn export_visitor(ctx: &Ctx, state: &AppState, visitor_id: &str) -> Re
             "status": m.status.as_str(),
             "createdAt": time(&m.created_at),
             "sentAt": m.sent_at.as_ref().map(time),
+        })).collect::<Vec<_>>(),
+        // What the website's webhooks were sent about their chats, as sent.
+        "webhookDeliveries": hooks.iter().map(|d| json!({
+            "event": d.event.as_str(),
+            "status": d.status.as_str(),
+            "createdAt": time(&d.created_at),
+            "body": serde_json::from_str::<serde_json::Value>(&d.payload).unwrap_or(serde_json::Value::Null),
         })).collect::<Vec<_>>(),
     }))
 }
