@@ -462,9 +462,8 @@ pub fn send_in_background(state: AppState, hooks: Arc<Webhooks>) {
     });
 }
 
-/// Deletes delivered and failed deliveries older than [`LOG_KEPT`]. Looks first, and writes in the SQLite write
-/// lane's turn: a node with nothing to delete writes nothing (a write outside the lane can make another
-/// connection's transaction fail with "database is locked").
+/// Deletes delivered and failed deliveries older than [`LOG_KEPT`]. Looks first, so a node with nothing to delete
+/// writes nothing, and writes in the SQLite write lane's turn like the chat path's writes.
 async fn trim_log(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let old = || {
         Condition::all()
