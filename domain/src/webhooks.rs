@@ -111,7 +111,7 @@ impl Webhooks {
 
     /// Whether some active webhook of the website wants `event` (a map lookup: the message path asks this).
     pub fn wants(&self, website_id: &str, event: WebhookEvent) -> bool {
-        let map = self.subscribed.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let map = self.subscribed.read().unwrap_or_else(|p| p.into_inner());
         map.get(website_id).is_some_and(|events| events.contains(&event))
     }
 
@@ -614,6 +614,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn sends_never_reach_a_private_address_unless_allowed() {
+        use reqwest::dns::Resolve;
+        // A name that resolves to loopback (what DNS rebinding would do after the URL was saved) gets no address.
+        let name = |n: &str| n.parse::<reqwest::dns::Name>().expect("name");
+        assert!(PublicOnly { allow_private: false }.resolve(name("localhost")).await.is_err());
+        assert!(PublicOnly { allow_private: true }.resolve(name("localhost")).await.is_ok());
+        // An address written in the URL is checked before each POST.
+        let (hooks, _rx) = Webhooks::new(&WebhookSettings::default()).expect("client");
+        let now = now_millis();
+        let row = webhook_deliveries::Model {
+            id: "d".into(),
+            webhook_id: "w".into(),
+            website_id: "s".into(),
+            chat_id: None,
+            event: WebhookEvent::Ping,
+            payload: "{}".into(),
+            status: EmailStatus::Sending,
+            attempts: 0,
+            next_attempt_at: now,
+            response_status: None,
+            last_error: None,
+            created_at: now,
+            delivered_at: None,
+        };
+        for url in ["http://127.0.0.1:9/hook", "http://[::1]:9/hook", "http://169.254.169.254/latest"] {
+            let refused = hooks.post(url, "whsec_x", &row).await.err().map(|e| e.message).unwrap_or_default();
+            assert!(refused.contains("private address"), "{url}: {refused}");
+        }
+    }
+
+    #[tokio::test]
     async fn urls_on_private_hosts_are_refused_unless_allowed() {
         for url in [
             "http://127.0.0.1:8080/hook",
@@ -626,6 +657,8 @@ mod tests {
             assert!(check_url(url, true).await.is_ok(), "{url} refused though allowed");
         }
         assert!(check_url("ftp://example.com/x", true).await.is_err());
+        let long = format!("https://93.184.216.34/{}", "a".repeat(protocol::MAX_WEBHOOK_URL_LEN));
+        assert!(check_url(&long, true).await.is_err(), "a URL over the length cap");
         assert!(check_url("https://user:pw@example.com/x", true).await.is_err());
         assert!(check_url("not a url", true).await.is_err());
         assert_eq!(check_url("https://93.184.216.34/hook", false).await.as_deref(), Ok("https://93.184.216.34/hook"));

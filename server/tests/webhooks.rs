@@ -405,6 +405,46 @@ async fn private_addresses_and_other_tenants_are_refused(backend: Backend) {
         .await;
     assert_eq!((status, err["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("url")), "{err}");
 
+    // At most ten webhooks a website.
+    for n in 2..=protocol::MAX_WEBHOOKS_PER_WEBSITE {
+        subscribe(&app, &owner, &s(&a, "id"), &format!("https://93.184.216.34/hook{n}"), &["chat.resolved"]).await;
+    }
+    let (status, err) = app
+        .api(
+            Method::POST,
+            &list,
+            &owner,
+            Some(json!({ "url": "https://93.184.216.34/one-more", "events": ["chat.resolved"] })),
+        )
+        .await;
+    assert_eq!((status, err["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("url")), "{err}");
+    // A delivery waiting for its next try is not queued again.
+    let waiting = uuid::Uuid::now_v7().to_string();
+    let later = chrono::Utc::now().naive_utc() + chrono::Duration::hours(1);
+    {
+        use sea_orm::ActiveModelTrait;
+        domain::entities::webhook_deliveries::ActiveModel {
+            id: sea_orm::Set(waiting.clone()),
+            webhook_id: sea_orm::Set(id.clone()),
+            website_id: sea_orm::Set(s(&a, "id")),
+            chat_id: sea_orm::Set(None),
+            event: sea_orm::Set(protocol::WebhookEvent::ChatResolved),
+            payload: sea_orm::Set("{}".into()),
+            status: sea_orm::Set(protocol::EmailStatus::Pending),
+            attempts: sea_orm::Set(1),
+            next_attempt_at: sea_orm::Set(later),
+            response_status: sea_orm::Set(Some(500)),
+            last_error: sea_orm::Set(Some("the receiver answered 500".into())),
+            created_at: sea_orm::Set(later),
+            delivered_at: sea_orm::Set(None),
+        }
+        .insert(app.state.db())
+        .await
+        .expect("a waiting delivery");
+    }
+    let (status, err) = app.api(Method::POST, &format!("/api/webhook-deliveries/{waiting}/retry"), &owner, None).await;
+    assert_eq!((status, err["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")), "{err}");
+
     // A's agent may not see or change A's webhooks; C's admin does not find them; nobody signed out gets in.
     for (method, path) in [
         (Method::GET, list.clone()),
@@ -431,7 +471,7 @@ async fn private_addresses_and_other_tenants_are_refused(backend: Backend) {
     let (_, theirs) = app.api(Method::GET, &format!("/api/websites/{}/webhooks", s(&c, "id")), &other, None).await;
     assert_eq!(theirs, json!([]), "C has none, and sees none of A's");
     let (_, mine) = app.api(Method::GET, &list, &owner, None).await;
-    assert_eq!(mine.as_array().map(Vec::len), Some(1), "A's webhook is as it was: {mine}");
+    assert_eq!(mine.as_array().map(Vec::len), Some(10), "A's webhooks are as they were: {mine}");
     assert_eq!((mine[0]["isActive"].as_bool(), mine[0]["secret"].as_str()), (Some(true), hook["secret"].as_str()));
     app.stop().await;
 }
