@@ -3,10 +3,11 @@
 (function (d, w) {
   var s = d.currentScript, key = s && s.getAttribute('data-key');
   if (!key || w.Helpdesk) return;
-  var base = new URL(s.src).origin, K = 'helpdesk:' + key, saved = {};
+  var base = new URL(s.src).origin, K = 'helpdesk:' + key, saved = {}, idt = s.getAttribute('data-identity-token') || null;
   var warn = function (m) { console.warn('Helpdesk widget: ' + m); };
   try { saved = JSON.parse(localStorage.getItem(K)) || {}; } catch (e) {}
-  w.Helpdesk = { open: function () {}, close: function () {} };
+  // Calls made before the config arrives: identify is kept, open and close wait for the launcher.
+  w.Helpdesk = { open: function () {}, close: function () {}, identify: function (t) { idt = t || null; } };
   // Refusals carry no CORS headers (only allowed origins get them), so a wrong key and a foreign domain look alike
   // from here: name both, with what to check.
   fetch(base + '/api/widget/config?apiKey=' + encodeURIComponent(key)).then(function (r) {
@@ -33,7 +34,12 @@
     b.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z"/></svg>';
     root.appendChild(css);
     root.appendChild(b);
-    (d.body || d.documentElement).appendChild(host);
+    // A website that requires identity shows the chat only to a page that handed over a token.
+    var place = function () {
+      if (!idt && c.identityRequired) return host.remove();
+      if (!host.isConnected) (d.body || d.documentElement).appendChild(host);
+      if (saved.c && !chat) load(false);
+    };
     var chat, loading;
     function load(open) {
       if (chat) return chat.set_open(open);
@@ -42,7 +48,7 @@
       loading = import(new URL('__HD_JS__', base).href).then(function (m) {
         return m.default({ module_or_path: new URL('__HD_WASM__', base).href }).then(function () {
           chat = m;
-          m.start(root, b, base, key, c, open);
+          m.start(root, b, base, key, c, open, idt);
         });
       }).catch(function (e) {
         loading = null;
@@ -50,7 +56,12 @@
       }).then(function () { b.removeAttribute('aria-busy'); });
     }
     b.onclick = function () { chat ? chat.toggle() : load(true); };
-    w.Helpdesk = { open: function () { load(true); }, close: function () { chat && chat.set_open(false); } };
-    if (saved.c) load(false);
+    w.Helpdesk = {
+      open: function () { host.isConnected && load(true); },
+      close: function () { chat && chat.set_open(false); },
+      // The website's signed token for its signed-in customer; null when they sign out.
+      identify: function (t) { idt = t || null; place(); chat && chat.identify(idt); }
+    };
+    place();
   }
 })(document, window);

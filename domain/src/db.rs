@@ -181,6 +181,18 @@ pub fn dedicated_writer(db: &DatabaseConnection) -> DatabaseConnection {
     sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
 }
 
+/// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock at once
+/// (waiting in the busy handler like any write): an ordinary, deferred `BEGIN` that reads first holds a snapshot,
+/// and if another connection commits before its first write, that write fails at once with "database is locked"
+/// (the busy handler cannot help: its snapshot is stale). Other backends get an ordinary `BEGIN`.
+pub async fn begin_write<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Brings the schema up to date. Safe to run on every start and from several nodes (migrations are recorded).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await

@@ -10,7 +10,7 @@ use chrono::{Datelike, Duration, NaiveDateTime};
 use protocol::{AppError, ChatStatus, MessageKind, Role, SenderType, UserForCreate, WebsiteForCreate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::ctx::Ctx;
 use crate::entities::{chats, messages, users, visitor_pages, visitors};
@@ -281,15 +281,23 @@ pub async fn fill(state: &AppState, size: &DemoSize, seed: u64) -> Result<DemoRe
         report.chats += cs.len();
         report.messages += ms.len();
         report.page_views += ps.len();
-        let txn = db.begin().await?;
+        // A turn of the write lane, like every other writer that holds the lock for long: the search indexer's
+        // turns come back to back while a backlog is indexed, and a writer outside the lane could lose every race for
+        // the lock until its busy timeout.
+        let turn = state.lane.turn().await;
+        let txn = crate::db::begin_write(turn.db()).await?;
         insert_all(&txn, vs).await?;
         insert_all(&txn, cs).await?;
         insert_all(&txn, ms).await?;
         insert_all(&txn, ps).await?;
         txn.commit().await?;
+        drop(turn);
         made += batch;
     }
-    services::analytics::rebuild(db).await?;
+    {
+        let turn = state.lane.turn().await;
+        services::analytics::rebuild(turn.db()).await?;
+    }
     services::analytics::warm(state).await?;
     // Searchable at once, not a chunk a second.
     services::search::index_waiting(&state.lane).await?;
@@ -317,6 +325,7 @@ fn visitor_row(id: &str, website: &str, at: NaiveDateTime, rng: &mut StdRng) -> 
         country: Some(COUNTRIES[rng.random_range(0..COUNTRIES.len())].into()),
         name,
         email,
+        external_id: None,
         last_seen: at,
         created_at: at,
     }

@@ -1,5 +1,5 @@
-//! In-memory cache of what `GET /api/widget/config` needs per API key: the website's allowlist and widget
-//! settings. Every change to a website or its settings invalidates its entry; entries also expire after a minute so
+//! In-memory cache of what `GET /api/widget/config` needs per API key: the website's allowlist, widget settings and
+//! identity secret. Every change to a website or its settings invalidates its entry; entries also expire after a minute so
 //! a change made on another node is seen soon without a shared cache.
 
 use std::collections::HashMap;
@@ -19,12 +19,29 @@ pub struct CachedSite {
     pub is_active: bool,
     pub domains: Vec<String>,
     pub settings: WidgetSettings,
+    /// The key its identity tokens are signed with, if it has one.
+    pub identity_secret: Option<String>,
+    pub identity_required: bool,
     loaded_at: Instant,
 }
 
 impl CachedSite {
     pub fn new(website_id: String, is_active: bool, domains: Vec<String>, settings: WidgetSettings) -> Self {
-        CachedSite { website_id, is_active, domains, settings, loaded_at: Instant::now() }
+        CachedSite {
+            website_id,
+            is_active,
+            domains,
+            settings,
+            identity_secret: None,
+            identity_required: false,
+            loaded_at: Instant::now(),
+        }
+    }
+
+    pub fn with_identity(mut self, secret: Option<String>, required: bool) -> Self {
+        self.identity_secret = secret;
+        self.identity_required = required;
+        self
     }
 }
 

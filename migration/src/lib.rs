@@ -36,6 +36,7 @@ mod m20261206_000029_workspace_signals;
 mod m20261207_000030_email;
 mod m20261207_000031_retention;
 mod m20261208_000032_webhooks;
+mod m20261209_000033_identity;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_email::Migration),
             Box::new(m20261207_000031_retention::Migration),
             Box::new(m20261208_000032_webhooks::Migration),
+            Box::new(m20261209_000033_identity::Migration),
         ]
     }
 }

@@ -23,6 +23,10 @@ pub enum AppError {
     /// Widget requests from a page whose origin the website does not allow.
     #[error("This website's domain is not allowed to use this widget.")]
     OriginNotAllowed,
+    /// Widget sessions: the identity token is invalid (bad signature, expired, another website's, malformed), or the
+    /// website requires one and none came. Says which, for the website's developers.
+    #[error("{0}")]
+    InvalidIdentity(String),
     /// Also used where admitting existence would leak (another tenant's resources).
     #[error("{0} not found.")]
     NotFound(String),
@@ -79,6 +83,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::InvalidApiKey => "invalid_api_key",
             AppError::OriginNotAllowed => "origin_not_allowed",
+            AppError::InvalidIdentity(_) => "invalid_identity",
             AppError::NotFound(_) => "not_found",
             AppError::Validation { .. } => "validation_failed",
             AppError::Conflict { .. } => "conflict",
@@ -93,7 +98,10 @@ impl AppError {
 
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Unauthorized | AppError::InvalidCredentials | AppError::InvalidApiKey => 401,
+            AppError::Unauthorized
+            | AppError::InvalidCredentials
+            | AppError::InvalidApiKey
+            | AppError::InvalidIdentity(_) => 401,
             AppError::Forbidden | AppError::OriginNotAllowed => 403,
             AppError::NotFound(_) => 404,
             AppError::Validation { .. } => 422,
@@ -196,6 +204,7 @@ mod tests {
             (AppError::Forbidden, 403, "forbidden"),
             (AppError::InvalidApiKey, 401, "invalid_api_key"),
             (AppError::OriginNotAllowed, 403, "origin_not_allowed"),
+            (AppError::InvalidIdentity("expired".into()), 401, "invalid_identity"),
             (AppError::not_found("Website"), 404, "not_found"),
             (AppError::validation("email", "bad"), 422, "validation_failed"),
             (AppError::conflict("email", "taken"), 409, "conflict"),
@@ -219,6 +228,7 @@ mod tests {
                 | AppError::Forbidden
                 | AppError::InvalidApiKey
                 | AppError::OriginNotAllowed
+                | AppError::InvalidIdentity(_)
                 | AppError::NotFound(_)
                 | AppError::Validation { .. }
                 | AppError::Conflict { .. }

@@ -302,6 +302,12 @@ pub struct Website {
     /// Days ended chats (with their files) and page views are kept before they are deleted (0: for ever).
     #[serde(default)]
     pub retention_days: u16,
+    /// Whether the website has a verified-identity secret (shown on its own request, to its managers).
+    #[serde(default)]
+    pub has_identity_secret: bool,
+    /// Only visitors with a valid identity token from the website's backend get a widget session.
+    #[serde(default)]
+    pub identity_required: bool,
     pub created_at: String,
 }
 
@@ -336,6 +342,20 @@ pub struct WebsiteForUpdate {
     pub transcript_on_resolve: Option<bool>,
     /// 0 (keep for ever) to [`MAX_RETENTION_DAYS`].
     pub retention_days: Option<u16>,
+    /// Refused (422) while the website has no identity secret.
+    #[serde(default)]
+    pub identity_required: Option<bool>,
+}
+
+/// A website's verified-identity secret, for its managers: the website's backend signs its customers' identity
+/// tokens (HS256, `aud` = `websiteId`, `sub`, optional `name` and `email`, `exp` at most 24 hours away) with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitySecret {
+    pub website_id: String,
+    /// None until one is created.
+    pub secret: Option<String>,
 }
 
 /// `POST /api/websites` answer: the seed's `{id, apiKey, embedCode}` plus the whole website.
@@ -441,6 +461,9 @@ pub struct WidgetConfig {
     pub custom_css: String,
     pub widget_size: WidgetSize,
     pub online: bool,
+    /// The widget shows only once the page has handed it an identity token (`Helpdesk.identify`).
+    #[serde(default)]
+    pub identity_required: bool,
 }
 
 /// A user as the users page and `GET /api/users` show it.
@@ -633,6 +656,9 @@ pub struct Attachment {
 pub struct OfflineMessage {
     #[serde(default)]
     pub visitor_token: Option<String>,
+    /// As in a session: the website's signed token for its signed-in customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_token: Option<String>,
     pub name: String,
     pub email: String,
     pub message: String,
@@ -1237,9 +1263,12 @@ pub struct VisitorInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     pub country: Option<String>,
-    /// From the offline form, when the visitor left one.
+    /// From the offline form, an agent, or a verified identity token.
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The website's own id for this signed-in customer, from a verified identity token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
     pub first_seen: String,
     pub last_seen: String,
     pub online: bool,

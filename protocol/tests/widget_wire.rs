@@ -55,11 +55,12 @@ fn what_the_widget_sends_is_what_the_server_reads() {
     }
     let offline = to_json(&OfflineMessage {
         visitor_token: Some("t".into()),
+        identity_token: Some("jwt".into()),
         name: "Ana".into(),
         email: "ana@example.com".into(),
         message: "Hi".into(),
     });
-    let mut expected = vec![wire::VISITOR_TOKEN, wire::NAME, wire::EMAIL, wire::MESSAGE];
+    let mut expected = vec![wire::VISITOR_TOKEN, wire::IDENTITY_TOKEN, wire::NAME, wire::EMAIL, wire::MESSAGE];
     expected.sort();
     let mut got = keys(&offline);
     got.sort();

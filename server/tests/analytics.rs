@@ -48,6 +48,7 @@ async fn visitor(app: &TestApp, website: &str, pages: &[&str]) -> String {
         country: Set(None),
         name: Set(None),
         email: Set(None),
+        external_id: Set(None),
         last_seen: Set(t("2026-10-20 00:00:00")),
         created_at: Set(t("2026-10-20 00:00:00")),
     }

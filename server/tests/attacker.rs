@@ -319,6 +319,7 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
             || path.starts_with("/api/emails")
             || path.starts_with("/api/webhook")
             || path.starts_with("/api/websites/{id}/webhooks")
+            || path.ends_with("/identity-secret")
             || path.starts_with("/api/visitors/{id}") && (*method == Method::DELETE || path.ends_with("/export"));
         if admin_only {
             let (status, text) = call(app, method, path, &t, Some(&agent_a), "", &[]).await;
@@ -337,6 +338,7 @@ async fn every_route_refuses_strangers_other_tenants_and_the_wrong_role(app: &Te
         (status, website["apiKey"].as_str(), website["name"].as_str()),
         (StatusCode::OK, Some(t.key.as_str()), Some("Site A"))
     );
+    assert_eq!(website["hasIdentitySecret"], false, "nobody made A an identity secret: {website}");
     let (_, chat) = app.api(Method::GET, &format!("/api/chats/{}", t.chat), &admin_a, None).await;
     // Taken by A's agent when they sent the file; nobody else closed, resolved or reassigned it.
     let state = (chat["status"].as_str(), chat["resolution"].as_str(), chat["assignedTo"].as_str());

@@ -139,6 +139,8 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         missed_chat_minutes: Set(10),
         transcript_on_resolve: Set(false),
         retention_days: Set(0),
+        identity_secret: Set(None),
+        identity_required: Set(false),
         created_at: Set(now()),
         updated_at: Set(now()),
     }
@@ -154,6 +156,7 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         country: Set(None),
         name: Set(None),
         email: Set(None),
+        external_id: Set(None),
         last_seen: Set(now()),
         created_at: Set(now()),
     }

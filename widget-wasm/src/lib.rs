@@ -57,6 +57,8 @@ struct Pending {
 #[derive(Default)]
 struct State {
     token: Option<String>,
+    /// The website's signed token for its signed-in customer, handed over by the page.
+    identity: Option<String>,
     chat_id: Option<String>,
     last_seq: i64,
     socket: Option<WebSocket>,
@@ -99,10 +101,11 @@ pub fn start(
     key: String,
     config: JsValue,
     open: bool,
+    identity: Option<String>,
 ) -> Result<(), JsValue> {
     let ui = ui::build(&root, launcher, &config)?;
     let saved = js::storage_get(&storage_key(&key));
-    let state = State { token: get_str(&saved, "t"), ..State::default() };
+    let state = State { token: get_str(&saved, "t"), identity, ..State::default() };
     let widget = Rc::new(Widget {
         base,
         key,
@@ -141,6 +144,12 @@ pub fn toggle() {
 #[wasm_bindgen]
 pub fn set_open(open: bool) {
     with(|w| w.set_open(open));
+}
+
+/// The page signed its customer in or out (`Helpdesk.identify`): the session starts again as them, or as nobody.
+#[wasm_bindgen]
+pub fn identify(identity: Option<String>) {
+    with(|w| w.identify(identity));
 }
 
 fn with(f: impl FnOnce(&Rc<Widget>)) {

@@ -21,9 +21,13 @@ impl Widget {
                 .unwrap_or_default()
         };
         let (name, email, message) = (field("name"), field("email"), field("message"));
-        let token = self.state.borrow().token.clone();
+        let (token, identity) = {
+            let s = self.state.borrow();
+            (s.token.clone(), s.identity.clone())
+        };
         let body = js::stringify(&obj(&[
             (wire::VISITOR_TOKEN, js::opt(token.as_deref())),
+            (wire::IDENTITY_TOKEN, js::opt(identity.as_deref())),
             (wire::NAME, name.clone().into()),
             (wire::EMAIL, email.clone().into()),
             (wire::MESSAGE, message.into()),

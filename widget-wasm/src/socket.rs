@@ -23,8 +23,14 @@ impl Widget {
         }
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let token = me.state.borrow().token.clone();
-            let body = js::stringify(&obj(&[(wire::VISITOR_TOKEN, js::opt(token.as_deref()))]));
+            let (token, identity) = {
+                let s = me.state.borrow();
+                (s.token.clone(), s.identity.clone())
+            };
+            let body = js::stringify(&obj(&[
+                (wire::VISITOR_TOKEN, js::opt(token.as_deref())),
+                (wire::IDENTITY_TOKEN, js::opt(identity.as_deref())),
+            ]));
             let url = me.url("/api/widget/session");
             match js::fetch_json(&url, "POST", Some(&JsValue::from_str(&body)), true, None).await {
                 Ok((200, data)) => {
@@ -47,6 +53,25 @@ impl Widget {
                 _ => me.retry(),
             }
         });
+    }
+
+    /// Starts the session again under another identity (or none); the server's hello then lists that visitor's chats.
+    pub(crate) fn identify(self: &Rc<Self>, identity: Option<String>) {
+        let socket = {
+            let mut s = self.state.borrow_mut();
+            if s.identity == identity {
+                return;
+            }
+            s.identity = identity;
+            s.refused = false;
+            s.connected = false;
+            s.socket.take()
+        };
+        if let Some(ws) = socket {
+            ws.set_onclose(None);
+            let _ = ws.close();
+        }
+        self.connect();
     }
 
     pub(crate) fn open_socket(self: &Rc<Self>) {

@@ -47,6 +47,7 @@ pub const TEXT: &str = "text";
 
 // The widget's HTTP calls: the session and the offline form, and errors' form field.
 pub const VISITOR_TOKEN: &str = "visitorToken";
+pub const IDENTITY_TOKEN: &str = "identityToken";
 pub const EMAIL: &str = "email";
 pub const FIELD: &str = "field";
 

@@ -7,6 +7,7 @@ pub mod canned;
 pub mod chats;
 pub mod dashboard;
 pub mod email;
+pub mod identity;
 pub mod labels;
 pub mod login;
 pub mod not_found;

@@ -14,6 +14,8 @@ pub struct Model {
     /// Left in the offline form.
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The website's own id for its signed-in customer, from a verified identity token; unique per website.
+    pub external_id: Option<String>,
     pub last_seen: DateTime,
     pub created_at: DateTime,
 }

@@ -19,6 +19,10 @@ pub struct Model {
     pub missed_chat_minutes: i32,
     pub transcript_on_resolve: bool,
     pub retention_days: i32,
+    /// Signs the website's verified-identity tokens (its backend holds it too); none until an admin creates one.
+    pub identity_secret: Option<String>,
+    /// Visitors without a valid identity token get no widget session.
+    pub identity_required: bool,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

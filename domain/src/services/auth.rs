@@ -10,7 +10,7 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use http::HeaderMap;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use protocol::LoginResponse;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::ctx::{Ctx, TokenId};
@@ -275,7 +275,7 @@ pub async fn login(
 /// revoking all of them is what `token_version` is for. The cookie is cleared by the caller.
 pub async fn logout(ctx: &Ctx, state: &AppState) -> Result<(), AppError> {
     let now = chrono::Utc::now().naive_utc();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if let Some(token) = ctx.token() {
         let revoked = revoked_tokens::ActiveModel {
             jti: Set(token.id.clone()),

@@ -693,6 +693,7 @@ pub async fn visitor_info(state: &AppState, chat: &Scoped<chats::Model>) -> Resu
         country: visitor.country.clone(),
         name: visitor.name.clone(),
         email: visitor.email.clone(),
+        customer_id: visitor.external_id.clone(),
         last_seen: time(visitor.last_seen),
         first_seen: time(visitor.created_at),
         online: state.visitor_online(&visitor.id).await,

@@ -10,6 +10,7 @@ pub mod canned;
 pub mod chats;
 pub mod dashboard;
 pub mod emails;
+pub mod identity;
 pub mod labels;
 pub mod messages;
 pub mod notification_settings;

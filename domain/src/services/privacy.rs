@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use protocol::{AppError, ChatFilter, ChatStatus, ChatSummary, SenderType, VisitorErased};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{json, Value};
 
 use crate::ctx::{Ctx, Principal};
@@ -310,6 +310,7 @@ pub async fn export_visitor(ctx: &Ctx, state: &AppState, visitor_id: &str) -> Re
             "websiteId": visitor.website_id,
             "name": visitor.name,
             "email": visitor.email,
+            "customerId": visitor.external_id,
             "ipAddress": visitor.ip_address,
             "userAgent": visitor.user_agent,
             "country": visitor.country,
@@ -400,7 +401,7 @@ pub async fn erase_visitor(ctx: &Ctx, state: &AppState, visitor_id: &str) -> Res
         // The lane's turn: on SQLite the message writer waits for this short transaction instead of sleeping in
         // the busy handler.
         let turn = state.lane.turn().await;
-        let txn = turn.db().begin().await?;
+        let txn = crate::db::begin_write(turn.db()).await?;
         delete_chats(&txn, &chat_ids, &mut deleted).await?;
         deleted.pages = visitor_pages::Entity::delete_many()
             .filter(visitor_pages::Column::VisitorId.eq(visitor.id.as_str()))
@@ -478,7 +479,7 @@ pub async fn apply_retention(state: &AppState) -> Result<u64, AppError> {
             let mut deleted = Deleted::default();
             {
                 let turn = state.lane.turn().await;
-                let txn = turn.db().begin().await?;
+                let txn = crate::db::begin_write(turn.db()).await?;
                 delete_chats(&txn, &batch, &mut deleted).await?;
                 txn.commit().await?;
             }

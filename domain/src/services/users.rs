@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use protocol::{ManagedUser, Role, UserForCreate, UserForUpdate, UserView};
 use sea_orm::sea_query::{ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
 use serde_json::json;
 
 use crate::ctx::{perm, Ctx};
@@ -324,7 +322,7 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: UserForCreate) -> Result
     }
     let password_hash = hash_password(&input.password).await?;
     let now = chrono::Utc::now().naive_utc();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let user = users::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         email: Set(email),
@@ -389,7 +387,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: UserForUpdate)
     if !is_self && changes_more_than_memberships && !manages(ctx, &target) {
         return Err(AppError::Forbidden);
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut active: users::ActiveModel = target.clone().into();
     let mut changes = activity::Changes::default();
     let mut revoke = false;
@@ -491,7 +489,7 @@ pub async fn reset_password(ctx: &Ctx, state: &AppState, id: &str, password: &st
     };
     validate_new_password(password)?;
     let hash = hash_password(password).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let version = target.token_version + 1;
     let mut active: users::ActiveModel = target.into();
     active.password_hash = Set(hash);

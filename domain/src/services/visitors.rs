@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ctx::VisitorCtx;
 use crate::entities::visitors;
-use crate::services::widget_settings::public_config;
+use crate::services::identity::{self, Customer};
+use crate::services::widget_settings::allowed_site;
 use crate::AppState;
 use protocol::AppError;
 
@@ -21,12 +22,24 @@ pub struct VisitorSession {
     pub visitor_token: String,
 }
 
-/// Starts or continues a visitor session for the website of `api_key`, seen from `origin`.
+/// What a page hands over when a session starts: the visitor token it kept, and the identity token the website's
+/// backend signed for its signed-in customer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tokens<'a> {
+    pub visitor: Option<&'a str>,
+    pub identity: Option<&'a str>,
+}
+
+/// Starts or continues a visitor session for the website of `api_key`, seen from `origin`. With a verified identity
+/// token the session is the customer's visitor (the same on every device), and the anonymous visitor of this
+/// browser becomes it when the customer has none yet, so a chat begun before signing in goes on. A visitor token of
+/// an identified visitor continues only with a token naming the same customer: after a sign-out on a shared
+/// computer, whoever comes next starts afresh.
 pub async fn start(
     state: &AppState,
     api_key: &str,
     origin: Option<&str>,
-    token: Option<&str>,
+    tokens: Tokens<'_>,
     ip: Option<IpAddr>,
     user_agent: Option<&str>,
     country: Option<&str>,
@@ -36,10 +49,30 @@ pub async fn start(
         .map(str::trim)
         .filter(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
         .map(str::to_ascii_uppercase);
-    let config = public_config(state, api_key, origin).await?;
-    let website_id = config.website_id;
+    let site = allowed_site(state, api_key, origin).await?;
+    let website_id = site.website_id.clone();
+    let customer = match tokens.identity.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let secret = site.identity_secret.as_deref().ok_or_else(|| {
+                AppError::InvalidIdentity(
+                    "The identity token was refused: this website has no identity secret yet (an admin creates one \
+                     on the website's page)."
+                        .into(),
+                )
+            })?;
+            Some(identity::verify(secret, &website_id, token)?)
+        }
+        None if site.identity_required => {
+            return Err(AppError::InvalidIdentity(
+                "This website's chat is for its signed-in customers: the page must hand the widget an identity \
+                 token (Helpdesk.identify)."
+                    .into(),
+            ))
+        }
+        None => None,
+    };
     let now = chrono::Utc::now().naive_utc();
-    let known = match token.map(|t| state.auth.decode_visitor(t)) {
+    let known = match tokens.visitor.map(|t| state.auth.decode_visitor(t)) {
         Some(Ok((visitor_id, wid))) if wid == website_id => {
             visitors::Entity::find_by_id(visitor_id)
                 .filter(visitors::Column::WebsiteId.eq(website_id.as_str()))
@@ -48,38 +81,106 @@ pub async fn start(
         }
         _ => None,
     };
-    let visitor = match known {
-        Some(v) => {
-            let mut active: visitors::ActiveModel = v.into();
-            active.last_seen = Set(now);
-            active.ip_address = Set(ip.map(|ip| ip.to_string()));
-            if country.is_some() {
-                active.country = Set(country.clone());
+    let known = known.filter(|v| match (&v.external_id, &customer) {
+        (None, _) => true,
+        (Some(theirs), Some(customer)) => *theirs == customer.id,
+        (Some(_), None) => false,
+    });
+    let visitor = match customer {
+        Some(customer) => customer_visitor(state, &website_id, customer, known, (ip, user_agent, country), now).await?,
+        None => match known {
+            Some(v) => {
+                let mut active: visitors::ActiveModel = v.into();
+                active.last_seen = Set(now);
+                active.ip_address = Set(ip.map(|ip| ip.to_string()));
+                if country.is_some() {
+                    active.country = Set(country.clone());
+                }
+                active.update(&state.db).await?
             }
-            active.update(&state.db).await?
-        }
-        None => {
-            let mut session = [0u8; 24];
-            rand::rng().fill_bytes(&mut session);
-            visitors::ActiveModel {
-                id: Set(uuid::Uuid::new_v4().to_string()),
-                website_id: Set(website_id.clone()),
-                session_id: Set(session.iter().map(|b| format!("{b:02x}")).collect()),
-                ip_address: Set(ip.map(|ip| ip.to_string())),
-                user_agent: Set(user_agent.map(|ua| ua.chars().take(512).collect())),
-                country: Set(country.clone()),
-                name: Set(None),
-                email: Set(None),
-                last_seen: Set(now),
-                created_at: Set(now),
-            }
-            .insert(&state.db)
-            .await?
-        }
+            None => new_visitor(&website_id, None, ip, user_agent, country, now).insert(&state.db).await?,
+        },
     };
     let visitor_token = state.auth.issue_visitor(&visitor.id, &website_id)?;
     let ctx = VisitorCtx { visitor_id: visitor.id.clone(), website_id: website_id.clone(), ip };
     Ok((ctx, VisitorSession { visitor_id: visitor.id, website_id, visitor_token }))
+}
+
+/// A new visitor row (not yet stored).
+fn new_visitor(
+    website_id: &str,
+    customer: Option<&Customer>,
+    ip: Option<IpAddr>,
+    user_agent: Option<&str>,
+    country: Option<String>,
+    now: chrono::NaiveDateTime,
+) -> visitors::ActiveModel {
+    let mut session = [0u8; 24];
+    rand::rng().fill_bytes(&mut session);
+    visitors::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        website_id: Set(website_id.to_string()),
+        session_id: Set(session.iter().map(|b| format!("{b:02x}")).collect()),
+        ip_address: Set(ip.map(|ip| ip.to_string())),
+        user_agent: Set(user_agent.map(|ua| ua.chars().take(512).collect())),
+        country: Set(country),
+        name: Set(customer.and_then(|c| c.name.clone())),
+        email: Set(customer.and_then(|c| c.email.clone())),
+        external_id: Set(customer.map(|c| c.id.clone())),
+        last_seen: Set(now),
+        created_at: Set(now),
+    }
+}
+
+/// The verified customer's visitor: theirs from any device, else this browser's anonymous visitor made theirs,
+/// else a new one. The token's name and email (when it has them) replace what was stored: the website knows its
+/// customer better than a form did.
+async fn customer_visitor(
+    state: &AppState,
+    website_id: &str,
+    customer: Customer,
+    anonymous: Option<visitors::Model>,
+    (ip, user_agent, country): (Option<IpAddr>, Option<&str>, Option<String>),
+    now: chrono::NaiveDateTime,
+) -> Result<visitors::Model, AppError> {
+    let find = || {
+        visitors::Entity::find()
+            .filter(visitors::Column::WebsiteId.eq(website_id))
+            .filter(visitors::Column::ExternalId.eq(customer.id.as_str()))
+            .one(&state.db)
+    };
+    let update = |v: visitors::Model| {
+        let mut active: visitors::ActiveModel = v.into();
+        active.external_id = Set(Some(customer.id.clone()));
+        if customer.name.is_some() {
+            active.name = Set(customer.name.clone());
+        }
+        if customer.email.is_some() {
+            active.email = Set(customer.email.clone());
+        }
+        active.last_seen = Set(now);
+        active.ip_address = Set(ip.map(|ip| ip.to_string()));
+        if country.is_some() {
+            active.country = Set(country.clone());
+        }
+        active.update(&state.db)
+    };
+    if let Some(theirs) = find().await? {
+        return Ok(update(theirs).await?);
+    }
+    let made = match anonymous {
+        Some(v) => update(v).await,
+        None => new_visitor(website_id, Some(&customer), ip, user_agent, country.clone(), now).insert(&state.db).await,
+    };
+    match made {
+        Ok(v) => Ok(v),
+        // The same customer started on another device at this moment: continue theirs.
+        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            let theirs = find().await?.ok_or(AppError::Internal)?;
+            Ok(update(theirs).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A visitor from a token, for a website reached with `api_key` from `origin`.
@@ -90,16 +191,20 @@ pub async fn authenticate(
     token: &str,
     ip: Option<IpAddr>,
 ) -> Result<VisitorCtx, AppError> {
-    let config = public_config(state, api_key, origin).await?;
+    let site = allowed_site(state, api_key, origin).await?;
     let (visitor_id, website_id) = state.auth.decode_visitor(token)?;
-    if website_id != config.website_id {
+    if website_id != site.website_id {
         return Err(AppError::Unauthorized);
     }
-    visitors::Entity::find_by_id(visitor_id.clone())
+    let visitor = visitors::Entity::find_by_id(visitor_id.clone())
         .filter(visitors::Column::WebsiteId.eq(website_id.as_str()))
         .one(&state.db)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    // Under a website that requires identity, a token from before the rule (an anonymous visitor's) lets in nothing.
+    if site.identity_required && visitor.external_id.is_none() {
+        return Err(AppError::Unauthorized);
+    }
     Ok(VisitorCtx { visitor_id, website_id, ip })
 }
 
@@ -183,7 +288,7 @@ pub const MAX_EMAIL: usize = 255;
 
 /// A plausible address: one `@`, something before it, a dotted domain after it, no spaces. Deliverability is
 /// the agent's mail client's business.
-pub(crate) fn plausible_email(email: &str) -> bool {
+pub fn plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else { return false };
     !local.is_empty()
         && !domain.contains('@')

@@ -10,7 +10,7 @@ use rand::RngCore;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Set, TransactionTrait,
+    Select, Set,
 };
 use serde_json::json;
 
@@ -114,6 +114,8 @@ pub fn to_view(ctx: &Ctx, state: &AppState, website: &websites::Model) -> Websit
         missed_chat_minutes: u16::try_from(website.missed_chat_minutes).unwrap_or(0),
         transcript_on_resolve: website.transcript_on_resolve,
         retention_days: u16::try_from(website.retention_days).unwrap_or(0),
+        has_identity_secret: website.identity_secret.is_some(),
+        identity_required: website.identity_required,
         created_at: website.created_at.format("%Y-%m-%d %H:%M").to_string(),
     }
 }
@@ -164,7 +166,7 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
     let domains = parse_domains(&domains)?;
     let description = clean_description(input.description.as_deref())?;
     let now = chrono::Utc::now().naive_utc();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let website = websites::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         user_id: Set(ctx.user_id().to_string()),
@@ -179,6 +181,8 @@ pub async fn create(ctx: &Ctx, state: &AppState, input: WebsiteForCreate) -> Res
         missed_chat_minutes: Set(DEFAULT_MISSED_CHAT_MINUTES),
         transcript_on_resolve: Set(false),
         retention_days: Set(0),
+        identity_secret: Set(None),
+        identity_required: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -277,12 +281,24 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
         changes.field("retentionDays", website.retention_days, i32::from(days));
         active.retention_days = Set(i32::from(days));
     }
+    if let Some(required) = input.identity_required {
+        if required && website.identity_secret.is_none() {
+            return Err(AppError::validation(
+                "identityRequired",
+                "Create the identity secret first, and have your website sign its customers' tokens with it.",
+            ));
+        }
+        // Visitors let in without a token must start again under the new rule.
+        close_visitors |= required && !website.identity_required;
+        changes.field("identityRequired", website.identity_required, required);
+        active.identity_required = Set(required);
+    }
     // A save that changes nothing writes and records nothing.
     if changes.is_empty() {
         return Ok(to_view(ctx, state, &website));
     }
     active.updated_at = Set(chrono::Utc::now().naive_utc());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let website = active.update(&txn).await?;
     activity::record(
         ctx,
@@ -313,7 +329,7 @@ pub async fn rotate_key(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website
     let mut active: websites::ActiveModel = website.into();
     active.api_key = Set(new_api_key());
     active.updated_at = Set(chrono::Utc::now().naive_utc());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let website = active.update(&txn).await?;
     activity::record(
         ctx,
@@ -337,7 +353,7 @@ pub async fn rotate_key(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website
 /// close, and agents' sockets stop following it.
 pub async fn delete(ctx: &Ctx, state: &AppState, id: &str) -> Result<(), AppError> {
     let website = find_manageable(ctx, &state.db, id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     websites::Entity::delete_by_id(website.id.clone()).exec(&txn).await?;
     activity::record(
         ctx,

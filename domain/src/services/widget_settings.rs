@@ -2,7 +2,7 @@
 //! weekly schedule that decides whether a website is online now, and the public config the widget fetches.
 
 use protocol::{BusinessHours, WidgetConfig, WidgetSettings};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::ctx::Ctx;
 use crate::entities::{websites, widget_settings};
@@ -120,7 +120,7 @@ pub async fn update(
 ) -> Result<WidgetSettings, AppError> {
     find_manageable(ctx, &state.db, website_id).await?;
     let settings = validate(input)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let stored = load_row(&txn, website_id).await?;
     let before = match &stored {
         Some(row) => from_row(row)?,
@@ -177,6 +177,30 @@ pub async fn update(
 /// What the widget on a customer's page gets: refused with 401 for a missing, unknown or inactive key, and 403
 /// for an Origin the website does not allow. Served from the in-memory cache when possible.
 pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>) -> Result<WidgetConfig, AppError> {
+    let site = allowed_site(state, api_key, origin).await?;
+    let s = &site.settings;
+    Ok(WidgetConfig {
+        website_id: site.website_id.clone(),
+        primary_color: s.primary_color.clone(),
+        position: s.position,
+        welcome_message: s.welcome_message.clone(),
+        business_hours: s.business_hours.clone(),
+        offline_message: s.offline_message.clone(),
+        custom_css: s.custom_css.clone(),
+        widget_size: s.widget_size,
+        online: hours::is_open(&s.business_hours, chrono::Utc::now().naive_utc())
+            && (!s.business_hours.offline_when_no_agents || agents_connected(state, &site.website_id).await),
+        identity_required: site.identity_required,
+    })
+}
+
+/// The website of `api_key`, if it is active and lets `origin` use its widget (the same refusals as
+/// [`public_config`]).
+pub(crate) async fn allowed_site(
+    state: &AppState,
+    api_key: &str,
+    origin: Option<&str>,
+) -> Result<std::sync::Arc<CachedSite>, AppError> {
     let api_key = api_key.trim();
     if api_key.is_empty() || api_key.len() > 64 {
         return Err(AppError::InvalidApiKey);
@@ -194,9 +218,9 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
                 None => WidgetSettings::default(),
             };
             let domains = domains_of(&website);
-            state
-                .widget_cache
-                .insert(api_key.to_string(), CachedSite::new(website.id, website.is_active, domains, settings))
+            let site = CachedSite::new(website.id, website.is_active, domains, settings)
+                .with_identity(website.identity_secret, website.identity_required);
+            state.widget_cache.insert(api_key.to_string(), site)
         }
     };
     if !site.is_active {
@@ -205,19 +229,7 @@ pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>
     if !origin.is_some_and(|o| origin_allowed(&site.domains, o)) {
         return Err(AppError::OriginNotAllowed);
     }
-    let s = &site.settings;
-    Ok(WidgetConfig {
-        website_id: site.website_id.clone(),
-        primary_color: s.primary_color.clone(),
-        position: s.position,
-        welcome_message: s.welcome_message.clone(),
-        business_hours: s.business_hours.clone(),
-        offline_message: s.offline_message.clone(),
-        custom_css: s.custom_css.clone(),
-        widget_size: s.widget_size,
-        online: hours::is_open(&s.business_hours, chrono::Utc::now().naive_utc())
-            && (!s.business_hours.offline_when_no_agents || agents_connected(state, &site.website_id).await),
-    })
+    Ok(site)
 }
 
 /// Whether an agent of the website is there to answer: connected (on any node) and online, not away or offline.

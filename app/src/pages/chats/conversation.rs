@@ -611,6 +611,10 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                 <section class="card visitor-panel" id="visitor-panel">
                     <h2>"Visitor " {move || if visitor_online() { view! { <span class="badge ok">"online"</span> } } else { view! { <span class="badge off">"offline"</span> } }}</h2>
                     <dl>
+                        {visitor.customer_id.clone().map(|customer| view! {
+                            <dt>"Customer"</dt>
+                            <dd id="visitor-customer"><span class="badge ok" title="Signed in on the website: a verified identity token named them">"Verified"</span>" "<code>{customer}</code></dd>
+                        })}
                         {move || contact.get().name.map(|name| view! { <dt>"Name"</dt><dd id="visitor-name">{name}</dd> })}
                         {move || contact.get().email.map(|email| view! {
                             <dt>"Email"</dt><dd id="visitor-email"><a href=format!("mailto:{email}")>{email.clone()}</a></dd>

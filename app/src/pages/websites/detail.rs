@@ -442,6 +442,7 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
         </section>
 
         <crate::pages::labels::LabelsCard website_id=id.clone() can_manage/>
+        {can_manage.then(|| view! { <crate::pages::identity::IdentityCard website=website.clone()/> })}
         {can_manage.then(|| view! { <crate::pages::webhooks::WebhooksCard website_id=id.clone()/> })}
 
         {can_manage.then(|| view! {

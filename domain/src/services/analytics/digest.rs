@@ -381,7 +381,7 @@ pub(crate) async fn gather(
             });
             let missing: Vec<_> = missing.collect();
             let turn = lane.turn().await;
-            let txn = turn.db().begin().await?;
+            let txn = crate::db::begin_write(turn.db()).await?;
             for chunk in missing.chunks(200) {
                 analytics_days::Entity::insert_many(chunk.to_vec())
                     .on_conflict(
@@ -397,6 +397,7 @@ pub(crate) async fn gather(
         }
     }
 
+    // Read-only: one snapshot for the stored digests and the raw rows read beside them.
     let txn = db.begin().await?;
     let stored: Vec<analytics_days::Model> = match wanted.is_empty() {
         true => Vec::new(),
@@ -450,7 +451,7 @@ async fn store(lane: &WriteLane, keep: Vec<((String, i64), i64, Vec<u8>)>) -> Re
     // A turn per few days: the message path takes turns on SQLite too, and waits for at most one chunk.
     for chunk in keep.chunks(30) {
         let turn = lane.turn().await;
-        let txn = turn.db().begin().await?;
+        let txn = crate::db::begin_write(turn.db()).await?;
         for ((website_id, day), version, bytes) in chunk {
             if bytes.len() > MAX_BYTES {
                 continue;

@@ -14,7 +14,7 @@ use protocol::{
     AgentFigures, AnalyticsQuery, AnalyticsReport, AppError, ChatStatus, DayFigures, Durations, StatusCount,
     TodayFigures, MISSED_AFTER_MINUTES,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 pub use range::Range;
 
@@ -356,7 +356,7 @@ pub async fn warm(state: &AppState) -> Result<(), AppError> {
 /// Recomputes the rollups (chats' first messages, message counts, visitor activity) from the raw rows, in one
 /// transaction: after a restore, or to check them.
 pub async fn rebuild(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for sql in migration::m20261204_000022_analytics::rebuild_statements(txn.get_database_backend()) {
         txn.execute_unprepared(&sql).await?;
     }

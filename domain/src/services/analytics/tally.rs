@@ -12,8 +12,7 @@ use chrono::NaiveDateTime;
 use migration::m20261204_000022_analytics::BUCKET_SECONDS;
 use protocol::SenderType;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
-    Value,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement, Value,
 };
 
 use crate::db::WriteLane;
@@ -114,7 +113,7 @@ async fn add(db: &sea_orm::DatabaseConnection, counts: &[(Key, i64)]) -> Result<
         DbBackend::MySql => "ON DUPLICATE KEY UPDATE messages = messages + VALUES(messages)",
         _ => "ON CONFLICT (website_id, bucket, sender_type, sender_id) DO UPDATE SET messages = messages + excluded.messages",
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for rows in counts.chunks(ROWS) {
         let placeholders = vec!["(?, ?, ?, ?, ?)"; rows.len()].join(", ");
         let sql = format!(

@@ -51,6 +51,10 @@ pub fn router(state: &AppState, upload_max: usize) -> Router<AppState> {
         .route("/websites", get(websites::list).post(websites::create))
         .route("/websites/{id}", get(websites::get).put(websites::update).delete(websites::delete))
         .route("/websites/{id}/rotate-key", post(websites::rotate_key))
+        .route(
+            "/websites/{id}/identity-secret",
+            get(websites::get_identity_secret).post(websites::rotate_identity_secret),
+        )
         .route("/websites/{id}/settings", get(websites::get_settings).put(websites::put_settings))
         .route("/websites/{id}/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/webhooks/{id}", patch(webhooks::update).delete(webhooks::delete))

@@ -1,11 +1,11 @@
-//! `/api/websites`: CRUD, key rotation and widget settings, for integrations (Bearer JWT).
+//! `/api/websites`: CRUD, key and identity-secret rotation and widget settings, for integrations (Bearer JWT).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use protocol::{Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings};
+use protocol::{IdentitySecret, Website, WebsiteCreated, WebsiteForCreate, WebsiteForUpdate, WidgetSettings};
 
-use domain::services::{websites, widget_settings};
+use domain::services::{identity, websites, widget_settings};
 use domain::AppState;
 
 use super::Caller;
@@ -67,6 +67,26 @@ pub async fn rotate_key(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Website>> {
     Ok(Json(websites::rotate_key(&ctx, &state, &id).await?))
+}
+
+#[utoipa::path(get, path = "/api/websites/{id}/identity-secret", tag = "websites", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, description = "The verified-identity secret (`secret` null until one is created)", body = IdentitySecret), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
+pub async fn get_identity_secret(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<IdentitySecret>> {
+    Ok(Json(identity::secret(&ctx, &state, &id).await?))
+}
+
+#[utoipa::path(post, path = "/api/websites/{id}/identity-secret", tag = "websites", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, description = "A new secret: tokens signed with the old one are refused from now on", body = IdentitySecret), (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 404, body = protocol::ErrorBody)))]
+pub async fn rotate_identity_secret(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<IdentitySecret>> {
+    Ok(Json(identity::rotate_secret(&ctx, &state, &id).await?))
 }
 
 #[utoipa::path(get, path = "/api/websites/{id}/settings", tag = "websites", security(("bearer" = [])),

@@ -137,13 +137,19 @@ async fn preflight(
 pub struct SessionRequest {
     #[serde(default)]
     visitor_token: Option<String>,
+    /// The website's signed token for its signed-in customer (`Helpdesk.identify`): HS256 with the website's
+    /// identity secret, `aud` the website's id, `sub` the customer's id, optional `name` and `email`, `exp` at most
+    /// 24 hours away.
+    #[serde(default)]
+    identity_token: Option<String>,
 }
 
 /// Starts or continues a visitor: answers `{visitorId, websiteId, visitorToken}` for the socket. The key is in the
 /// query, like the config's, so the CORS preflight can check it.
 #[utoipa::path(post, path = "/api/widget/session", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")), request_body = SessionRequest,
     responses((status = 200, description = "`{visitorId, websiteId, visitorToken}`: the visitor token for the socket"),
-        (status = 401, body = protocol::ErrorBody), (status = 403, body = protocol::ErrorBody), (status = 429, body = protocol::ErrorBody)))]
+        (status = 401, description = "A wrong key, or an identity token refused (or missing where the website requires one): `invalid_identity` says why", body = protocol::ErrorBody),
+        (status = 403, body = protocol::ErrorBody), (status = 429, body = protocol::ErrorBody)))]
 pub async fn session_handler(
     State(state): State<AppState>,
     Query(query): Query<KeyQuery>,
@@ -151,9 +157,16 @@ pub async fn session_handler(
     headers: HeaderMap,
     crate::error::ApiJson(body): crate::error::ApiJson<SessionRequest>,
 ) -> Result<Response, ApiError> {
+    let cors_origin = origin(&headers).unwrap_or_default().to_string();
     let query = query.with_header(&headers);
-    let (_, session) = start_visitor(&state, query, peer, &headers, body.visitor_token.as_deref()).await?;
-    Ok(with_cors(Json(session).into_response(), origin(&headers).unwrap_or_default()))
+    let key = KeyQuery { api_key: query.api_key.clone() };
+    let tokens = (body.visitor_token.as_deref(), body.identity_token.as_deref());
+    let res = match start_visitor(&state, query, peer, &headers, tokens).await {
+        Ok((_, session)) => Json(session).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    // A refused identity token is the website developer's to fix: the page can read why (for an allowed origin).
+    Ok(cors_if_allowed(&state, &key, res, &cors_origin).await)
 }
 
 async fn start_visitor(
@@ -161,14 +174,14 @@ async fn start_visitor(
     query: KeyQuery,
     peer: std::net::SocketAddr,
     headers: &HeaderMap,
-    visitor_token: Option<&str>,
+    (visitor_token, identity_token): (Option<&str>, Option<&str>),
 ) -> Result<(VisitorCtx, visitors::VisitorSession), AppError> {
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     visitors::start(
         state,
         &query.api_key.unwrap_or_default(),
         origin(headers),
-        visitor_token,
+        visitors::Tokens { visitor: visitor_token, identity: identity_token },
         Some(peer.ip()),
         user_agent,
         state.country_header().and_then(|h| headers.get(h)).and_then(|v| v.to_str().ok()),
@@ -201,7 +214,14 @@ pub async fn offline_handler(
     let query = query.with_header(&headers);
     let key = KeyQuery { api_key: query.api_key.clone() };
     let result = async {
-        let (ctx, session) = start_visitor(&state, query, peer, &headers, form.visitor_token.as_deref()).await?;
+        let (ctx, session) = start_visitor(
+            &state,
+            query,
+            peer,
+            &headers,
+            (form.visitor_token.as_deref(), form.identity_token.as_deref()),
+        )
+        .await?;
         let chat_id = visitors::leave_offline(&ctx, &state, &form).await?;
         Ok::<_, AppError>((StatusCode::CREATED, Json(OfflineAnswer { session, chat_id })).into_response())
     }
