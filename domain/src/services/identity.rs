@@ -5,15 +5,13 @@
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use rand::RngCore;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::Set;
 use serde::Deserialize;
 
 use crate::ctx::Ctx;
 use crate::entities::websites;
-use crate::services::activity::{self, Activity};
 use crate::services::visitors::{plausible_email, MAX_EMAIL, MAX_NAME};
-use crate::services::websites::find_manageable;
+use crate::services::websites::{find_manageable, random_key, save};
 use crate::AppState;
 use protocol::{AppError, IdentitySecret};
 
@@ -82,13 +80,6 @@ pub fn verify(secret: &str, website_id: &str, token: &str) -> Result<Customer, A
     Ok(Customer { id: id.to_string(), name, email })
 }
 
-/// 256 random bits, hex, with a prefix that makes a leaked secret recognisable.
-fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("hdid_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
 /// The website's identity secret, for its managers (owner admin or super admin); `None` until one is created.
 pub async fn secret(ctx: &Ctx, state: &AppState, website_id: &str) -> Result<IdentitySecret, AppError> {
     let website = find_manageable(ctx, &state.db, website_id).await?;
@@ -99,27 +90,15 @@ pub async fn secret(ctx: &Ctx, state: &AppState, website_id: &str) -> Result<Ide
 /// (sessions already verified go on). Recorded in the activity log.
 pub async fn rotate_secret(ctx: &Ctx, state: &AppState, website_id: &str) -> Result<IdentitySecret, AppError> {
     let website = find_manageable(ctx, &state.db, website_id).await?;
-    let first = website.identity_secret.is_none();
-    let secret = new_secret();
+    let action = match website.identity_secret {
+        None => "website.identity_secret_create",
+        Some(_) => "website.identity_secret_rotate",
+    };
+    // 256 random bits.
+    let secret = random_key::<32>("hdid_");
     let mut active: websites::ActiveModel = website.into();
     active.identity_secret = Set(Some(secret.clone()));
-    active.updated_at = Set(chrono::Utc::now().naive_utc());
-    let txn = crate::db::begin_write(&state.db).await?;
-    let website = active.update(&txn).await?;
-    activity::record(
-        ctx,
-        &txn,
-        Activity {
-            action: if first { "website.identity_secret_create" } else { "website.identity_secret_rotate" },
-            resource_type: "website",
-            resource_id: Some(&website.id),
-            website_id: Some(&website.id),
-            metadata: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    state.website_changed(&website.id);
+    let website = save(ctx, state, active, action, None).await?;
     Ok(IdentitySecret { website_id: website.id, secret: Some(secret) })
 }
 

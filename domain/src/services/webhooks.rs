@@ -40,8 +40,7 @@ fn to_view(row: &webhooks::Model) -> Webhook {
 }
 
 fn new_secret() -> String {
-    let bytes: [u8; 24] = rand::random();
-    format!("whsec_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    crate::services::websites::random_key::<24>("whsec_")
 }
 
 /// The events as stored: at least one, each one a subscription may name, in the protocol's order.

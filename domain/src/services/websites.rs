@@ -122,9 +122,48 @@ pub fn to_view(ctx: &Ctx, state: &AppState, website: &websites::Model) -> Websit
 
 /// 160 random bits, hex, with a prefix that makes a leaked key recognisable.
 pub fn new_api_key() -> String {
-    let mut bytes = [0u8; 20];
+    random_key::<20>("hdk_")
+}
+
+/// `N` random bytes as hex after `prefix`: the API keys and secrets, each recognisable by its prefix when leaked.
+pub(crate) fn random_key<const N: usize>(prefix: &str) -> String {
+    let mut bytes = [0u8; N];
     rand::rng().fill_bytes(&mut bytes);
-    format!("hdk_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    let mut key = String::with_capacity(prefix.len() + 2 * N);
+    key.push_str(prefix);
+    for b in bytes {
+        key.push_str(&format!("{b:02x}"));
+    }
+    key
+}
+
+/// Stores a change to a website with its activity-log entry, in one transaction, and drops the website's cached
+/// widget config on this node.
+pub(crate) async fn save(
+    ctx: &Ctx,
+    state: &AppState,
+    mut active: websites::ActiveModel,
+    action: &str,
+    metadata: Option<serde_json::Value>,
+) -> Result<websites::Model, AppError> {
+    active.updated_at = Set(chrono::Utc::now().naive_utc());
+    let txn = crate::db::begin_write(&state.db).await?;
+    let website = active.update(&txn).await?;
+    activity::record(
+        ctx,
+        &txn,
+        Activity {
+            action,
+            resource_type: "website",
+            resource_id: Some(&website.id),
+            website_id: Some(&website.id),
+            metadata,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.website_changed(&website.id);
+    Ok(website)
 }
 
 fn clean_name(name: &str) -> Result<String, AppError> {
@@ -297,23 +336,7 @@ pub async fn update(ctx: &Ctx, state: &AppState, id: &str, input: WebsiteForUpda
     if changes.is_empty() {
         return Ok(to_view(ctx, state, &website));
     }
-    active.updated_at = Set(chrono::Utc::now().naive_utc());
-    let txn = crate::db::begin_write(&state.db).await?;
-    let website = active.update(&txn).await?;
-    activity::record(
-        ctx,
-        &txn,
-        Activity {
-            action: "website.update",
-            resource_type: "website",
-            resource_id: Some(id),
-            website_id: Some(id),
-            metadata: Some(changes.into_metadata()),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    state.website_changed(id);
+    let website = save(ctx, state, active, "website.update", Some(changes.into_metadata())).await?;
     if close_visitors {
         state.hub.close_website(id, false);
     }
@@ -328,23 +351,7 @@ pub async fn rotate_key(ctx: &Ctx, state: &AppState, id: &str) -> Result<Website
     let website = find_manageable(ctx, &state.db, id).await?;
     let mut active: websites::ActiveModel = website.into();
     active.api_key = Set(new_api_key());
-    active.updated_at = Set(chrono::Utc::now().naive_utc());
-    let txn = crate::db::begin_write(&state.db).await?;
-    let website = active.update(&txn).await?;
-    activity::record(
-        ctx,
-        &txn,
-        Activity {
-            action: "website.rotate_key",
-            resource_type: "website",
-            resource_id: Some(id),
-            website_id: Some(id),
-            metadata: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    state.website_changed(id);
+    let website = save(ctx, state, active, "website.rotate_key", None).await?;
     state.hub.close_website(id, false);
     Ok(to_view(ctx, state, &website))
 }
