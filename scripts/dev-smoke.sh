@@ -41,12 +41,12 @@ status=0
 page=$(curl -s -o /dev/null -w '%{http_code}' "$base/admin/login")
 [ "$page" = 200 ] || { echo "FAIL: /admin/login answered $page" >&2; status=1; }
 loader=$(curl -s "$base/widget.js")
-if ! grep -q '/widget/chat\.' <<<"$loader"; then
+if ! grep -q '/widget/[0-9a-f]*/widget_bg' <<<"$loader"; then
   echo "FAIL: /widget.js does not point at the widget's bundle:" >&2
   head -c 300 <<<"$loader" >&2
   status=1
 else
-  bundle=$(grep -o "/widget/chat\.[0-9a-f]*\.wasm" <<<"$loader" | head -1)
+  bundle=$(grep -o "/widget/[0-9a-f]*/widget_bg\.wasm" <<<"$loader" | head -1)
   code=$(curl -s -o /dev/null -w '%{http_code}' "$base$bundle")
   [ "$code" = 200 ] || { echo "FAIL: $bundle answered $code" >&2; status=1; }
 fi

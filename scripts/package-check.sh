@@ -27,7 +27,7 @@ page=$(curl -fs "$base/admin/login") || fail "no sign-in page"
 js=$(grep -oE '/pkg/helpdesk\.[A-Za-z0-9_-]+\.js' <<<"$page" | head -n 1)
 [ -n "$js" ] || fail "the sign-in page names no hashed script"
 curl -fs -o /dev/null "$base$js" || fail "$js is not served"
-chat=$(curl -fs "$base/widget.js" | grep -oE '/widget/chat\.[0-9a-f]+\.wasm' | head -n 1)
+chat=$(curl -fs "$base/widget.js" | grep -oE '/widget/[0-9a-f]+/widget_bg\.wasm' | head -n 1)
 [ -n "$chat" ] || fail "the widget loader names no chat bundle"
 curl -fs -o /dev/null "$base$chat" || fail "$chat is not served"
 curl -fs -X POST "$base/api/auth/login" -H 'content-type: application/json' \

@@ -2,7 +2,7 @@
 //! (no scripts, its own origin) so the site's custom CSS applies to the preview and nowhere else. Everything
 //! user-written is escaped.
 
-use protocol::{WidgetPosition, WidgetSettings, WidgetSize};
+use protocol::{PrechatField, WidgetPosition, WidgetSettings, WidgetSize};
 
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -29,54 +29,94 @@ fn safe_color(color: &str) -> &str {
     }
 }
 
-/// The preview document for `settings`, showing the open chat (online) or the offline form.
+/// The widget's own stylesheets: the chat's, and the forms module's (`widget-wasm/src/`), so the preview is drawn by
+/// the same CSS as the widget and cannot drift from it.
+const WIDGET_CSS: &str = include_str!("../../widget-wasm/src/widget.css");
+const FORMS_CSS: &str = include_str!("../../widget-wasm/src/forms.css");
+
+/// A field of the pre-chat form or the offline form, in the widget's markup (`forms.rs`).
+fn field(name: &str, label: &str, mode: Option<PrechatField>, textarea: bool) -> String {
+    let label = match mode {
+        Some(PrechatField::Optional) => format!("{label} (optional)"),
+        _ => label.to_string(),
+    };
+    let input = if textarea {
+        format!(r#"<textarea name="{name}" rows="3" disabled></textarea>"#)
+    } else {
+        format!(r#"<input name="{name}" disabled>"#)
+    };
+    format!("<label><span>{label}</span>{input}</label>")
+}
+
+/// The preview document for `settings`: the open widget as the widget draws it — the chat (online), with the
+/// pre-chat form when the website has one, or the offline form — on a neutral page, with the launcher.
 pub fn widget_preview_html(settings: &WidgetSettings, online: bool) -> String {
     let color = safe_color(&settings.primary_color);
+    let on = protocol::text_on(color);
+    let mut classes = String::from("hd-panel");
+    if settings.position == WidgetPosition::BottomLeft {
+        classes.push_str(" hd-left");
+    }
+    if settings.widget_size == WidgetSize::Compact {
+        classes.push_str(" hd-compact");
+    }
     let side = match settings.position {
         WidgetPosition::BottomRight => "right",
         WidgetPosition::BottomLeft => "left",
     };
-    let (width, height) = match settings.widget_size {
-        WidgetSize::Compact => (300, 380),
-        WidgetSize::Normal => (350, 460),
-    };
     // A `<` cannot close the style element once escaped as a CSS escape.
     let custom_css = settings.custom_css.replace('<', "\\3c ");
-    let body = if online {
-        format!(
-            r#"<div class="hd-messages"><div class="hd-msg hd-agent">{welcome}</div><div class="hd-msg hd-visitor">Hi! I have a question about my order.</div></div>
-<div class="hd-composer"><input class="hd-input" placeholder="Type your message…" disabled><button class="hd-send" disabled>Send</button></div>"#,
-            welcome = escape_html(&settings.welcome_message)
-        )
+    let welcome = escape_html(&settings.welcome_message);
+    let prechat = &settings.prechat;
+    let (log, below) = if !online {
+        let form = [
+            format!(r#"<p class="hd-form-note">{}</p>"#, escape_html(&settings.offline_message)),
+            field("name", "Your name", None, false),
+            field("email", "Your email", None, false),
+            field("message", "Your message", None, true),
+            r#"<button type="button" class="hd-send">Leave a message</button>"#.to_string(),
+        ]
+        .concat();
+        (String::new(), format!(r#"<form class="hd-form hd-offline">{form}</form>"#))
+    } else if prechat.enabled() {
+        let mut form = String::new();
+        for (name, label, mode, textarea) in [
+            ("name", "Your name", prechat.name, false),
+            ("email", "Your email", prechat.email, false),
+            ("question", "How can we help?", prechat.question, true),
+        ] {
+            if mode != PrechatField::Off {
+                form.push_str(&field(name, label, Some(mode), textarea));
+            }
+        }
+        if !prechat.consent.is_empty() {
+            form.push_str(&format!(
+                r#"<label class="hd-consent"><input type="checkbox" disabled><span>{}</span></label>"#,
+                escape_html(&prechat.consent)
+            ));
+        }
+        form.push_str(r#"<button type="button" class="hd-send">Start the chat</button>"#);
+        (String::new(), format!(r#"<form class="hd-form hd-prechat">{form}</form>"#))
     } else {
-        format!(
-            r#"<div class="hd-offline"><p>{offline}</p><input class="hd-input" placeholder="Your name" disabled><input class="hd-input" placeholder="Your email" disabled><textarea class="hd-input" placeholder="Your message" disabled></textarea><button class="hd-send" disabled>Leave a message</button></div>"#,
-            offline = escape_html(&settings.offline_message)
+        (
+            r#"<li class="hd-m hd-me"><div class="hd-bubble">Hi! I have a question about my order.</div></li>"#.to_string(),
+            r#"<form class="hd-composer"><label class="hd-attach"><span aria-hidden="true">+</span></label><textarea class="hd-input" rows="1" placeholder="Write a message…" disabled></textarea><button type="button" class="hd-send">Send</button></form>"#.to_string(),
         )
     };
     format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Widget preview</title><style>
-html,body{{margin:0;height:100%;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:repeating-linear-gradient(45deg,#f3f4f6 0 12px,#eef0f3 12px 24px)}}
-.hd-window{{position:absolute;bottom:88px;{side}:20px;width:{width}px;max-width:calc(100% - 40px);height:{height}px;max-height:calc(100% - 108px);background:#fff;border-radius:14px;box-shadow:0 10px 30px rgba(0,0,0,.18);display:flex;flex-direction:column;overflow:hidden}}
-.hd-header{{background:{color};color:#fff;padding:14px 16px;font-weight:600}}
-.hd-header small{{display:block;font-weight:400;opacity:.85}}
-.hd-messages{{flex:1;padding:12px;display:flex;flex-direction:column;gap:8px;overflow:auto}}
-.hd-msg{{max-width:80%;padding:8px 12px;border-radius:12px;font-size:14px;line-height:1.4;white-space:pre-wrap;word-wrap:break-word}}
-.hd-agent{{background:#f1f5f9;color:#111827;align-self:flex-start}}
-.hd-visitor{{background:{color};color:#fff;align-self:flex-end}}
-.hd-composer{{display:flex;gap:6px;padding:10px;border-top:1px solid #e5e7eb}}
-.hd-input{{flex:1;font:inherit;font-size:14px;padding:8px 10px;border:1px solid #d1d5db;border-radius:8px}}
-.hd-send{{background:{color};color:#fff;border:0;border-radius:8px;padding:8px 12px;font-weight:600}}
-.hd-offline{{flex:1;padding:14px;display:flex;flex-direction:column;gap:8px;font-size:14px}}
-.hd-offline p{{margin:0 0 4px;white-space:pre-wrap}}
-.hd-offline textarea{{min-height:70px}}
-.hd-launcher{{position:absolute;bottom:20px;{side}:20px;width:56px;height:56px;border-radius:50%;background:{color};box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}}
-.hd-launcher svg{{width:26px;height:26px;fill:#fff}}
+html,body{{margin:0;height:100%;background:repeating-linear-gradient(45deg,#f3f4f6 0 12px,#eef0f3 12px 24px)}}
+:root{{--hd-color:{color};--hd-on:{on}}}
+</style><style>{WIDGET_CSS}</style><style>{FORMS_CSS}</style><style>
+@media (max-width:520px){{.hd-panel,.hd-compact{{inset:auto;bottom:88px;{side}:20px;width:calc(100% - 40px);height:calc(100% - 108px);border-radius:14px}}}}
+.hd-launcher{{position:fixed;bottom:20px;{side}:20px;width:56px;height:56px;border-radius:50%;background:{color};box-shadow:0 6px 20px rgba(0,0,0,.25);display:grid;place-items:center}}
+.hd-launcher svg{{width:28px;height:28px;fill:{on}}}
 </style><style>{custom_css}</style></head><body>
-<div class="hd-window"><div class="hd-header">Chat with us<small>{status}</small></div>{body}</div>
-<div class="hd-launcher"><svg viewBox="0 0 24 24"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></div>
+<section class="{classes}" aria-labelledby="hd-title"><header class="hd-head"><h2 id="hd-title">Chat with us</h2><button type="button" class="hd-close" aria-label="Close chat">×</button></header>
+<ol class="hd-log" aria-label="Messages"><li class="hd-m hd-agent hd-welcome"><div class="hd-bubble">{welcome}</div></li>{log}</ol>
+<p class="hd-typing"></p>{below}</section>
+<div class="hd-launcher"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z"/></svg></div>
 </body></html>"#,
-        status = if online { "We reply in a few minutes" } else { "We are away right now" },
     )
 }
 
@@ -104,5 +144,23 @@ mod tests {
         let settings = WidgetSettings { offline_message: "Back at 9".into(), ..WidgetSettings::default() };
         let html = widget_preview_html(&settings, false);
         assert!(html.contains("Back at 9") && html.contains("Leave a message"));
+    }
+
+    #[test]
+    fn the_preview_uses_the_widgets_markup_and_shows_the_prechat_form() {
+        let mut settings = WidgetSettings::default();
+        settings.prechat.name = PrechatField::Required;
+        settings.prechat.question = PrechatField::Optional;
+        settings.prechat.consent = "I agree <b>".into();
+        let html = widget_preview_html(&settings, true);
+        assert!(html.contains(WIDGET_CSS) && html.contains(FORMS_CSS));
+        assert!(html.contains(r#"class="hd-form hd-prechat""#), "{html}");
+        assert!(html.contains("<span>Your name</span>") && html.contains("How can we help? (optional)"));
+        assert!(!html.contains("Your email"));
+        assert!(html.contains("I agree &lt;b&gt;"));
+        // Without a form the chat and its composer show; offline always shows the offline form.
+        settings.prechat = Default::default();
+        assert!(widget_preview_html(&settings, true).contains(r#"class="hd-composer""#));
+        assert!(widget_preview_html(&settings, false).contains(r#"class="hd-form hd-offline""#));
     }
 }

@@ -326,6 +326,8 @@ fn visitor_row(id: &str, website: &str, at: NaiveDateTime, rng: &mut StdRng) -> 
         name,
         email,
         external_id: None,
+        consent_text: None,
+        consented_at: None,
         last_seen: at,
         created_at: at,
     }

@@ -26,9 +26,9 @@ test('an admin creates a website, edits the widget with a live preview and copie
 
   // The preview follows the form as the admin types.
   const preview = page.frameLocator('#widget-preview');
-  await expect(preview.locator('.hd-header')).toHaveCSS('background-color', 'rgb(37, 99, 235)');
+  await expect(preview.locator('.hd-head')).toHaveCSS('background-color', 'rgb(37, 99, 235)');
   await page.locator('#primary-color').fill('#ff0000');
-  await expect(preview.locator('.hd-header')).toHaveCSS('background-color', 'rgb(255, 0, 0)');
+  await expect(preview.locator('.hd-head')).toHaveCSS('background-color', 'rgb(255, 0, 0)');
   await page.locator('#welcome-message').fill('Welcome to the <b>Shop</b>!');
   await expect(preview.locator('.hd-agent')).toHaveText('Welcome to the <b>Shop</b>!');
   await page.locator('#position').selectOption('bottom-left');

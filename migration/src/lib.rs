@@ -37,6 +37,8 @@ mod m20261207_000030_email;
 mod m20261207_000031_retention;
 mod m20261208_000032_webhooks;
 mod m20261209_000033_identity;
+mod m20261210_000034_prechat;
+mod m20261210_000035_chat_ratings;
 
 pub struct Migrator;
 
@@ -77,6 +79,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000031_retention::Migration),
             Box::new(m20261208_000032_webhooks::Migration),
             Box::new(m20261209_000033_identity::Migration),
+            Box::new(m20261210_000034_prechat::Migration),
+            Box::new(m20261210_000035_chat_ratings::Migration),
         ]
     }
 }

@@ -77,7 +77,7 @@ impl MigrationTrait for Migration {
 /// Runs DDL on `visitors`. On MySQL/MariaDB a column change rebuilds the table with its FULLTEXT index (migration
 /// 26), and a rebuilt index takes the session's stopword setting: the statements run on one connection with
 /// stopwords off, as that index was made, or "com" and "about" would stop being found.
-async fn visitors_ddl(manager: &SchemaManager<'_>, statements: Vec<Statement>) -> Result<(), DbErr> {
+pub(crate) async fn visitors_ddl(manager: &SchemaManager<'_>, statements: Vec<Statement>) -> Result<(), DbErr> {
     let db = manager.get_connection();
     if manager.get_database_backend() != DbBackend::MySql {
         for statement in statements {

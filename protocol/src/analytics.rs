@@ -77,7 +77,7 @@ pub struct StatusCount {
 
 /// One agent over the range: chats assigned to them, their first responses, the resolution time of their chats
 /// that are resolved, and the messages they sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentFigures {
@@ -87,6 +87,44 @@ pub struct AgentFigures {
     pub first_response: Durations,
     pub resolution: Durations,
     pub messages: u64,
+    /// Ratings of the agent's chats given in the range.
+    #[serde(default)]
+    pub ratings: Ratings,
+}
+
+/// Visitors' ratings (CSAT) given in a range: how many of each score, 1 to 5. The average is
+/// `sum / count`, and the satisfaction score (CSAT %) the share of 4 and 5.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Ratings {
+    pub count: u64,
+    pub sum: u64,
+    /// Ratings of 1, 2, 3, 4 and 5, in that order.
+    pub by_score: [u64; 5],
+}
+
+impl Ratings {
+    pub fn add(&mut self, score: i32, n: u64) {
+        if let Some(slot) = usize::try_from(score - 1).ok().and_then(|i| self.by_score.get_mut(i)) {
+            *slot += n;
+            self.count += n;
+            self.sum += n * score as u64;
+        }
+    }
+
+    /// The mean score with one decimal ("4.3"), or none without ratings.
+    pub fn average(&self) -> Option<String> {
+        (self.count > 0).then(|| {
+            let tenths = (self.sum * 10 + self.count / 2) / self.count;
+            format!("{}.{}", tenths / 10, tenths % 10)
+        })
+    }
+
+    /// The share of 4 and 5, in whole percent, or none without ratings.
+    pub fn satisfied_percent(&self) -> Option<u64> {
+        (self.count > 0).then(|| ((self.by_score[3] + self.by_score[4]) * 100 + self.count / 2) / self.count)
+    }
 }
 
 /// A range's analytics for the websites the caller sees (or one of them).
@@ -109,6 +147,9 @@ pub struct AnalyticsReport {
     /// Agents with chats or messages in the range, most chats first.
     pub agents: Vec<AgentFigures>,
     pub missed_after_minutes: u32,
+    /// Ratings visitors gave in the range.
+    #[serde(default)]
+    pub ratings: Ratings,
 }
 
 /// Today and yesterday in a time zone, for the live dashboard: chats, missed, resolved and first response (chat

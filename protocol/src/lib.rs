@@ -50,6 +50,10 @@ macro_rules! string_enum {
     };
 }
 
+// After `string_enum!`, which it uses.
+mod widget_i18n;
+pub use widget_i18n::{WidgetLanguage, WidgetTranslation};
+
 string_enum! {
     /// What a user may do. Stored as the `users.role` string and as `roles.name`.
     pub enum Role {
@@ -226,6 +230,18 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_on_a_brand_color_is_picked_by_contrast() {
+        assert_eq!(text_on("#2563eb"), "#ffffff");
+        assert_eq!(text_on("#fbbf24"), "#111827", "white on amber is 1.66:1");
+        assert_eq!(text_on("#ffffff"), "#111827");
+        assert_eq!(text_on("#000000"), "#ffffff");
+        assert_eq!(text_on("blue"), "#ffffff");
+        let amber = contrast_with_white("#fbbf24").expect("color");
+        assert!((amber - 1.66).abs() < 0.01, "{amber}");
+        assert!(contrast_with_white("#2563eb").expect("color") > 4.5);
+    }
 
     /// Serde, `as_str` and `parse` agree for every string enum (the macro writes each string once; this checks it
     /// stays wired that way).
@@ -419,6 +435,76 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Whether the pre-chat form asks for a field.
+    #[derive(Default)]
+    pub enum PrechatField {
+        #[default]
+        Off = "off",
+        Optional = "optional",
+        Required = "required",
+    }
+}
+
+/// The form a visitor fills in before their first message: each field off, optional or required, and a consent
+/// checkbox with the website's own words (none when empty). Name and email land on the visitor, the question is
+/// the chat's first message.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PrechatForm {
+    #[serde(default)]
+    pub name: PrechatField,
+    #[serde(default)]
+    pub email: PrechatField,
+    #[serde(default)]
+    pub question: PrechatField,
+    #[serde(default)]
+    pub consent: String,
+}
+
+impl PrechatForm {
+    /// Whether the widget shows the form at all.
+    pub fn enabled(&self) -> bool {
+        [self.name, self.email, self.question].iter().any(|f| *f != PrechatField::Off) || !self.consent.is_empty()
+    }
+}
+
+/// The text color for a brand color: white, or near-black (`#111827`) when white would contrast less (WCAG
+/// relative luminance), so `#fbbf24` gets dark text. Not `#rrggbb`: white.
+pub fn text_on(color: &str) -> &'static str {
+    let contrast = contrast_with_white(color);
+    let dark = |l: f64| (l + 0.05) / (luminance(0x11, 0x18, 0x27) + 0.05);
+    match (contrast, rgb(color)) {
+        (Some(white), Some((r, g, b))) if dark(luminance(r, g, b)) > white => "#111827",
+        _ => "#ffffff",
+    }
+}
+
+/// The contrast ratio of white text on `color` (`#rrggbb`), 1 to 21.
+pub fn contrast_with_white(color: &str) -> Option<f64> {
+    let (r, g, b) = rgb(color)?;
+    Some(1.05 / (luminance(r, g, b) + 0.05))
+}
+
+fn rgb(color: &str) -> Option<(u8, u8, u8)> {
+    let hex = color.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let part = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some((part(0)?, part(2)?, part(4)?))
+}
+
+fn luminance(r: u8, g: u8, b: u8) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+}
+
 /// Everything an admin edits about a website's widget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -431,6 +517,14 @@ pub struct WidgetSettings {
     pub offline_message: String,
     pub custom_css: String,
     pub widget_size: WidgetSize,
+    #[serde(default)]
+    pub prechat: PrechatForm,
+    /// One language for every visitor, or each visitor's browser's.
+    #[serde(default)]
+    pub language: WidgetLanguage,
+    /// The admin's own welcome and offline texts per language (at most one per language).
+    #[serde(default)]
+    pub translations: Vec<WidgetTranslation>,
 }
 
 impl Default for WidgetSettings {
@@ -443,6 +537,9 @@ impl Default for WidgetSettings {
             offline_message: "We are currently offline. Leave a message and we will get back to you.".into(),
             custom_css: String::new(),
             widget_size: WidgetSize::Normal,
+            prechat: PrechatForm::default(),
+            language: WidgetLanguage::Auto,
+            translations: Vec::new(),
         }
     }
 }
@@ -464,6 +561,45 @@ pub struct WidgetConfig {
     /// The widget shows only once the page has handed it an identity token (`Helpdesk.identify`).
     #[serde(default)]
     pub identity_required: bool,
+    /// Asked before a visitor's first message; absent when the website has no pre-chat form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prechat: Option<PrechatForm>,
+    /// The language the widget speaks to this visitor (`en`, `de`, …; `welcomeMessage` and `offlineMessage` are in
+    /// it when the website has them so), and its direction.
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub rtl: bool,
+    /// The text color on `primaryColor` (see [`text_on`]).
+    #[serde(default)]
+    pub text_color: String,
+    /// The widget's texts in that language, keyed by their English; empty for English.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub strings: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /api/widget/prechat` (with the visitor's token): the pre-chat form's answers, checked against the
+/// website's form. The question is not here: the widget sends it as the chat's first message.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PrechatAnswers {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The visitor ticked the consent checkbox.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// What a visitor agreed to in the pre-chat form, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorConsent {
+    pub text: String,
+    pub at: String,
 }
 
 /// A user as the users page and `GET /api/users` show it.
@@ -1233,6 +1369,38 @@ pub struct ChatDetail {
     pub has_earlier: bool,
     pub visitor: VisitorInfo,
     pub assignees: Vec<UserView>,
+    /// The visitor's rating, once they gave one after the chat ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<ChatRating>,
+}
+
+/// The longest comment a rating may carry, in characters.
+pub const MAX_RATING_COMMENT: usize = 1000;
+
+/// `POST /api/widget/rating` (with the visitor's token): the visitor rates one of their chats once it has ended,
+/// 1 to 5, with an optional comment; rating again replaces it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatRatingForCreate {
+    pub chat_id: String,
+    pub rating: i32,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A chat's rating (CSAT) as agents see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatRating {
+    pub chat_id: String,
+    /// 1 to 5.
+    pub rating: i32,
+    pub comment: Option<String>,
+    /// The agent the chat was assigned to when it was rated.
+    pub agent_id: Option<String>,
+    pub at: String,
 }
 
 /// `PATCH /api/chats/{id}`: accept or assign (`assignedTo`, empty to unassign), close or resolve with a resolution,
@@ -1269,6 +1437,9 @@ pub struct VisitorInfo {
     /// The website's own id for this signed-in customer, from a verified identity token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+    /// The pre-chat form's consent checkbox, when the visitor ticked one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<VisitorConsent>,
     pub first_seen: String,
     pub last_seen: String,
     pub online: bool,
@@ -1576,6 +1747,7 @@ string_enum! {
         MessageCreated = "message.created",
         ChatResolved = "chat.resolved",
         OfflineMessage = "offline.message",
+        ChatRated = "chat.rated",
         Ping = "ping",
     }
 }
@@ -1587,6 +1759,7 @@ impl WebhookEvent {
         WebhookEvent::MessageCreated,
         WebhookEvent::ChatResolved,
         WebhookEvent::OfflineMessage,
+        WebhookEvent::ChatRated,
     ];
 
     pub fn label(self) -> &'static str {
@@ -1595,6 +1768,7 @@ impl WebhookEvent {
             WebhookEvent::MessageCreated => "A message is sent (not internal notes)",
             WebhookEvent::ChatResolved => "A chat is resolved",
             WebhookEvent::OfflineMessage => "An offline message is left",
+            WebhookEvent::ChatRated => "A visitor rates a chat (CSAT)",
             WebhookEvent::Ping => "Test",
         }
     }

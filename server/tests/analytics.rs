@@ -49,6 +49,8 @@ async fn visitor(app: &TestApp, website: &str, pages: &[&str]) -> String {
         name: Set(None),
         email: Set(None),
         external_id: Set(None),
+        consent_text: Set(None),
+        consented_at: Set(None),
         last_seen: Set(t("2026-10-20 00:00:00")),
         created_at: Set(t("2026-10-20 00:00:00")),
     }

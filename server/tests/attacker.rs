@@ -202,6 +202,8 @@ fn body(method: &Method, path: &str, t: &Target) -> Option<Value> {
         }
         ("PATCH", "/api/webhooks/{id}") => Some(json!({ "url": "https://93.184.216.34/injected" })),
         ("POST", "/api/widget/transcript") => Some(json!({ "chatId": t.chat, "email": "eve@example.com" })),
+        ("POST", "/api/widget/prechat") => Some(json!({ "name": "Eve", "email": "eve@example.com", "consent": true })),
+        ("POST", "/api/widget/rating") => Some(json!({ "chatId": t.chat, "rating": 1, "comment": "injected" })),
         ("POST", "/api/widget/session") => Some(json!({ "visitorToken": t.visitor_token })),
         ("POST", "/api/widget/offline") => Some(
             json!({ "visitorToken": t.visitor_token, "name": "Eve", "email": "eve@example.com", "message": "injected" }),

@@ -157,6 +157,8 @@ async fn keys_and_delete_rules_hold(backend: Backend) {
         name: Set(None),
         email: Set(None),
         external_id: Set(None),
+        consent_text: Set(None),
+        consented_at: Set(None),
         last_seen: Set(now()),
         created_at: Set(now()),
     }

@@ -150,7 +150,7 @@ async fn subscribed_events_arrive_signed_and_once(backend: Backend) {
     let owner = app.token("owner@helpdesk.test", PASSWORD).await;
     let other = app.token("other@helpdesk.test", PASSWORD).await;
     let ana = app.token("ana@helpdesk.test", PASSWORD).await;
-    let events = ["chat.created", "message.created", "chat.resolved", "offline.message"];
+    let events = ["chat.created", "message.created", "chat.resolved", "offline.message", "chat.rated"];
     let hook = subscribe(&app, &owner, &s(&a, "id"), &receiver.url, &events).await;
     let secret = s(&hook, "secret");
     assert!(secret.starts_with("whsec_") && secret.len() > 40, "{hook}");
@@ -242,8 +242,25 @@ async fn subscribed_events_arrive_signed_and_once(backend: Backend) {
         .await
         .expect("offline");
     assert_eq!(res.status(), StatusCode::CREATED);
-    let all = hits.len() + 3;
+    // The visitor rates the resolved chat: chat.rated, with the chat and the rating.
+    let res = app
+        .client
+        .post(app.url(&format!("/api/widget/rating?apiKey={}", s(&a, "apiKey"))))
+        .header("Origin", common::ws::ORIGIN)
+        .bearer_auth(s(&session, "visitorToken"))
+        .json(&json!({ "chatId": chat, "rating": 4, "comment": "Helpful" }))
+        .send()
+        .await
+        .expect("rating");
+    assert_eq!(res.status(), StatusCode::OK);
+    let all = hits.len() + 4;
     let hits = receiver.wait_for(all).await;
+    let rated = hits.iter().find(|h| h.event == "chat.rated").expect("chat.rated").json();
+    assert_eq!(rated["data"]["chat"]["id"], chat.as_str());
+    assert_eq!(
+        (rated["data"]["rating"]["rating"].as_i64(), rated["data"]["rating"]["comment"].as_str()),
+        (Some(4), Some("Helpful"))
+    );
     let offline = hits.iter().find(|h| h.event == "offline.message").expect("offline.message").json();
     assert_eq!(
         (offline["data"]["name"].as_str(), offline["data"]["email"].as_str(), offline["data"]["message"].as_str()),
@@ -277,7 +294,8 @@ async fn subscribed_events_arrive_signed_and_once(backend: Backend) {
         app.api(Method::GET, &format!("/api/visitors/{}/export", s(&session, "visitorId")), &owner, None).await;
     assert_eq!(status, StatusCode::OK);
     let about = export["webhookDeliveries"].as_array().expect("deliveries");
-    assert_eq!(about.len(), public.len() + 2, "{export}");
+    // Its messages, the chat's creation, resolution and rating.
+    assert_eq!(about.len(), public.len() + 3, "{export}");
     assert!(about.iter().all(|d| d["body"]["data"].is_object()), "{export}");
     let (status, _) =
         app.api(Method::DELETE, &format!("/api/visitors/{}", s(&session, "visitorId")), &owner, None).await;

@@ -21,6 +21,8 @@ async fn with_widget(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
     std::fs::create_dir_all(&widget_dir).expect("dir");
     std::fs::write(widget_dir.join("widget.js"), "export default async function init() {}\n".repeat(50)).expect("js");
     std::fs::write(widget_dir.join("widget_bg.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
+    // A module loaded on demand, named by the split loader relative to the glue.
+    std::fs::write(widget_dir.join("split_forms.wasm"), b"\0asm\x01\0\0\x02").expect("chunk");
     TestApp::start(db, config).await
 }
 
@@ -44,7 +46,8 @@ async fn the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules(back
         .and_then(|r| r.split('\'').next())
         .expect("bundle name in the loader")
         .to_string();
-    assert!(js_name.starts_with("chat.") && js_name.ends_with(".js"), "{js_name}");
+    let dir = js_name.strip_suffix("/widget.js").expect("the glue in the bundle's directory").to_string();
+    assert!(dir.len() == 16 && dir.bytes().all(|b| b.is_ascii_hexdigit()), "{js_name}");
     let res = app.client.get(app.url("/widget.js")).header("If-None-Match", &etag).send().await.expect("loader");
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
 
@@ -52,12 +55,25 @@ async fn the_loader_and_the_hashed_bundle_are_served_with_their_cache_rules(back
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(header(&res, "cache-control"), "public, max-age=31536000, immutable");
     assert_eq!(header(&res, "access-control-allow-origin"), "*");
-    let wasm_name = js_name.replace(".js", ".wasm");
-    let res = app.client.get(app.url(&format!("/widget/{wasm_name}"))).send().await.expect("wasm");
+    assert!(loader.contains(&format!("'/widget/{dir}/widget_bg.wasm'")), "{loader}");
+    let res = app.client.get(app.url(&format!("/widget/{dir}/widget_bg.wasm"))).send().await.expect("wasm");
     assert_eq!(header(&res, "content-type"), "application/wasm");
     assert_eq!(res.bytes().await.expect("bytes").as_ref(), b"\0asm\x01\0\0\0");
-    let res = app.client.get(app.url("/widget/chat.0000000000000000.js")).send().await.expect("old");
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The module loaded on demand, beside them, under the same rules.
+    let res = app.client.get(app.url(&format!("/widget/{dir}/split_forms.wasm"))).send().await.expect("chunk");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(header(&res, "access-control-allow-origin"), "*");
+    assert_eq!(res.bytes().await.expect("bytes").as_ref(), b"\0asm\x01\0\0\x02");
+    // An earlier build's directory, a file not in the bundle, a path outside it: not found.
+    for path in [
+        "/widget/0000000000000000/widget.js".to_string(),
+        format!("/widget/{dir}/missing.js"),
+        format!("/widget/{dir}/..%2Fwidget.js"),
+    ] {
+        let res = app.client.get(app.url(&path)).send().await.expect("missing");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
 
     app.stop().await;
 }
@@ -73,9 +89,8 @@ async fn with_an_asset_url_the_loader_points_at_the_cdn(backend: Backend) {
         .and_then(|r| r.split('\'').next())
         .expect("the bundle on the CDN in the loader")
         .to_string();
-    assert!(js_name.starts_with("chat.") && js_name.ends_with(".js"), "{js_name}");
-    let wasm_name = js_name.replace(".js", ".wasm");
-    assert!(loader.contains(&format!("'https://cdn.example.com/widget/{wasm_name}'")), "{loader}");
+    let dir = js_name.strip_suffix("/widget.js").expect("the glue in the bundle's directory").to_string();
+    assert!(loader.contains(&format!("'https://cdn.example.com/widget/{dir}/widget_bg.wasm'")), "{loader}");
     assert!(!loader.contains("'/widget/"), "nothing left on this server's path: {loader}");
     let res = app.client.get(app.url(&format!("/widget/{js_name}"))).send().await.expect("bundle");
     assert_eq!(res.status(), StatusCode::OK);

@@ -49,6 +49,17 @@ pub fn opt(s: Option<&str>) -> JsValue {
     s.map(JsValue::from_str).unwrap_or(JsValue::NULL)
 }
 
+/// `english` in the visitor's language (the config's `strings`, keyed by the English), or as written.
+pub fn t(config: &JsValue, english: &str) -> String {
+    get_str(&get(config, "strings"), english).unwrap_or_else(|| english.into())
+}
+
+/// `template` with every `key` ("{name}") replaced by `value`, through the browser's split and join: Rust's
+/// `str::replace` brings a substring searcher that costs kilobytes of the widget's budget.
+pub fn fill(template: &str, key: &str, value: &str) -> String {
+    js_sys::JsString::from(template).split(key).join(value).into()
+}
+
 /// A decimal string without the formatting machinery.
 pub fn num(n: i64) -> String {
     if n == 0 {

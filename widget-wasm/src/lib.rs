@@ -5,11 +5,10 @@
 //! same client id after a reconnect (the server stores each once), and missed messages come back by resuming from
 //! the last seq. The visitor token lives in localStorage, so a reload or a later visit restores the conversation.
 
+mod forms;
 mod js;
-mod offline;
 mod outbox;
 mod socket;
-mod transcript;
 mod ui;
 mod upload;
 pub(crate) mod wire;
@@ -41,11 +40,11 @@ struct Ui {
     composer: Element,
     input: HtmlTextAreaElement,
     file: HtmlInputElement,
-    offline: Element,
-    offline_error: Element,
+    /// The offline or the pre-chat form, shown instead of the composer, and "Email me this chat": filled by the
+    /// forms module when first shown.
+    form: Element,
     mail_button: Element,
     mail: Element,
-    mail_note: Element,
 }
 
 struct Pending {
@@ -82,17 +81,32 @@ struct State {
     agent_read: i64,
     /// How far this visitor was reported to have seen the chat.
     seen_sent: i64,
+    /// The pre-chat form was answered on this page.
+    prechat_done: bool,
+    /// The chat that just ended, for the rating the forms module asks for.
+    ended_chat: Option<String>,
 }
 
 struct Widget {
     base: String,
     key: String,
     online: bool,
+    /// `/api/widget/config`'s answer (the forms module reads its texts and the pre-chat form there).
+    config: JsValue,
+    /// The loader's `emit(name, detail)`: the page's `Helpdesk.on` listeners.
+    emit: js_sys::Function,
+    /// The loader's `forms(ctx)`: imports the forms module and shows a form (`forms.rs`).
+    forms: js_sys::Function,
+    /// The forms module's way back (`Widget::form_done`).
+    forms_done: JsValue,
     ui: Ui,
     state: RefCell<State>,
 }
 
-/// Mounts the chat into `root`. `launcher` is the loader's button; `config` the answer of `/api/widget/config`.
+/// Mounts the chat into `root`. `launcher` is the loader's button; `config` the answer of `/api/widget/config`;
+/// `emit` tells the page's listeners (`Helpdesk.on`); `forms` shows a form from the forms module.
+// Called once by the loader: positional arguments cost less than an options object read back field by field.
+#[allow(clippy::too_many_arguments)]
 #[wasm_bindgen]
 pub fn start(
     root: ShadowRoot,
@@ -102,6 +116,8 @@ pub fn start(
     config: JsValue,
     open: bool,
     identity: Option<String>,
+    emit: js_sys::Function,
+    forms: js_sys::Function,
 ) -> Result<(), JsValue> {
     let ui = ui::build(&root, launcher, &config)?;
     let saved = js::storage_get(&storage_key(&key));
@@ -110,6 +126,13 @@ pub fn start(
         base,
         key,
         online: get(&config, "online").as_bool() != Some(false),
+        config,
+        emit,
+        forms,
+        forms_done: Closure::<dyn FnMut(String, JsValue) -> JsValue>::new(|action: String, value: JsValue| {
+            WIDGET.with(|w| w.borrow().clone()).map(|w| w.form_done(&action, &value)).unwrap_or(JsValue::UNDEFINED)
+        })
+        .into_js_value(),
         ui,
         state: RefCell::new(state),
     });

@@ -41,7 +41,7 @@ impl Widget {
                 }
                 Ok((401 | 403, data)) => {
                     me.state.borrow_mut().refused = true;
-                    me.set_status(&js::api_message(&data, "The chat is not available on this page."));
+                    me.set_status(&js::api_message(&data, &me.t("The chat is not available on this page.")));
                 }
                 // Refusals carry no CORS headers, so the browser reports them as a failed request: right after the
                 // server said the website changed, that is this page no longer being allowed.
@@ -122,9 +122,8 @@ impl Widget {
             let base = exp.min(BACKOFF_MAX_MS);
             base / 2 + (js_sys::Math::random() * f64::from(base / 2)) as i32
         };
-        let mut m = String::from("Connection lost. Reconnecting in ");
-        m.push_str(&num(i64::from((delay + 999) / 1000)));
-        m.push_str(" s…");
+        let m =
+            js::fill(&self.t("Connection lost. Reconnecting in {n} s…"), "{n}", &num(i64::from((delay + 999) / 1000)));
         self.set_status(&m);
         let me = self.clone();
         js::after(delay, move || {
@@ -152,7 +151,7 @@ impl Widget {
             }
             Some(wire::NEW_MESSAGE) => self.on_message(&get(e, wire::MESSAGE)),
             Some(wire::USER_TYPING) if get_str(e, wire::SENDER_TYPE).as_deref() == Some(wire::SENDER_ADMIN) => {
-                text(&self.ui.typing, "An agent is typing…");
+                text(&self.ui.typing, &self.t("An agent is typing…"));
                 let me = self.clone();
                 let timer = js::after(8000, move || text(&me.ui.typing, ""));
                 if let Some(old) = self.state.borrow_mut().agent_typing_timer.replace(timer) {
@@ -172,9 +171,13 @@ impl Widget {
                 let status = get_str(&chat, wire::STATUS).unwrap_or_default();
                 let current = self.state.borrow().chat_id == get_str(&chat, wire::ID);
                 if current && (status == wire::STATUS_CLOSED || status == wire::STATUS_RESOLVED) {
-                    self.system_line("This chat has ended. Write again any time to start a new one.");
-                    self.state.borrow_mut().chat_id = None;
+                    self.emit("ended", &js::obj(&[(wire::CHAT_ID, get(&chat, wire::ID))]));
+                    self.system_line(&self.t("This chat has ended. Write again any time to start a new one."));
+                    let ended = self.state.borrow_mut().chat_id.take();
+                    self.state.borrow_mut().ended_chat = ended;
                     self.save();
+                    // How was it? The rating comes from the forms module.
+                    self.show_form("rating");
                 }
             }
             // Auto routing: the visitor's place in the queue, until an agent has the chat (0).
@@ -182,16 +185,18 @@ impl Widget {
                 let n = get_num(e, wire::POSITION) as i64;
                 let mut m = String::new();
                 if n > 0 {
-                    m.push_str("You are number ");
                     // `num`, not `to_string`: Rust's formatting machinery costs about 1 KB of the widget's budget.
-                    m.push_str(&num(n));
-                    m.push_str(" in the queue. An agent will be with you soon.");
+                    m = js::fill(
+                        &self.t("You are number {n} in the queue. An agent will be with you soon."),
+                        "{n}",
+                        &num(n),
+                    );
                 }
                 self.set_status(&m);
             }
             Some(wire::ERROR) => {
-                let mut m = String::from("Not sent: ");
-                m.push_str(&get_str(e, wire::MESSAGE).unwrap_or_default());
+                let m =
+                    js::fill(&self.t("Not sent: {reason}"), "{reason}", &get_str(e, wire::MESSAGE).unwrap_or_default());
                 // Too many messages at once: said once, above the log, and what waits in the outbox goes again
                 // once allowed.
                 let wait = get_num(e, wire::RETRY_AFTER);
@@ -332,6 +337,14 @@ impl Widget {
             self.show_attachment(&node, &attachment);
         }
         if sender == wire::SENDER_ADMIN {
+            self.emit(
+                "message",
+                &js::obj(&[
+                    (wire::CHAT_ID, js::opt(chat.as_deref())),
+                    (wire::SEQ, JsValue::from_f64(seq as f64)),
+                    (wire::CONTENT, get(m, wire::CONTENT)),
+                ]),
+            );
             text(&self.ui.typing, "");
             if !self.state.borrow().open {
                 self.state.borrow_mut().unread += 1;

@@ -1,7 +1,7 @@
 //! What the visitor sees: the panel built inside the shadow root, its handlers, and the small changes to it
 //! (open or closed, unread count, status line, bubbles).
 
-use crate::js::{add, attr, el, get_str, num, on, text};
+use crate::js::{add, attr, el, get_str, num, on, t, text};
 use crate::wire;
 use crate::*;
 use wasm_bindgen::prelude::*;
@@ -21,7 +21,15 @@ pub(crate) fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) 
     let color = get_str(config, "primaryColor").unwrap_or_default();
     let mut vars = String::from(":host{--hd-color:");
     vars.push_str(safe_color(&color));
+    // Text on the brand color: white or near-black, whichever contrasts more (the server picks).
+    vars.push_str(";--hd-on:");
+    let text_color = get_str(config, "textColor").filter(|c| safe_color(c) == c);
+    vars.push_str(text_color.as_deref().unwrap_or("#fff"));
     vars.push('}');
+    // "Read" under a message is drawn by CSS: in the visitor's language too.
+    vars.push_str(".hd-read::after{content:\"");
+    vars.push_str(&t(config, "Read"));
+    vars.push_str("\"}");
     let style = el("style", "");
     text(&style, &vars);
     root.append_child(&style)?;
@@ -48,20 +56,25 @@ pub(crate) fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) 
     attr(&panel, "aria-labelledby", "hd-title");
     attr(&panel, "id", "hd-panel");
     attr(&panel, "hidden", "");
+    attr(&panel, "lang", &get_str(config, "language").unwrap_or_default());
+    if get(config, "rtl").as_bool() == Some(true) {
+        attr(&panel, "dir", "rtl");
+    }
 
-    let head = el("header", "hd-head");
+    // Not <header>: the page around the widget has its own banner.
+    let head = el("div", "hd-head");
     let title = el("h2", "");
     attr(&title, "id", "hd-title");
-    text(&title, "Chat with us");
+    text(&title, &t(config, "Chat with us"));
     let close = el("button", "hd-close");
     attr(&close, "type", "button");
-    attr(&close, "aria-label", "Close chat");
+    attr(&close, "aria-label", &t(config, "Close chat"));
     text(&close, "×");
     // "Email me this chat", once there is a chat.
     let mail_button = el("button", "hd-transcript");
     attr(&mail_button, "type", "button");
-    attr(&mail_button, "aria-label", "Email me this chat");
-    attr(&mail_button, "title", "Email me this chat");
+    attr(&mail_button, "aria-label", &t(config, "Email me this chat"));
+    attr(&mail_button, "title", &t(config, "Email me this chat"));
     attr(&mail_button, "hidden", "");
     text(&mail_button, "✉");
     add(&head, &title);
@@ -72,9 +85,8 @@ pub(crate) fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) 
     let status = el("p", "hd-status");
     attr(&status, "role", "status");
     let log = el("ol", "hd-log");
-    attr(&log, "role", "log");
     attr(&log, "aria-live", "polite");
-    attr(&log, "aria-label", "Messages");
+    attr(&log, "aria-label", &t(config, "Messages"));
     let welcome = get_str(config, "welcomeMessage").unwrap_or_default();
     if !welcome.trim().is_empty() {
         let li = el("li", "hd-m hd-agent hd-welcome");
@@ -88,10 +100,10 @@ pub(crate) fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) 
 
     let composer = el("form", "hd-composer");
     let attach = el("label", "hd-attach");
-    attr(&attach, "title", "Attach a file or image");
+    attr(&attach, "title", &t(config, "Attach a file or image"));
     let file: HtmlInputElement = el("input", "hd-file").dyn_into()?;
     file.set_type("file");
-    attr(&file, "aria-label", "Attach a file or image");
+    attr(&file, "aria-label", &t(config, "Attach a file or image"));
     attr(&file, "accept", "image/png,image/jpeg,image/gif,image/webp,application/pdf,.zip,.docx,.xlsx,.pptx,.txt");
     add(&attach, &file);
     let clip = el("span", "");
@@ -99,94 +111,36 @@ pub(crate) fn build(root: &ShadowRoot, launcher: HtmlElement, config: &JsValue) 
     text(&clip, "+");
     add(&attach, &clip);
     let input: HtmlTextAreaElement = el("textarea", "hd-input").dyn_into()?;
-    attr(&input, "aria-label", "Your message");
-    attr(&input, "placeholder", "Write a message…");
+    attr(&input, "aria-label", &t(config, "Your message"));
+    attr(&input, "placeholder", &t(config, "Write a message…"));
     attr(&input, "rows", "1");
     attr(&input, "maxlength", "5000");
     let send = el("button", "hd-send");
     attr(&send, "type", "submit");
-    text(&send, "Send");
+    text(&send, &t(config, "Send"));
     add(&composer, &attach);
     add(&composer, &input);
     add(&composer, &send);
 
-    let offline = el("form", "hd-offline");
-    attr(&offline, "hidden", "");
-    attr(&offline, "novalidate", "");
-    let note = el("p", "hd-offline-note");
-    text(&note, &get_str(config, "offlineMessage").unwrap_or_default());
-    add(&offline, &note);
-    for (name, label, kind, auto) in [
-        ("name", "Your name", "text", "name"),
-        ("email", "Your email", "email", "email"),
-        ("message", "Your message", "", ""),
-    ] {
-        let l = el("label", "");
-        let span = el("span", "");
-        text(&span, label);
-        add(&l, &span);
-        let field = if kind.is_empty() { el("textarea", "") } else { el("input", "") };
-        attr(&field, "name", name);
-        attr(&field, "required", "");
-        if !kind.is_empty() {
-            attr(&field, "type", kind);
-            attr(&field, "autocomplete", auto);
-            attr(&field, "maxlength", if name == "name" { "100" } else { "255" });
-        } else {
-            attr(&field, "maxlength", "5000");
-            attr(&field, "rows", "4");
-        }
-        add(&l, &field);
-        add(&offline, &l);
-    }
-    let offline_error = el("p", "hd-error");
-    attr(&offline_error, "role", "alert");
-    add(&offline, &offline_error);
-    let leave = el("button", "hd-send");
-    attr(&leave, "type", "submit");
-    text(&leave, "Leave a message");
-    add(&offline, &leave);
-
+    // The offline or pre-chat form's fields, and "Email me this chat", come from the forms module when first shown
+    // (`forms.rs`).
+    let form = el("form", "hd-form");
+    attr(&form, "hidden", "");
+    attr(&form, "novalidate", "");
     let mail = el("form", "hd-transcript-form");
     attr(&mail, "hidden", "");
-    let l = el("label", "");
-    text(&l, "Email me this chat");
-    let field = el("input", "");
-    attr(&field, "type", "email");
-    attr(&field, "required", "");
-    attr(&field, "autocomplete", "email");
-    attr(&field, "maxlength", "255");
-    add(&l, &field);
-    add(&mail, &l);
-    let go = el("button", "hd-send");
-    attr(&go, "type", "submit");
-    text(&go, "Send");
-    add(&mail, &go);
-    let mail_note = el("p", "hd-note");
-    attr(&mail_note, "role", "status");
-    add(&mail, &mail_note);
 
-    for part in [&head, &status, &log, &typing, &mail, &composer, &offline] {
+    for part in [&head, &status, &log, &typing, &mail, &composer, &form] {
         add(&panel, part);
     }
     root.append_child(&panel)?;
     attr(&launcher, "aria-controls", "hd-panel");
-    attr(&launcher, "aria-expanded", "false");
-    Ok(Ui {
-        launcher,
-        panel,
-        status,
-        log,
-        typing,
-        composer,
-        input,
-        file,
-        offline,
-        offline_error,
-        mail_button,
-        mail,
-        mail_note,
-    })
+    Ok(Ui { launcher, panel, status, log, typing, composer, input, file, form, mail_button, mail })
+}
+
+/// The offline or pre-chat form (`mail` false) or "Email me this chat", from the forms module.
+fn load_form(mail: bool) {
+    with(|w| w.show_form(if mail { "mail" } else { "chat" }));
 }
 
 pub(crate) fn wire_events(w: &Rc<Widget>) {
@@ -215,28 +169,14 @@ pub(crate) fn wire_events(w: &Rc<Widget>) {
         }
     });
     let me = w.clone();
-    on(&ui.file, "change", move |_| me.upload_selected());
+    on(&ui.file, "change", move |_| me.show_form("upload"));
     let me = w.clone();
     on(&ui.mail_button, "click", move |_| {
-        let form = &me.ui.mail;
-        if form.has_attribute("hidden") {
-            let _ = form.remove_attribute("hidden");
-            if let Ok(Some(f)) = form.query_selector("input") {
-                let _ = f.unchecked_ref::<HtmlElement>().focus();
-            }
+        if me.ui.mail.has_attribute("hidden") {
+            load_form(true);
         } else {
-            attr(form, "hidden", "");
+            attr(&me.ui.mail, "hidden", "");
         }
-    });
-    let me = w.clone();
-    on(&ui.mail, "submit", move |e| {
-        e.prevent_default();
-        me.ask_transcript();
-    });
-    let me = w.clone();
-    on(&ui.offline, "submit", move |e| {
-        e.prevent_default();
-        me.leave_offline();
     });
     let win = js::window();
     let me = w.clone();
@@ -249,18 +189,25 @@ pub(crate) fn wire_events(w: &Rc<Widget>) {
         }
     });
     let me = w.clone();
-    on(&win, "offline", move |_| me.set_status("You are offline. Messages will be sent when the connection is back."));
+    on(&win, "offline", move |_| {
+        me.set_status(&me.t("You are offline. Messages will be sent when the connection is back."))
+    });
 }
 
 impl Widget {
     pub(crate) fn set_open(&self, open: bool) {
-        self.state.borrow_mut().open = open;
+        let was = std::mem::replace(&mut self.state.borrow_mut().open, open);
+        if was != open {
+            self.emit(if open { "opened" } else { "closed" }, &JsValue::UNDEFINED);
+        }
         if open {
             let _ = self.ui.panel.remove_attribute("hidden");
             self.state.borrow_mut().unread = 0;
             self.show_unread();
-            if self.ui.offline.has_attribute("hidden") {
+            if self.ui.form.has_attribute("hidden") {
                 let _ = self.ui.input.focus();
+            } else {
+                load_form(false);
             }
             self.scroll();
             self.seen();
@@ -268,7 +215,16 @@ impl Widget {
             attr(&self.ui.panel, "hidden", "");
         }
         attr(&self.ui.launcher, "aria-expanded", if open { "true" } else { "false" });
-        attr(&self.ui.launcher, "aria-label", if open { "Close chat" } else { "Open chat" });
+    }
+
+    /// `english` in the visitor's language.
+    pub(crate) fn t(&self, english: &str) -> String {
+        t(&self.config, english)
+    }
+
+    /// Tells the page's `Helpdesk.on(name, …)` listeners.
+    pub(crate) fn emit(&self, name: &str, detail: &JsValue) {
+        let _ = self.emit.call2(&JsValue::NULL, &JsValue::from_str(name), detail);
     }
 
     pub(crate) fn show_unread(&self) {
@@ -280,13 +236,21 @@ impl Widget {
         }
     }
 
-    /// Offline form when the website is closed and no chat is going on; the chat otherwise.
+    /// Before a chat: the offline form when the website is closed, the pre-chat form when it has one; the chat
+    /// otherwise.
     pub(crate) fn show_mode(&self) {
-        let offline = !self.online && self.state.borrow().chat_id.is_none() && self.state.borrow().outbox.is_empty();
-        let (show, hide) =
-            if offline { (&self.ui.offline, &self.ui.composer) } else { (&self.ui.composer, &self.ui.offline) };
+        let form = {
+            let s = self.state.borrow();
+            s.chat_id.is_none()
+                && s.outbox.is_empty()
+                && (!self.online || (!s.prechat_done && get(&self.config, "prechat").is_object()))
+        };
+        let (show, hide) = if form { (&self.ui.form, &self.ui.composer) } else { (&self.ui.composer, &self.ui.form) };
         let _ = show.remove_attribute("hidden");
         attr(hide, "hidden", "");
+        if form {
+            load_form(false);
+        }
         if self.state.borrow().chat_id.is_some() {
             let _ = self.ui.mail_button.remove_attribute("hidden");
         }
@@ -314,7 +278,9 @@ impl Widget {
         }
         let li = el("li", if sender == wire::SENDER_VISITOR { "hd-m hd-me" } else { "hd-m hd-agent" });
         let who = el("span", "hd-sr");
-        text(&who, if sender == wire::SENDER_VISITOR { "You: " } else { "Agent: " });
+        let mut prefix = self.t(if sender == wire::SENDER_VISITOR { "You:" } else { "Agent:" });
+        prefix.push(' ');
+        text(&who, &prefix);
         let b = el("div", "hd-bubble");
         text(&b, content);
         add(&li, &who);

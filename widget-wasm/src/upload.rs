@@ -1,4 +1,5 @@
-//! Files and images: uploaded over HTTP with the visitor token, shown as a thumbnail or a download link.
+//! Files and images in the conversation, shown as a thumbnail or a download link (the visitor's own uploads go
+//! through the forms module, `forms.js`).
 
 use crate::js::{add, attr, el, get, get_str, num, on, text};
 use crate::wire;
@@ -7,50 +8,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 impl Widget {
-    pub(crate) fn upload_selected(self: &Rc<Self>) {
-        let Some(files) = self.ui.file.files() else { return };
-        for i in 0..files.length() {
-            if let Some(file) = files.get(i) {
-                self.upload(file);
-            }
-        }
-        self.ui.file.set_value("");
-    }
-
-    pub(crate) fn upload(self: &Rc<Self>, file: web_sys::File) {
-        let node = self.bubble(wire::SENDER_VISITOR, &file.name());
-        let _ = node.class_list().add_1("hd-pending");
-        add(&self.ui.log, &node);
-        self.scroll();
-        let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let failed = |message: String| {
-                let _ = node.class_list().remove_1("hd-pending");
-                let _ = node.class_list().add_1("hd-failed");
-                let note = el("div", "hd-note");
-                text(&note, &message);
-                add(&node, &note);
-            };
-            let Ok(form) = web_sys::FormData::new() else { return };
-            let _ = form.append_with_blob("file", &file);
-            let cid = js::random_id();
-            let _ = form.append_with_str(wire::CLIENT_MSG_ID, &cid);
-            if let Some(chat) = me.state.borrow().chat_id.as_deref() {
-                let _ = form.append_with_str(wire::CHAT_ID, chat);
-            }
-            let token = me.state.borrow().token.clone().unwrap_or_default();
-            let url = me.url("/api/widget/attachments");
-            match js::fetch_json(&url, "POST", Some(&form.into()), false, Some(&token)).await {
-                Ok((201, message)) => {
-                    node.remove();
-                    me.on_message(&message);
-                }
-                Ok((_, body)) => failed(js::api_message(&body, "The file could not be sent.")),
-                Err(_) => failed("The file could not be sent: no connection.".into()),
-            }
-        });
-    }
-
     /// Turns a file message into a thumbnail (images) or a download button; both fetch with the visitor's token.
     pub(crate) fn show_attachment(self: &Rc<Self>, node: &Element, a: &JsValue) {
         let Some(id) = get_str(a, wire::ID) else { return };
@@ -62,9 +19,7 @@ impl Widget {
         text(&bubble, "");
         let button = el("button", "hd-file-link");
         attr(&button, "type", "button");
-        let mut label = String::from("Download ");
-        label.push_str(&name);
-        attr(&button, "aria-label", &label);
+        attr(&button, "aria-label", &js::fill(&self.t("Download {name}"), "{name}", &name));
         let mut path = String::from("/api/widget/attachments/");
         path.push_str(&id);
         if get(a, wire::THUMBNAIL).as_bool() == Some(true) {
@@ -79,6 +34,9 @@ impl Widget {
                 });
             }
             add(&button, &img);
+            // The image takes its height only once loaded: the list scrolls again then, so it is not cut off.
+            let me = self.clone();
+            on(&img, "load", move |_| me.scroll());
             let mut thumb = path.clone();
             thumb.push_str("/thumbnail");
             let url = self.url(&thumb);

@@ -4,7 +4,7 @@
 //! - `site`: the dashboard's site from the `frontend` WASM, as `cargo leptos build --release --precompress
 //!   --split` makes it (same steps, same crate versions, same file names); `scripts/site-check.sh` proves
 //!   the two equal in CI.
-//! - `widget`: the visitor widget's JS and WASM (wasm-bindgen, then wasm-opt).
+//! - `widget`: the visitor widget's JS and WASM (wasm-bindgen, then wasm-opt), and its forms module.
 //! - `compare`: whether two sites are the same.
 //!
 //! Settings mirror `[workspace.metadata.leptos]` in the root Cargo.toml.
@@ -81,9 +81,24 @@ impl Flags {
 }
 
 /// The widget: ES module glue without TypeScript declarations, then wasm-opt for size (every byte is downloaded
-/// on customers' websites).
+/// on customers' websites), and beside them the forms module the chat imports when a form is first shown
+/// (`widget-wasm/forms.js`, plain JavaScript).
 fn widget(wasm: &Path, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    // The server serves every script and module found here: an earlier build's must go.
+    for entry in std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "js" || e == "wasm") {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    // The forms' CSS is shared with the dashboard's settings preview (`app/src/preview.rs`), so it is its own file.
+    let forms = std::fs::read_to_string("widget-wasm/forms.js").context("reading widget-wasm/forms.js")?;
+    let css = std::fs::read_to_string("widget-wasm/src/forms.css").context("reading widget-wasm/src/forms.css")?;
+    if !forms.contains("__FORMS_CSS__") {
+        bail!("widget-wasm/forms.js has no __FORMS_CSS__ placeholder");
+    }
+    std::fs::write(out.join("forms.js"), forms.replace("__FORMS_CSS__", &serde_json::to_string(css.trim())?))?;
     let mut bindgen = bindgen_as_cli();
     bindgen
         .input_path(wasm)

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use protocol::{AnalyticsQuery, AnalyticsReport, DayFigures, Durations};
+use protocol::{AnalyticsQuery, AnalyticsReport, DayFigures, Durations, Ratings};
 
 use super::PageHeader;
 use crate::components::charts::{count, duration, DayChart, FigureTable, HeatMap, Series};
@@ -234,6 +234,7 @@ fn Report(report: AnalyticsReport) -> impl IntoView {
                 <FigureTable file="chats-by-status.csv" first="Status" labels=statuses series=status_series format=count/>
             </figure>
             <HeatMap grid=report.heatmap.clone()/>
+            <RatingsCard ratings=report.ratings.clone()/>
         </div>
     }
     .into_any();
@@ -245,7 +246,7 @@ fn Report(report: AnalyticsReport) -> impl IntoView {
             } else {
                 view! {
                     <table class="table">
-                        <thead><tr><th>"Agent"</th><th>"Chats handled"</th><th>"Median first response"</th><th>"Median resolution"</th><th>"Messages sent"</th></tr></thead>
+                        <thead><tr><th>"Agent"</th><th>"Chats handled"</th><th>"Median first response"</th><th>"Median resolution"</th><th>"Messages sent"</th><th>"Rating"</th></tr></thead>
                         <tbody>
                             {report.agents.iter().map(|a| view! {
                                 <tr>
@@ -254,6 +255,7 @@ fn Report(report: AnalyticsReport) -> impl IntoView {
                                     <td>{a.first_response.median_ms.map(|v| duration(v as f64)).unwrap_or_else(|| "—".into())}</td>
                                     <td>{a.resolution.median_ms.map(|v| duration(v as f64)).unwrap_or_else(|| "—".into())}</td>
                                     <td>{a.messages}</td>
+                                    <td>{rating_cell(&a.ratings)}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -265,6 +267,41 @@ fn Report(report: AnalyticsReport) -> impl IntoView {
     }
     .into_any();
     view! { {summary}{charts}{agents} }.into_any()
+}
+
+/// "4.3 (12)": the mean of an agent's ratings and how many, or a dash.
+fn rating_cell(r: &Ratings) -> String {
+    r.average().map(|avg| format!("{avg} ({})", r.count)).unwrap_or_else(|| "—".into())
+}
+
+/// Visitors' ratings in the range: the mean, the share of 4 and 5, and how many of each score.
+#[component]
+fn RatingsCard(ratings: Ratings) -> impl IntoView {
+    let most = ratings.by_score.iter().copied().max().unwrap_or(0).max(1);
+    let scores: Vec<String> = (1..=5).map(|s| format!("{s} ★")).collect();
+    let series = vec![Series { name: "Ratings", values: ratings.by_score.iter().map(|n| Some(*n as f64)).collect() }];
+    view! {
+        <figure class="card chart" id="chart-ratings">
+            <figcaption><h2>"Visitor ratings (CSAT)"</h2><span class="muted">"Given after a chat ended, in the range"</span></figcaption>
+            {if ratings.count == 0 {
+                view! { <p class="muted" id="ratings-none">"No ratings in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <p id="ratings-summary"><strong class="kpi-value">{ratings.average().unwrap_or_default()}</strong>" out of 5 · "
+                        {format!("{} % satisfied (4 or 5) · {} ratings", ratings.satisfied_percent().unwrap_or(0), ratings.count)}</p>
+                    <ul class="hbars">
+                        {ratings.by_score.iter().enumerate().rev().map(|(i, n)| {
+                            let width = format!("width: {:.1}%", *n as f64 / most as f64 * 100.0);
+                            view! {
+                                <li><span class="hbar-label">{format!("{} ★", i + 1)}</span><span class="hbar"><span class="hbar-fill" style=width></span></span><span class="hbar-value">{*n}</span></li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <FigureTable file="ratings.csv" first="Score" labels=scores series=series format=count/>
+        </figure>
+    }
 }
 
 /// The agents table as CSV: counts as numbers, times in milliseconds.

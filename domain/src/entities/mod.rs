@@ -6,6 +6,7 @@ pub mod analytics_days;
 pub mod attachments;
 pub mod canned_responses;
 pub mod chat_labels;
+pub mod chat_ratings;
 pub mod chat_reads;
 pub mod chats;
 pub mod emails;

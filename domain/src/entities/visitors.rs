@@ -16,6 +16,9 @@ pub struct Model {
     pub email: Option<String>,
     /// The website's own id for its signed-in customer, from a verified identity token; unique per website.
     pub external_id: Option<String>,
+    /// The pre-chat form's consent text the visitor ticked, and when.
+    pub consent_text: Option<String>,
+    pub consented_at: Option<DateTime>,
     pub last_seen: DateTime,
     pub created_at: DateTime,
 }

@@ -15,6 +15,12 @@ pub struct Model {
     pub offline_message: String,
     pub custom_css: Option<String>,
     pub widget_size: WidgetSize,
+    /// `protocol::PrechatForm` as JSON; none: no pre-chat form.
+    pub prechat: Option<Json>,
+    /// `protocol::WidgetLanguage`.
+    pub language: String,
+    /// `Vec<protocol::WidgetTranslation>` as JSON.
+    pub translations: Option<Json>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

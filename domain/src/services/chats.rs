@@ -24,7 +24,7 @@ use protocol::AppError;
 
 pub const MAX_RESOLUTION_LEN: usize = 2000;
 
-fn time(t: chrono::NaiveDateTime) -> String {
+pub(crate) fn time(t: chrono::NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -475,6 +475,7 @@ pub async fn detail(ctx: &Ctx, state: &AppState, id: &str) -> Result<ChatDetail,
         messages: recent,
         visitor: visitor_info(state, &chat).await?,
         assignees: assignees(state, &chat).await?,
+        rating: crate::services::ratings::of_chat(&state.db, &chat.id).await?,
         website_name: website.name,
         chat: chat_summary,
     })
@@ -694,6 +695,11 @@ pub async fn visitor_info(state: &AppState, chat: &Scoped<chats::Model>) -> Resu
         name: visitor.name.clone(),
         email: visitor.email.clone(),
         customer_id: visitor.external_id.clone(),
+        consent: visitor
+            .consent_text
+            .clone()
+            .zip(visitor.consented_at)
+            .map(|(text, at)| protocol::VisitorConsent { text, at: time(at) }),
         last_seen: time(visitor.last_seen),
         first_seen: time(visitor.created_at),
         online: state.visitor_online(&visitor.id).await,

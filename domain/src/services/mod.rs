@@ -15,6 +15,7 @@ pub mod labels;
 pub mod messages;
 pub mod notification_settings;
 pub mod privacy;
+pub mod ratings;
 pub mod routing;
 pub mod search;
 pub mod users;

@@ -252,12 +252,14 @@ pub async fn export_visitor(ctx: &Ctx, state: &AppState, visitor_id: &str) -> Re
             .order_by_asc(attachments::Column::CreatedAt)
             .all(db)
             .await?;
+        let rating = crate::services::ratings::of_chat(db, &chat.id).await?;
         chat_values.push(json!({
             "id": chat.id,
             "status": chat.status.as_str(),
             "startedAt": time(&chat.started_at),
             "endedAt": chat.ended_at.as_ref().map(time),
             "resolution": chat.resolution,
+            "rating": rating.map(|r| json!({ "rating": r.rating, "comment": r.comment, "at": r.at })),
             "messages": rows.iter().map(|m| json!({
                 "seq": m.seq,
                 "sentAt": time(&m.created_at),
@@ -311,6 +313,10 @@ pub async fn export_visitor(ctx: &Ctx, state: &AppState, visitor_id: &str) -> Re
             "name": visitor.name,
             "email": visitor.email,
             "customerId": visitor.external_id,
+            "consent": visitor.consent_text.as_ref().map(|text| json!({
+                "text": text,
+                "at": visitor.consented_at.as_ref().map(time),
+            })),
             "ipAddress": visitor.ip_address,
             "userAgent": visitor.user_agent,
             "country": visitor.country,

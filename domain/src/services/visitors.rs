@@ -127,6 +127,8 @@ fn new_visitor(
         name: Set(customer.and_then(|c| c.name.clone())),
         email: Set(customer.and_then(|c| c.email.clone())),
         external_id: Set(customer.map(|c| c.id.clone())),
+        consent_text: Set(None),
+        consented_at: Set(None),
         last_seen: Set(now),
         created_at: Set(now),
     }
@@ -338,6 +340,57 @@ pub async fn update_contact(
         },
     )
     .await?;
+    Ok(protocol::VisitorContact { name: updated.name, email: updated.email })
+}
+
+/// The pre-chat form's answers, checked against the website's form: a field it does not ask for is ignored, a
+/// required one must be there, an email must look like one, and a consent box must be ticked. Name and email land
+/// on the visitor; the consent keeps the website's words at the time and when. (The question is the chat's first
+/// message, sent by the widget like any other.)
+pub async fn answer_prechat(
+    v: &VisitorCtx,
+    state: &AppState,
+    answers: &protocol::PrechatAnswers,
+) -> Result<protocol::VisitorContact, AppError> {
+    use protocol::PrechatField;
+    let form = crate::services::widget_settings::settings_of(&state.db, &v.website_id).await?.prechat;
+    if !form.enabled() {
+        return Err(AppError::validation("prechat", "This website's chat has no pre-chat form."));
+    }
+    let asked = |mode: PrechatField, value: &Option<String>, field: &str, missing: &str| {
+        let value = value.as_deref().map(str::trim).unwrap_or_default();
+        match mode {
+            PrechatField::Off => Ok(None),
+            PrechatField::Required if value.is_empty() => Err(AppError::validation(field, missing)),
+            _ => Ok(Some(value.to_string()).filter(|v| !v.is_empty())),
+        }
+    };
+    let name = asked(form.name, &answers.name, "name", "Tell us your name.")?;
+    if name.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME) {
+        return Err(AppError::validation("name", format!("Use at most {MAX_NAME} characters.")));
+    }
+    let email = asked(form.email, &answers.email, "email", "Tell us your email address.")?;
+    if email.as_ref().is_some_and(|e| e.len() > MAX_EMAIL || !plausible_email(e)) {
+        return Err(AppError::validation("email", "Enter an email address we can answer to."));
+    }
+    let consent = !form.consent.is_empty();
+    if consent && !answers.consent {
+        return Err(AppError::validation("consent", "Tick the box to start the chat."));
+    }
+    let visitor =
+        visitors::Entity::find_by_id(v.visitor_id.as_str()).one(&state.db).await?.ok_or(AppError::Unauthorized)?;
+    let mut active: visitors::ActiveModel = visitor.into();
+    if let Some(name) = name {
+        active.name = Set(Some(name));
+    }
+    if let Some(email) = email {
+        active.email = Set(Some(email));
+    }
+    if consent {
+        active.consent_text = Set(Some(form.consent.clone()));
+        active.consented_at = Set(Some(chrono::Utc::now().naive_utc()));
+    }
+    let updated = active.update(&state.db).await?;
     Ok(protocol::VisitorContact { name: updated.name, email: updated.email })
 }
 

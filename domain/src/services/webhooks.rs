@@ -329,6 +329,11 @@ pub(crate) fn chat_resolved(hooks: &crate::webhooks::Webhooks, chat: &ChatSummar
     hooks.emit(&chat.website_id, Some(&chat.id), WebhookEvent::ChatResolved, || json!({ "chat": chat }));
 }
 
+/// A visitor rated a chat (CSAT).
+pub(crate) fn chat_rated(hooks: &crate::webhooks::Webhooks, chat: &ChatSummary, rating: &protocol::ChatRating) {
+    hooks.emit(&chat.website_id, Some(&chat.id), WebhookEvent::ChatRated, || json!({ "chat": chat, "rating": rating }));
+}
+
 /// A visitor left a message while no one was there.
 pub(crate) fn offline_message(
     hooks: &crate::webhooks::Webhooks,

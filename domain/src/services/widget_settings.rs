@@ -1,7 +1,7 @@
 //! Widget settings: validation of what admins type (colors, positions, texts, business hours, custom CSS), the
 //! weekly schedule that decides whether a website is online now, and the public config the widget fetches.
 
-use protocol::{BusinessHours, WidgetConfig, WidgetSettings};
+use protocol::{BusinessHours, WidgetConfig, WidgetLanguage, WidgetSettings, WidgetTranslation};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::ctx::Ctx;
@@ -28,6 +28,11 @@ pub fn default_row(website_id: &str, settings: &WidgetSettings) -> widget_settin
         offline_message: Set(settings.offline_message.clone()),
         custom_css: Set(Some(settings.custom_css.clone()).filter(|c| !c.is_empty())),
         widget_size: Set(settings.widget_size),
+        prechat: Set(settings.prechat.enabled().then(|| serde_json::to_value(&settings.prechat).ok()).flatten()),
+        language: Set(settings.language.as_str().to_string()),
+        translations: Set((!settings.translations.is_empty())
+            .then(|| serde_json::to_value(&settings.translations).ok())
+            .flatten()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -42,6 +47,29 @@ pub fn from_row(row: &widget_settings::Model) -> Result<WidgetSettings, AppError
         })?,
         None => BusinessHours::default(),
     };
+    // A form that cannot be read is logged and left out: the widget still opens, without the form.
+    let prechat = row
+        .prechat
+        .clone()
+        .and_then(|value| {
+            serde_json::from_value(value)
+                .map_err(
+                    |e| tracing::error!(website = %row.website_id, error = %e, "stored pre-chat form cannot be read"),
+                )
+                .ok()
+        })
+        .unwrap_or_default();
+    let translations = row
+        .translations
+        .clone()
+        .and_then(|value| {
+            serde_json::from_value(value)
+                .map_err(
+                    |e| tracing::error!(website = %row.website_id, error = %e, "stored widget texts cannot be read"),
+                )
+                .ok()
+        })
+        .unwrap_or_default();
     Ok(WidgetSettings {
         primary_color: row.primary_color.clone(),
         position: row.position,
@@ -50,6 +78,9 @@ pub fn from_row(row: &widget_settings::Model) -> Result<WidgetSettings, AppError
         offline_message: row.offline_message.clone(),
         custom_css: row.custom_css.clone().unwrap_or_default(),
         widget_size: row.widget_size,
+        prechat,
+        language: WidgetLanguage::parse(&row.language).unwrap_or_default(),
+        translations,
     })
 }
 
@@ -73,6 +104,36 @@ pub fn validate(input: WidgetSettings) -> Result<WidgetSettings, AppError> {
         return Err(AppError::validation("customCss", "Custom CSS cannot contain “<”."));
     }
     let business_hours = validate_hours(input.business_hours)?;
+    let consent = input.prechat.consent.trim().to_string();
+    if consent.chars().count() > MAX_MESSAGE_LEN {
+        return Err(AppError::validation("prechatConsent", format!("Use at most {MAX_MESSAGE_LEN} characters.")));
+    }
+    // One set of texts per language the widget speaks; empty ones are dropped (the usual text applies).
+    let mut translations: Vec<WidgetTranslation> = Vec::new();
+    for t in input.translations {
+        if t.language == WidgetLanguage::Auto {
+            return Err(AppError::validation("translations", "Choose a language for each set of texts."));
+        }
+        if translations.iter().any(|seen| seen.language == t.language) {
+            return Err(AppError::validation("translations", "One set of texts per language."));
+        }
+        let (welcome, offline) = (t.welcome_message.trim(), t.offline_message.trim());
+        for (text, what) in [(welcome, "welcome"), (offline, "offline")] {
+            if text.chars().count() > MAX_MESSAGE_LEN {
+                return Err(AppError::validation(
+                    "translations",
+                    format!("The {} {what} text: use at most {MAX_MESSAGE_LEN} characters.", t.language.label()),
+                ));
+            }
+        }
+        if !welcome.is_empty() || !offline.is_empty() {
+            translations.push(WidgetTranslation {
+                language: t.language,
+                welcome_message: welcome.to_string(),
+                offline_message: offline.to_string(),
+            });
+        }
+    }
     Ok(WidgetSettings {
         primary_color: color,
         position: input.position,
@@ -81,6 +142,9 @@ pub fn validate(input: WidgetSettings) -> Result<WidgetSettings, AppError> {
         offline_message: offline,
         custom_css: css,
         widget_size: input.widget_size,
+        prechat: protocol::PrechatForm { consent, ..input.prechat },
+        language: input.language,
+        translations,
     })
 }
 
@@ -109,7 +173,15 @@ async fn load_row(
 
 pub async fn get(ctx: &Ctx, state: &AppState, website_id: &str) -> Result<WidgetSettings, AppError> {
     find_visible(ctx, &state.db, website_id).await?;
-    load_row(&state.db, website_id).await?.as_ref().map(from_row).unwrap_or_else(|| Ok(WidgetSettings::default()))
+    settings_of(&state.db, website_id).await
+}
+
+/// A website's settings (the defaults until an admin saves some), for callers that have checked access.
+pub(crate) async fn settings_of(
+    db: &impl sea_orm::ConnectionTrait,
+    website_id: &str,
+) -> Result<WidgetSettings, AppError> {
+    load_row(db, website_id).await?.as_ref().map(from_row).unwrap_or_else(|| Ok(WidgetSettings::default()))
 }
 
 pub async fn update(
@@ -134,7 +206,10 @@ pub async fn update(
         .field("offlineMessage", &before.offline_message, &settings.offline_message)
         .field("customCss", &before.custom_css, &settings.custom_css)
         .field("widgetSize", before.widget_size, settings.widget_size)
-        .field("businessHours", &before.business_hours, &settings.business_hours);
+        .field("businessHours", &before.business_hours, &settings.business_hours)
+        .field("prechat", &before.prechat, &settings.prechat)
+        .field("language", before.language, settings.language)
+        .field("translations", &before.translations, &settings.translations);
     // A save that changes nothing writes and records nothing.
     if changes.is_empty() && stored.is_some() {
         return Ok(settings);
@@ -150,6 +225,9 @@ pub async fn update(
             active.offline_message = fresh.offline_message;
             active.custom_css = fresh.custom_css;
             active.widget_size = fresh.widget_size;
+            active.prechat = fresh.prechat;
+            active.language = fresh.language;
+            active.translations = fresh.translations;
             active.updated_at = Set(chrono::Utc::now().naive_utc());
             active.update(&txn).await?;
         }
@@ -175,22 +253,43 @@ pub async fn update(
 }
 
 /// What the widget on a customer's page gets: refused with 401 for a missing, unknown or inactive key, and 403
-/// for an Origin the website does not allow. Served from the in-memory cache when possible.
-pub async fn public_config(state: &AppState, api_key: &str, origin: Option<&str>) -> Result<WidgetConfig, AppError> {
+/// for an Origin the website does not allow. Served from the in-memory cache when possible. The texts are in the
+/// website's language, or the one `accept_language` (the browser's) prefers among those the widget speaks.
+pub async fn public_config(
+    state: &AppState,
+    api_key: &str,
+    origin: Option<&str>,
+    accept_language: Option<&str>,
+) -> Result<WidgetConfig, AppError> {
     let site = allowed_site(state, api_key, origin).await?;
     let s = &site.settings;
+    let language = s.language.for_visitor(accept_language);
+    let own = s.translations.iter().find(|t| t.language == language);
+    let defaults = WidgetSettings::default();
+    // The admin's text for this language; else theirs as written, or, while it is still the default, the default
+    // in this language.
+    let text = |own: Option<&String>, usual: &String, default: &String| match own.filter(|t| !t.is_empty()) {
+        Some(own) => own.clone(),
+        None if usual == default => language.translate(default).to_string(),
+        None => usual.clone(),
+    };
     Ok(WidgetConfig {
         website_id: site.website_id.clone(),
         primary_color: s.primary_color.clone(),
         position: s.position,
-        welcome_message: s.welcome_message.clone(),
+        welcome_message: text(own.map(|t| &t.welcome_message), &s.welcome_message, &defaults.welcome_message),
         business_hours: s.business_hours.clone(),
-        offline_message: s.offline_message.clone(),
+        offline_message: text(own.map(|t| &t.offline_message), &s.offline_message, &defaults.offline_message),
         custom_css: s.custom_css.clone(),
         widget_size: s.widget_size,
         online: hours::is_open(&s.business_hours, chrono::Utc::now().naive_utc())
             && (!s.business_hours.offline_when_no_agents || agents_connected(state, &site.website_id).await),
         identity_required: site.identity_required,
+        prechat: Some(s.prechat.clone()).filter(protocol::PrechatForm::enabled),
+        language: language.as_str().to_string(),
+        rtl: language.rtl(),
+        text_color: protocol::text_on(&s.primary_color).to_string(),
+        strings: language.strings(),
     })
 }
 

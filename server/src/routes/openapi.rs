@@ -27,7 +27,7 @@ use super::api;
         api::webhooks::rotate_secret, api::webhooks::ping, api::webhooks::deliveries, api::webhooks::retry,
         api::privacy::chats_csv, api::privacy::transcript_csv, api::privacy::export_visitor, api::privacy::erase_visitor,
         api::widget::config_handler, api::widget::session_handler, api::widget::offline_handler,
-        api::widget::transcript_handler,
+        api::widget::transcript_handler, api::widget::prechat_handler, api::widget::rating_handler,
         api::widget::upload_handler, api::widget::download_handler, api::widget::thumbnail_handler,
         api::attachments::upload, api::attachments::download, api::attachments::thumbnail,
     ),

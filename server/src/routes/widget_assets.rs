@@ -1,9 +1,12 @@
 //! `/widget.js` (the loader customers embed) and the chat bundle it loads. The bundle is what
-//! `scripts/build-widget.sh` put under `<site root>/widget/`; it is served under names carrying a hash of its
-//! content with a year-long immutable cache, and the loader — whose URL never changes — is short-cached and points
-//! at the current names. Everything is gzipped once at start-up. In development (`LEPTOS_ENV=DEV`) the files are
-//! read again on every request, so a rebuilt widget shows on the next reload.
+//! `scripts/build-widget.sh` put under `<site root>/widget/`: the chat's JS glue and WASM, the split loader and the
+//! modules loaded on demand (forms), which name each other by relative paths. It is served under a directory named
+//! by a hash of all of it, `/widget/<hash>/<file>`, with a year-long immutable cache, and the loader — whose URL
+//! never changes — is short-cached and points at the current directory. Everything is gzipped once at start-up. In
+//! development (`LEPTOS_ENV=DEV`) the files are read again on every request, so a rebuilt widget shows on the next
+//! reload.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +18,7 @@ use axum::routing::get;
 use axum::Router;
 
 const LOADER: &str = include_str!("../../../widget-wasm/loader.js");
+/// The chat's JS glue (imported by the loader) and its WASM (the glue's `init` is handed its URL).
 const GLUE: &str = "widget.js";
 const WASM: &str = "widget_bg.wasm";
 
@@ -35,10 +39,9 @@ impl Asset {
 pub struct Bundle {
     loader: Asset,
     loader_etag: String,
-    js_name: String,
-    js: Asset,
-    wasm_name: String,
-    wasm: Asset,
+    /// The directory name every file of the bundle is served under.
+    hash: String,
+    files: BTreeMap<String, Asset>,
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -61,32 +64,58 @@ fn content_hash(parts: &[&[u8]]) -> String {
     format!("{h:016x}")
 }
 
+/// The bundle's files: JS and WASM only (nothing else the build might leave there is served).
+fn content_type(name: &str) -> Option<&'static str> {
+    if name.ends_with(".js") {
+        Some("text/javascript; charset=utf-8")
+    } else if name.ends_with(".wasm") {
+        Some("application/wasm")
+    } else {
+        None
+    }
+}
+
 impl Bundle {
     /// Reads the built widget from `dir`; `None` if it has not been built. The loader points at the chat files
     /// under `asset_url` (a CDN in front of this server, `HELPDESK_ASSET_URL`) or, when it is empty, at this server.
     pub fn load(dir: &Path, asset_url: &str) -> Option<Bundle> {
-        let js = std::fs::read(dir.join(GLUE)).ok()?;
-        let wasm = std::fs::read(dir.join(WASM)).ok()?;
-        let hash = content_hash(&[&js, &wasm]);
-        let js_name = format!("chat.{hash}.js");
-        let wasm_name = format!("chat.{hash}.wasm");
+        let mut files = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            if content_type(&name).is_some() {
+                files.insert(name, std::fs::read(entry.path()).ok()?);
+            }
+        }
+        if !files.contains_key(GLUE) || !files.contains_key(WASM) {
+            return None;
+        }
+        // Names and contents, in name order: a renamed or changed module moves the whole directory.
+        let parts: Vec<&[u8]> = files.iter().flat_map(|(name, bytes)| [name.as_bytes(), &b"\0"[..], bytes]).collect();
+        let hash = content_hash(&parts);
         let loader = LOADER
-            .replace("__HD_JS__", &format!("{asset_url}/widget/{js_name}"))
-            .replace("__HD_WASM__", &format!("{asset_url}/widget/{wasm_name}"));
+            .replace("__HD_JS__", &format!("{asset_url}/widget/{hash}/{GLUE}"))
+            .replace("__HD_WASM__", &format!("{asset_url}/widget/{hash}/{WASM}"));
         let loader_etag = format!("\"{}\"", content_hash(&[loader.as_bytes()]));
+        let files = files
+            .into_iter()
+            .filter_map(|(name, bytes)| Some((name.clone(), Asset::new(content_type(&name)?, bytes))))
+            .collect();
         Some(Bundle {
             loader: Asset::new("text/javascript; charset=utf-8", loader.into_bytes()),
             loader_etag,
-            js_name,
-            js: Asset::new("text/javascript; charset=utf-8", js),
-            wasm_name,
-            wasm: Asset::new("application/wasm", wasm),
+            hash,
+            files,
         })
     }
 
-    /// Sizes for the budget check: (loader gzip, chat js + wasm gzip).
-    pub fn gzip_sizes(&self) -> (usize, usize) {
-        (self.loader.gzip.len(), self.js.gzip.len() + self.wasm.gzip.len())
+    /// Sizes for the log, gzip: the loader, the chat as it opens (its WASM and every script), and the modules
+    /// loaded on demand (the other WASM files).
+    pub fn gzip_sizes(&self) -> (usize, usize, usize) {
+        let on_demand = |name: &str| name.ends_with(".wasm") && name != WASM;
+        let sum = |demand: bool| {
+            self.files.iter().filter(|(n, _)| on_demand(n) == demand).map(|(_, a)| a.gzip.len()).sum::<usize>()
+        };
+        (self.loader.gzip.len(), sum(false), sum(true))
     }
 }
 
@@ -106,8 +135,13 @@ impl WidgetAssets {
         let bundle = Bundle::load(&dir, asset_url).map(Arc::new);
         match &bundle {
             Some(b) => {
-                let (loader, chat) = b.gzip_sizes();
-                tracing::info!(loader_gzip = loader, chat_gzip = chat, "widget bundle loaded");
+                let (loader, chat, on_demand) = b.gzip_sizes();
+                tracing::info!(
+                    loader_gzip = loader,
+                    chat_gzip = chat,
+                    on_demand_gzip = on_demand,
+                    "widget bundle loaded"
+                );
             }
             None => {
                 tracing::warn!(dir = %dir.display(), "widget not built (scripts/build-widget.sh): /widget.js will say so")
@@ -126,7 +160,7 @@ impl WidgetAssets {
 }
 
 pub fn router(assets: WidgetAssets) -> Router {
-    Router::new().route("/widget.js", get(loader)).route("/widget/{name}", get(chat_file)).with_state(assets)
+    Router::new().route("/widget.js", get(loader)).route("/widget/{hash}/{name}", get(chat_file)).with_state(assets)
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -170,11 +204,16 @@ async fn loader(State(assets): State<WidgetAssets>, headers: HeaderMap) -> Respo
     res
 }
 
-async fn chat_file(State(assets): State<WidgetAssets>, UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Response {
-    let immutable = "public, max-age=31536000, immutable";
+async fn chat_file(
+    State(assets): State<WidgetAssets>,
+    UrlPath((hash, name)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     match assets.current() {
-        Some(b) if name == b.js_name => serve(&b.js, &headers, immutable),
-        Some(b) if name == b.wasm_name => serve(&b.wasm, &headers, immutable),
+        Some(b) if hash == b.hash => match b.files.get(&name) {
+            Some(asset) => serve(asset, &headers, "public, max-age=31536000, immutable"),
+            None => StatusCode::NOT_FOUND.into_response(),
+        },
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -184,24 +223,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundle_names_follow_content_and_the_loader_points_at_them() {
+    fn the_directory_follows_content_and_the_loader_points_at_it() {
         let dir = std::env::temp_dir().join(format!("hd-widget-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join(GLUE), b"export default function(){}").expect("js");
         std::fs::write(dir.join(WASM), b"\0asm1").expect("wasm");
+        std::fs::write(dir.join("notes.txt"), b"not served").expect("txt");
         let first = Bundle::load(&dir, "").expect("bundle");
         let loader = String::from_utf8(first.loader.plain.clone()).expect("utf-8");
-        assert!(loader.contains(&format!("/widget/{}", first.js_name)));
-        assert!(loader.contains(&format!("/widget/{}", first.wasm_name)));
+        assert!(loader.contains(&format!("'/widget/{}/{GLUE}'", first.hash)), "{loader}");
+        assert!(loader.contains(&format!("'/widget/{}/{WASM}'", first.hash)), "{loader}");
         assert!(!loader.contains("__HD_"));
-        std::fs::write(dir.join(WASM), b"\0asm2").expect("wasm");
+        assert!(!first.files.contains_key("notes.txt"));
+        // A module loaded on demand is part of the bundle: adding or changing one moves the directory.
+        std::fs::write(dir.join("split_forms.wasm"), b"\0asm2").expect("chunk");
         let second = Bundle::load(&dir, "").expect("bundle");
-        assert_ne!(first.wasm_name, second.wasm_name);
+        assert_ne!(first.hash, second.hash);
+        assert!(second.files.contains_key("split_forms.wasm"));
         // Behind a CDN the loader points there, by absolute URL.
         let cdn = Bundle::load(&dir, "https://cdn.example.com").expect("bundle");
         let loader = String::from_utf8(cdn.loader.plain.clone()).expect("utf-8");
-        assert!(loader.contains(&format!("'https://cdn.example.com/widget/{}'", cdn.js_name)), "{loader}");
-        assert!(loader.contains(&format!("'https://cdn.example.com/widget/{}'", cdn.wasm_name)), "{loader}");
+        assert!(loader.contains(&format!("'https://cdn.example.com/widget/{}/{GLUE}'", cdn.hash)), "{loader}");
         std::fs::remove_dir_all(&dir).ok();
         assert!(Bundle::load(&dir, "").is_none());
     }

@@ -353,6 +353,7 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
         });
     }
     let visitor = detail.visitor.clone();
+    let rating = detail.rating.clone();
     let visitor_online = {
         let vid = visitor_id.clone();
         let initially = visitor.online;
@@ -398,7 +399,8 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
     view! {
         <PageHeader title="Chat"/>
         <p class="lead">
-            "Visitor " <strong>{short(&visitor_id)}</strong> " on " <strong>{detail.website_name.clone()}</strong>
+            <strong id="chat-visitor">{move || contact.get().name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("Visitor #{}", short(&visitor_id)))}</strong>
+            " on " <strong>{detail.website_name.clone()}</strong>
             " · " <span class="badge" id="chat-status">{move || status_label(chat.get().status)}</span>
         </p>
         <div class="conversation-layout">
@@ -603,6 +605,14 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                     <FormStatus error=action_error(set_labels) fields=&[] saved=Signal::derive(|| false)/>
                 </section>
                 }.into_any()}
+                {rating.map(|r| view! {
+                    <section class="card" id="chat-rating">
+                        <h2>"Visitor's rating"</h2>
+                        <p><span class="stars" aria-hidden="true">{"★".repeat(r.rating.clamp(0, 5) as usize)}{"☆".repeat((5 - r.rating.clamp(0, 5)) as usize)}</span>
+                            " " <strong>{format!("{} out of 5", r.rating)}</strong> " · " <span class="muted small">{when(&r.at)}</span></p>
+                        {r.comment.map(|c| view! { <blockquote id="chat-rating-comment">{c}</blockquote> })}
+                    </section>
+                }.into_any())}
                 {view! {
                     <super::transcript::TranscriptCard chat_id=id.get_value()
                         visitor_email=Signal::derive(move || contact.get().email)/>
@@ -618,6 +628,10 @@ fn Conversation(detail: protocol::ChatDetail) -> impl IntoView {
                         {move || contact.get().name.map(|name| view! { <dt>"Name"</dt><dd id="visitor-name">{name}</dd> })}
                         {move || contact.get().email.map(|email| view! {
                             <dt>"Email"</dt><dd id="visitor-email"><a href=format!("mailto:{email}")>{email.clone()}</a></dd>
+                        })}
+                        {visitor.consent.clone().map(|consent| view! {
+                            <dt>"Consent"</dt>
+                            <dd id="visitor-consent"><q>{consent.text}</q><br/><span class="muted small">"Ticked " {when(&consent.at)}</span></dd>
                         })}
                         <dt>"IP address"</dt><dd>{visitor.ip_address.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Country"</dt><dd>{visitor.country.clone().unwrap_or_else(|| "—".into())}</dd>

@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use protocol::{
-    BusinessHours, TimeRange, Website, WebsiteForUpdate, WidgetPosition, WidgetSettings, WidgetSize, DAY_NAMES,
+    BusinessHours, PrechatField, PrechatForm, TimeRange, Website, WebsiteForUpdate, WidgetLanguage, WidgetPosition,
+    WidgetSettings, WidgetSize, WidgetTranslation, DAY_NAMES,
 };
 
 use super::list::split_domains;
@@ -229,6 +230,20 @@ fn RetentionCard(website: Website, can_manage: bool) -> impl IntoView {
     .into_any()
 }
 
+/// Off, optional or required, for one field of the pre-chat form.
+#[component]
+fn PrechatSelect(id: &'static str, label: &'static str, value: RwSignal<PrechatField>) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <select id=id on:change:target=move |ev| value.set(PrechatField::parse(&ev.target().value()).unwrap_or_default())>
+            {[(PrechatField::Off, "Not asked"), (PrechatField::Optional, "Optional"), (PrechatField::Required, "Required")]
+                .into_iter()
+                .map(|(field, text)| view! { <option value=field.as_str() selected=move || value.get() == field>{text}</option> })
+                .collect_view()}
+        </select>
+    }
+}
+
 #[component]
 fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
     let id = website.id.clone();
@@ -269,6 +284,24 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
         .map(|i| RwSignal::new(settings.business_hours.days.get(i).map(|d| format_day(d)).unwrap_or_default()))
         .collect();
     let days = StoredValue::new(days);
+    let prechat_name = RwSignal::new(settings.prechat.name);
+    let prechat_email = RwSignal::new(settings.prechat.email);
+    let prechat_question = RwSignal::new(settings.prechat.question);
+    let prechat_consent = RwSignal::new(settings.prechat.consent.clone());
+    let language = RwSignal::new(settings.language);
+    // Per language the widget speaks: the admin's own welcome and offline texts (empty: the usual ones).
+    let translations: Vec<(WidgetLanguage, RwSignal<String>, RwSignal<String>)> = WidgetLanguage::SPOKEN
+        .iter()
+        .map(|&lang| {
+            let own = settings.translations.iter().find(|t| t.language == lang);
+            (
+                lang,
+                RwSignal::new(own.map(|t| t.welcome_message.clone()).unwrap_or_default()),
+                RwSignal::new(own.map(|t| t.offline_message.clone()).unwrap_or_default()),
+            )
+        })
+        .collect();
+    let translations = StoredValue::new(translations);
     let preview_online = RwSignal::new(true);
     let save = ServerAction::<SaveWidgetSettings>::new();
 
@@ -285,6 +318,23 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
         offline_message: offline.get(),
         custom_css: css.get(),
         widget_size: size.get(),
+        prechat: PrechatForm {
+            name: prechat_name.get(),
+            email: prechat_email.get(),
+            question: prechat_question.get(),
+            consent: prechat_consent.get(),
+        },
+        language: language.get(),
+        translations: translations.with_value(|all| {
+            all.iter()
+                .map(|(lang, welcome, offline)| WidgetTranslation {
+                    language: *lang,
+                    welcome_message: welcome.get(),
+                    offline_message: offline.get(),
+                })
+                .filter(|t| !t.welcome_message.trim().is_empty() || !t.offline_message.trim().is_empty())
+                .collect()
+        }),
     };
     let preview = move || widget_preview_html(&edited(), preview_online.get());
 
@@ -388,6 +438,17 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
                         <input id="primary-color" bind:value=color maxlength="7" size="8"/>
                     </div>
                     <FieldError error=settings_error field="primaryColor"/>
+                    {move || {
+                        let color = color.get();
+                        protocol::contrast_with_white(&color).filter(|c| *c < 4.5).map(|c| {
+                            let then = if protocol::text_on(&color) == "#ffffff" {
+                                "dark text would be no better: choose a darker or a lighter color."
+                            } else {
+                                "so the widget writes on it in dark text."
+                            };
+                            view! { <p class="hint" id="color-contrast">{format!("White text on this color is hard to read ({c:.1}:1; 4.5:1 is needed): {then}")}</p> }
+                        })
+                    }}
                     <label for="position">"Position"</label>
                     <select id="position" on:change:target=move |ev| position.set(WidgetPosition::parse(&ev.target().value()).unwrap_or(WidgetPosition::BottomRight))>
                         <option value=WidgetPosition::BottomRight.as_str() selected=move || position.get() == WidgetPosition::BottomRight>"Bottom right"</option>
@@ -424,11 +485,46 @@ fn WebsiteEditor(website: Website, settings: WidgetSettings) -> impl IntoView {
                     </div>
                     <FieldError error=settings_error field="businessHours"/>
 
+                    <h3>"Language"</h3>
+                    <label for="widget-language">"Widget language"</label>
+                    <select id="widget-language" on:change:target=move |ev| language.set(WidgetLanguage::parse(&ev.target().value()).unwrap_or_default())>
+                        {WidgetLanguage::ALL.iter().map(|&lang| view! {
+                            <option value=lang.as_str() selected=move || language.get() == lang>{lang.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="hint">"Every text of the widget, in English, Deutsch, Français, Español, Português or العربية (right to left). With the browser's language, visitors whose browser asks for none of these get English."</p>
+                    <details id="widget-translations">
+                        <summary>"Welcome and offline texts per language"</summary>
+                        <p class="hint">"Left empty, a visitor sees the texts above — in their language while those are still the defaults."</p>
+                        {translations.with_value(|all| all.iter().map(|&(lang, welcome, offline)| {
+                            let (w_id, o_id) = (format!("welcome-{}", lang.as_str()), format!("offline-{}", lang.as_str()));
+                            view! {
+                                <fieldset class="translation" lang=lang.as_str() dir=if lang.rtl() { "rtl" } else { "ltr" }>
+                                    <legend>{lang.label()}</legend>
+                                    <label for=w_id.clone()>"Welcome message"</label>
+                                    <textarea id=w_id bind:value=welcome rows="2" maxlength="500"></textarea>
+                                    <label for=o_id.clone()>"Offline message"</label>
+                                    <textarea id=o_id bind:value=offline rows="2" maxlength="500"></textarea>
+                                </fieldset>
+                            }
+                        }).collect_view())}
+                    </details>
+                    <FieldError error=settings_error field="translations"/>
+
+                    <h3>"Pre-chat form"</h3>
+                    <p class="hint">"Asked before a visitor's first message while the website is online. Name and email land on the visitor; the question is the chat's first message."</p>
+                    <PrechatSelect id="prechat-name" label="Name" value=prechat_name/>
+                    <PrechatSelect id="prechat-email" label="Email" value=prechat_email/>
+                    <PrechatSelect id="prechat-question" label="Question" value=prechat_question/>
+                    <label for="prechat-consent">"Consent checkbox"</label>
+                    <textarea id="prechat-consent" bind:value=prechat_consent rows="2" maxlength="500" placeholder="Leave empty for no checkbox — e.g. I agree that my messages are stored to answer me."></textarea>
+                    <FieldError error=settings_error field="prechatConsent"/>
+
                     <label for="custom-css">"Custom CSS"</label>
-                    <textarea id="custom-css" class="code" bind:value=css rows="4" placeholder=".hd-header { font-family: Georgia, serif; }"></textarea>
+                    <textarea id="custom-css" class="code" bind:value=css rows="4" placeholder=".hd-head { font-family: Georgia, serif; }"></textarea>
                     <p class="hint">"Applies inside the widget only; it cannot reach your page."</p>
                     <FieldError error=settings_error field="customCss"/>
-                    <FormStatus error=settings_error fields=&["primaryColor", "welcomeMessage", "offlineMessage", "timezone", "businessHours", "customCss"] saved=action_ok(save)/>
+                    <FormStatus error=settings_error fields=&["primaryColor", "welcomeMessage", "offlineMessage", "timezone", "businessHours", "translations", "prechatConsent", "customCss"] saved=action_ok(save)/>
                     {can_manage.then(|| view! { <div><button type="submit" class="button primary" id="save-settings" disabled=move || save.pending().get()>"Save widget settings"</button></div> })}
                 </fieldset>
             </form>

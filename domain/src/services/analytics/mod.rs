@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use protocol::{
-    AgentFigures, AnalyticsQuery, AnalyticsReport, AppError, ChatStatus, DayFigures, Durations, StatusCount,
+    AgentFigures, AnalyticsQuery, AnalyticsReport, AppError, ChatStatus, DayFigures, Durations, Ratings, StatusCount,
     TodayFigures, MISSED_AFTER_MINUTES,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -30,7 +30,69 @@ pub async fn report(ctx: &Ctx, state: &AppState, query: &AnalyticsQuery) -> Resu
     let website_ids = scope(ctx, &state.db, query.website_id.as_deref()).await?;
     let mut report = compute(state, &website_ids, &range, now, Reading::Everything).await?;
     report.website_id = query.website_id.clone().filter(|w| !w.is_empty());
+    add_ratings(state, &website_ids, &range, &mut report).await?;
     Ok(report)
+}
+
+/// The ratings given in the range, in all and per agent (one grouped read of `chat_ratings` by website and time). An
+/// agent rated in the range but without chats or messages in it is listed too.
+async fn add_ratings(
+    state: &AppState,
+    website_ids: &[String],
+    range: &Range,
+    report: &mut AnalyticsReport,
+) -> Result<(), AppError> {
+    use crate::entities::chat_ratings;
+    if website_ids.is_empty() {
+        return Ok(());
+    }
+    let (Some(from), Some(to)) = (range.starts.first(), range.starts.last()) else { return Ok(()) };
+    let rows: Vec<(Option<String>, i32, i64)> = chat_ratings::Entity::find()
+        .select_only()
+        .column(chat_ratings::Column::AgentId)
+        .column(chat_ratings::Column::Rating)
+        .column_as(chat_ratings::Column::ChatId.count(), "n")
+        .filter(chat_ratings::Column::WebsiteId.is_in(website_ids.iter().map(String::as_str)))
+        .filter(chat_ratings::Column::CreatedAt.gte(*from))
+        .filter(chat_ratings::Column::CreatedAt.lt(*to))
+        .group_by(chat_ratings::Column::AgentId)
+        .group_by(chat_ratings::Column::Rating)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut by_agent: HashMap<String, Ratings> = HashMap::new();
+    for (agent, score, n) in rows {
+        let n = n.max(0) as u64;
+        report.ratings.add(score, n);
+        if let Some(agent) = agent {
+            by_agent.entry(agent).or_default().add(score, n);
+        }
+    }
+    for figures in &mut report.agents {
+        if let Some(r) = by_agent.remove(&figures.user_id) {
+            figures.ratings = r;
+        }
+    }
+    if !by_agent.is_empty() {
+        let names: HashMap<String, String> = users::Entity::find()
+            .select_only()
+            .columns([users::Column::Id, users::Column::Name])
+            .filter(users::Column::Id.is_in(by_agent.keys().map(String::as_str)))
+            .into_tuple()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .collect();
+        for (user_id, ratings) in by_agent {
+            report.agents.push(AgentFigures {
+                name: names.get(&user_id).cloned().unwrap_or_else(|| "Deleted user".into()),
+                user_id,
+                ratings,
+                ..AgentFigures::default()
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Yesterday and today in `tz` over the websites `ctx` sees, from the chats alone: one indexed query, cheap enough
@@ -259,6 +321,7 @@ pub(crate) async fn compute(
             first_response: durations(&mut a.first_response),
             resolution: durations(&mut a.resolution),
             messages: a.messages,
+            ratings: Ratings::default(),
         })
         .collect();
     agents.sort_by(|a, b| b.chats.cmp(&a.chats).then(b.messages.cmp(&a.messages)).then(a.name.cmp(&b.name)));
@@ -296,6 +359,7 @@ fn finish(
         heatmap,
         agents,
         missed_after_minutes: MISSED_AFTER_MINUTES,
+        ratings: Ratings::default(),
     }
 }
 

@@ -35,6 +35,8 @@ pub fn router(state: &AppState, upload_limit: usize) -> Router<AppState> {
         .route("/session", limited(post(session_handler)).options(preflight))
         .route("/offline", limited(post(offline_handler)).options(preflight))
         .route("/transcript", limited(post(transcript_handler)).options(preflight))
+        .route("/prechat", limited(post(prechat_handler)).options(preflight))
+        .route("/rating", limited(post(rating_handler)).options(preflight))
         .route("/attachments/{id}", limited(get(download_handler)).options(preflight))
         .route("/attachments/{id}/thumbnail", limited(get(thumbnail_handler)).options(preflight))
         .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
@@ -110,7 +112,8 @@ pub async fn config_handler(
 ) -> Result<Response, ApiError> {
     let api_key = query.with_header(&headers).api_key.unwrap_or_default();
     let origin = origin(&headers);
-    let config = widget_settings::public_config(&state, &api_key, origin).await?;
+    let accept_language = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let config = widget_settings::public_config(&state, &api_key, origin, accept_language).await?;
     let mut res = Json(config).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(with_cors(res, origin.unwrap_or_default()))
@@ -123,7 +126,7 @@ async fn preflight(
     Query(query): Query<KeyQuery>,
 ) -> Result<Response, ApiError> {
     let origin = origin(&headers);
-    widget_settings::public_config(&state, &query.api_key.unwrap_or_default(), origin).await?;
+    widget_settings::public_config(&state, &query.api_key.unwrap_or_default(), origin, None).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
@@ -257,6 +260,62 @@ pub async fn transcript_handler(
     Ok(cors_if_allowed(&state, &query, res, &cors_origin).await)
 }
 
+/// The pre-chat form's answers (Bearer visitor token), checked against the website's form: name and email land on
+/// the visitor, a ticked consent box is kept with the website's words.
+#[utoipa::path(post, path = "/api/widget/prechat", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")),
+    request_body = protocol::PrechatAnswers,
+    responses((status = 200, body = protocol::VisitorContact, description = "The visitor's name and email now"),
+        (status = 401, body = protocol::ErrorBody), (status = 422, body = protocol::ErrorBody), (status = 429, body = protocol::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn prechat_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    crate::error::ApiJson(body): crate::error::ApiJson<protocol::PrechatAnswers>,
+) -> Result<Response, ApiError> {
+    let cors_origin = origin(&headers).unwrap_or_default().to_string();
+    let query = query.with_header(&headers);
+    let result = async {
+        let v = visitor(&state, &query, &headers, peer).await?;
+        let contact = visitors::answer_prechat(&v, &state, &body).await?;
+        Ok::<_, AppError>(Json(contact).into_response())
+    }
+    .await;
+    // Field errors carry CORS too (for an allowed origin), so the form can show them.
+    let res = result.unwrap_or_else(|e| ApiError::from(e).into_response());
+    Ok(cors_if_allowed(&state, &query, res, &cors_origin).await)
+}
+
+/// The visitor rates one of their chats once it has ended (Bearer visitor token): 1–5 and an optional comment;
+/// rating again replaces it.
+#[utoipa::path(post, path = "/api/widget/rating", tag = "widget", params(("apiKey" = String, Query, description = "The website's API key (or the `x-api-key` header)")),
+    request_body = protocol::ChatRatingForCreate,
+    responses((status = 200, body = protocol::ChatRating), (status = 401, body = protocol::ErrorBody),
+        (status = 404, body = protocol::ErrorBody, description = "Not one of this visitor's chats"),
+        (status = 422, body = protocol::ErrorBody, description = "A score outside 1–5, a comment too long, or a chat still going on"),
+        (status = 429, body = protocol::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rating_handler(
+    State(state): State<AppState>,
+    Query(query): Query<KeyQuery>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    crate::error::ApiJson(body): crate::error::ApiJson<protocol::ChatRatingForCreate>,
+) -> Result<Response, ApiError> {
+    let cors_origin = origin(&headers).unwrap_or_default().to_string();
+    let query = query.with_header(&headers);
+    let result = async {
+        let v = visitor(&state, &query, &headers, peer).await?;
+        let rating = domain::services::ratings::rate(&v, &state, &body).await?;
+        Ok::<_, AppError>(Json(rating).into_response())
+    }
+    .await;
+    // Errors carry CORS too (for an allowed origin), so the widget can show them.
+    let res = result.unwrap_or_else(|e| ApiError::from(e).into_response());
+    Ok(cors_if_allowed(&state, &query, res, &cors_origin).await)
+}
+
 /// The visitor behind `Authorization: Bearer <visitor token>`, on a page the website allows.
 async fn visitor(
     state: &AppState,
@@ -298,7 +357,9 @@ pub async fn upload_handler(
 
 async fn cors_if_allowed(state: &AppState, query: &KeyQuery, res: Response, origin: &str) -> Response {
     let allowed =
-        widget_settings::public_config(state, query.api_key.as_deref().unwrap_or_default(), Some(origin)).await.is_ok();
+        widget_settings::public_config(state, query.api_key.as_deref().unwrap_or_default(), Some(origin), None)
+            .await
+            .is_ok();
     if allowed {
         with_cors(res, origin)
     } else {
