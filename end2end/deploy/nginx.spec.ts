@@ -22,7 +22,7 @@ test('a visitor and an agent chat through nginx over https and wss', async ({ br
 
   // The hashed chat bundle keeps its year-long immutable cache through the proxy (a CDN may keep it too).
   const loader = await api.get('/widget.js');
-  const bundle = (await loader.text()).match(/\/widget\/chat\.[0-9a-f]+\.wasm/)![0];
+  const bundle = (await loader.text()).match(/\/widget\/[0-9a-f]+\/widget_bg\.wasm/)![0];
   expect((await api.get(bundle)).headers()['cache-control']).toBe('public, max-age=31536000, immutable');
 
   // The agent signs in to the dashboard over https (the session cookie is Secure) and opens the inbox.
